@@ -1,0 +1,1 @@
+"""Sans-IO REST layer: calls, routes and the API catalogue."""

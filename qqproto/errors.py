@@ -1,0 +1,36 @@
+"""The exception hierarchy shared by every part of the protocol core.
+
+``LocalProtocolError`` means the caller used the core wrongly; ``RemoteProtocolError`` means the
+peer (the QQ platform, or bytes claiming to be from it) misbehaved. Garbage input to any parser
+either parses or raises ``RemoteProtocolError``, never anything else.
+"""
+
+from __future__ import annotations
+
+
+class QQError(Exception):
+    """Base class of every exception raised by qqbot."""
+
+
+class ProtocolError(QQError):
+    """A protocol rule was broken, by us or by the peer."""
+
+
+class LocalProtocolError(ProtocolError):
+    """The caller misused the core (wrong state, bad argument)."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something the protocol does not allow (malformed, oversized, out of order)."""
+
+
+class GatewayClosedError(QQError):
+    """The gateway ended the session for good (a fatal close code such as 4914 or 4014).
+
+    ``code`` is the close code and ``meaning`` says what it means and what to change.
+    """
+
+    def __init__(self, code: int | None, meaning: str) -> None:
+        super().__init__(f"gateway closed with code {code}: {meaning}")
+        self.code = code
+        self.meaning = meaning

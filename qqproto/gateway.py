@@ -1,0 +1,453 @@
+"""The client side of the QQ gateway as a sans-IO state machine.
+
+Inputs (each takes ``now``, monotonic seconds): :meth:`GatewayConnection.connection_made`,
+:meth:`~GatewayConnection.receive_payload` (one whole WebSocket text message),
+:meth:`~GatewayConnection.connection_lost`, :meth:`~GatewayConnection.connection_failed`,
+:meth:`~GatewayConnection.handle_timer` and :meth:`~GatewayConnection.close`.
+Outputs: :meth:`~GatewayConnection.events`, :meth:`~GatewayConnection.data_to_send` and one
+:meth:`~GatewayConnection.next_deadline`. The machine reads no clock and draws randomness only
+from the injected RNG.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backoff import BackoffConfig, ReconnectThrottle
+from .close_codes import CloseAction, CloseCodeInfo, close_code_info
+from .dedup import RecentIds
+from .errors import LocalProtocolError, RemoteProtocolError
+from .gateway_events import (
+    Closed,
+    CloseConnection,
+    Disconnected,
+    Dispatch,
+    DuplicateDropped,
+    GatewayEvent,
+    HeartbeatAcked,
+    Hello,
+    IdentifyDelayed,
+    Output,
+    Ready,
+    Resumed,
+    SendText,
+    UnknownPayload,
+)
+from .gateway_state import LIVE_STATES, TRANSITIONS, Input, State
+from .identify import IdentifyLimiter
+from .intents import Intents
+from .opcodes import Opcode
+from .payload import DEFAULT_MAX_PAYLOAD_SIZE, decode_payload, encode_payload
+
+CLOSE_NORMAL = 1000
+"""Our close code when the session is over (shutdown, invalid session)."""
+CLOSE_RECONNECT = 3000
+"""Our close code when we close to resume (op 7, zombie connection, protocol error)."""
+
+
+def _default_properties() -> Mapping[str, str]:
+    return {"$os": sys.platform, "$browser": "qqbot", "$device": "qqbot"}
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """Everything a gateway connection needs that does not change between connections."""
+
+    intents: int
+    shard_id: int = 0
+    shard_count: int = 1
+    properties: Mapping[str, str] = field(default_factory=_default_properties)
+    max_payload_size: int = DEFAULT_MAX_PAYLOAD_SIZE
+    hello_timeout: float = 30.0
+    """Close and reconnect when no Hello arrives this long after the transport opened."""
+    silence_timeout: float | None = None
+    """Optionally treat this many seconds without any payload as a zombie connection."""
+    first_heartbeat_jitter: bool = True
+    """Send the first heartbeat after ``interval * rng.random()`` rather than a full interval."""
+    dedup_window: int = 2048
+    """How many recent event ids are remembered to drop duplicate dispatches."""
+    invalid_session_delay: tuple[float, float] = (1.0, 3.0)
+    """After op 9, identify again after a uniform delay in this range (seconds)."""
+    backoff: BackoffConfig = field(default_factory=BackoffConfig)
+
+    def __post_init__(self) -> None:
+        if self.shard_count < 1 or not 0 <= self.shard_id < self.shard_count:
+            raise LocalProtocolError(
+                f"shard {self.shard_id} of {self.shard_count} is not valid: "
+                "need 0 <= shard_id < shard_count"
+            )
+        if self.intents < 0:
+            raise LocalProtocolError("intents must be a non-negative bitmask")
+        lo, hi = self.invalid_session_delay
+        if not 0 <= lo <= hi:
+            raise LocalProtocolError("invalid_session_delay must be (low, high) with 0 <= low <= high")
+
+
+class GatewayConnection:
+    """One shard's gateway session across any number of transport connections."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        rng: random.Random,
+        limiter: IdentifyLimiter | None = None,
+    ) -> None:
+        self.config = config
+        self._rng = rng
+        self.limiter = limiter if limiter is not None else IdentifyLimiter()
+        self._throttle = ReconnectThrottle(rng, config.backoff)
+        self._recent = RecentIds(config.dedup_window)
+        self.state = State.DISCONNECTED
+        self.session_id: str | None = None
+        self.seq: int | None = None
+        self.heartbeat_interval: float | None = None
+        self.latency: float | None = None
+        """The last measured heartbeat round trip, in seconds."""
+        self._token: str | None = None
+        self._events: list[GatewayEvent] = []
+        self._outgoing: list[Output] = []
+        self._opened_at: float | None = None
+        self._hello_deadline: float | None = None
+        self._identify_at: float | None = None
+        self._heartbeat_due: float | None = None
+        self._heartbeat_sent: float | None = None
+        self._last_receive: float | None = None
+
+    def __repr__(self) -> str:
+        cfg = self.config
+        return (
+            f"<GatewayConnection shard={cfg.shard_id}/{cfg.shard_count} state={self.state.name} "
+            f"session={'yes' if self.session_id else 'no'} seq={self.seq}>"
+        )
+
+    # ---------------------------------------------------------------- outputs
+
+    def events(self) -> list[GatewayEvent]:
+        """Every event since the last call, oldest first."""
+        events, self._events = self._events, []
+        return events
+
+    def data_to_send(self) -> list[Output]:
+        """Every output since the last call: texts to send and at most one close, in order."""
+        out, self._outgoing = self._outgoing, []
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` must be called next (None: no timer needed)."""
+        if self.state not in LIVE_STATES:
+            return None
+        deadlines = [
+            d
+            for d in (self._hello_deadline, self._identify_at, self._heartbeat_due)
+            if d is not None
+        ]
+        if self.config.silence_timeout is not None and self._last_receive is not None:
+            deadlines.append(self._last_receive + self.config.silence_timeout)
+        return min(deadlines) if deadlines else None
+
+    @property
+    def will_resume(self) -> bool:
+        """Whether the next connection will resume (a session exists) rather than identify."""
+        return self.session_id is not None
+
+    # ---------------------------------------------------------------- inputs
+
+    def connection_made(self, now: float, access_token: str) -> None:
+        """The WebSocket is open; ``access_token`` is the current token (without ``QQBot``)."""
+        if not access_token:
+            raise LocalProtocolError("connection_made needs the current access token")
+        self._transition(Input.CONNECT, local=True)
+        self._token = access_token
+        self._opened_at = now
+        self._last_receive = now
+        self._hello_deadline = now + self.config.hello_timeout
+        self._identify_at = None
+        self._heartbeat_due = None
+        self._heartbeat_sent = None
+        self.heartbeat_interval = None
+
+    def connection_failed(self, now: float, reason: str) -> None:
+        """Opening a transport failed (DNS, TCP, TLS or the WebSocket handshake)."""
+        if self.state is not State.DISCONNECTED:
+            raise LocalProtocolError(f"connection_failed in state {self.state.name}")
+        self._opened_at = None
+        self._end(now, close_code_info(None), f"connect failed: {reason}")
+
+    def connection_lost(self, now: float, code: int | None = None, reason: str = "") -> None:
+        """The transport ended: ``code`` is the server's close code, None for a dropped transport.
+
+        A no-op when the machine already ended the connection itself (it has decided already).
+        """
+        if self.state not in LIVE_STATES:
+            return
+        info = close_code_info(code)
+        text = info.meaning
+        if reason:
+            text = f"{text} (server said: {reason})"
+        if info.action is CloseAction.FATAL and code in (4013, 4014):
+            intents = Intents(self.config.intents)
+            text += f"; intents requested: {intents!r}, of which need approval: {intents.privileged()!r}"
+        self._end(now, info, text)
+
+    def receive_payload(self, data: str | bytes, now: float) -> None:
+        """Feed one whole WebSocket message.
+
+        Garbage raises ``RemoteProtocolError`` after the machine has planned a reconnect (close
+        the transport as :meth:`data_to_send` says and carry on).
+        """
+        if self.state not in LIVE_STATES:
+            if self.state is State.DISCONNECTED:
+                return  # data still in flight after we ended the connection
+            raise LocalProtocolError(f"receive_payload in terminal state {self.state.name}")
+        self._last_receive = now
+        try:
+            payload = decode_payload(data, self.config.max_payload_size)
+        except RemoteProtocolError as exc:
+            self._protocol_error(now, str(exc))
+            raise
+        op = payload.op
+        if op == Opcode.DISPATCH:
+            self._on_dispatch(payload.t, payload.s, payload.id, payload.d, now)
+        elif op == Opcode.HEARTBEAT_ACK:
+            self._on_heartbeat_ack(now)
+        elif op == Opcode.HELLO:
+            self._on_hello(payload.d, now)
+        elif op == Opcode.HEARTBEAT:
+            if self.state is not State.AWAITING_HELLO:
+                self._send_heartbeat(now)
+        elif op == Opcode.RECONNECT:
+            self._close_and_end(now, CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)")
+        elif op == Opcode.INVALID_SESSION:
+            self.session_id = None
+            self.seq = None
+            self._close_and_end(
+                now,
+                CLOSE_NORMAL,
+                CloseCodeInfo(None, CloseAction.IDENTIFY, ""),
+                "invalid session (op 9): identifying anew",
+                invalid_session=True,
+            )
+        else:
+            self._events.append(UnknownPayload(op, payload.d))
+
+    def handle_timer(self, now: float) -> None:
+        """Do whatever is due at ``now``; safe to call early, late or repeatedly."""
+        if self.state not in LIVE_STATES:
+            return
+        if self._hello_deadline is not None and now >= self._hello_deadline:
+            self._close_and_end(
+                now,
+                CLOSE_RECONNECT,
+                close_code_info(None),
+                f"no Hello within {self.config.hello_timeout:g} s",
+                failure=True,
+            )
+            return
+        timeout = self.config.silence_timeout
+        if timeout is not None and self._last_receive is not None and now >= self._last_receive + timeout:
+            self._close_and_end(
+                now, CLOSE_RECONNECT, close_code_info(None), f"zombie connection: nothing received for {timeout:g} s"
+            )
+            return
+        if self._identify_at is not None and now >= self._identify_at:
+            self._try_identify(now)
+        if self._heartbeat_due is not None and now >= self._heartbeat_due:
+            if self._heartbeat_sent is not None:
+                self._close_and_end(
+                    now,
+                    CLOSE_RECONNECT,
+                    close_code_info(None),
+                    "zombie connection: the last heartbeat was not acknowledged",
+                )
+                return
+            self._send_heartbeat(now)
+
+    def close(self, now: float) -> None:
+        """Close the gateway for good (the session is not kept)."""
+        if self.state in (State.CLOSED, State.FAILED):
+            return
+        live = self.state in LIVE_STATES
+        self._transition(Input.CLOSE, local=True)
+        if live:
+            self._outgoing.append(CloseConnection(CLOSE_NORMAL, "client closing"))
+        self.session_id = None
+        self._events.append(Closed())
+
+    # ---------------------------------------------------------------- internals
+
+    def _transition(self, event: Input, *, local: bool) -> None:
+        nxt = TRANSITIONS.get((self.state, event))
+        if nxt is None:
+            cls = LocalProtocolError if local else RemoteProtocolError
+            raise cls(f"{event.value} is not allowed in state {self.state.name}")
+        self.state = nxt
+
+    def _protocol_error(self, now: float, message: str) -> None:
+        self._close_and_end(now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}")
+
+    def _remote_violation(self, now: float, message: str) -> None:
+        self._protocol_error(now, message)
+        raise RemoteProtocolError(message)
+
+    def _on_hello(self, d: Any, now: float) -> None:
+        if self.state is not State.AWAITING_HELLO:
+            self._remote_violation(now, f"Hello received in state {self.state.name}")
+        interval = d.get("heartbeat_interval") if type(d) is dict else None
+        if type(interval) not in (int, float) or not 0 < interval < 3_600_000:
+            self._remote_violation(now, f"Hello without a valid heartbeat_interval: {d!r:.80}")
+        seconds = float(interval) / 1000.0
+        self.heartbeat_interval = seconds
+        self._hello_deadline = None
+        fraction = self._rng.random() if self.config.first_heartbeat_jitter else 1.0
+        self._heartbeat_due = now + seconds * fraction
+        self._events.append(Hello(seconds))
+        if self.session_id is not None:
+            self._transition(Input.HELLO_RESUME, local=False)
+            self._send(
+                Opcode.RESUME,
+                {"token": self._auth(), "session_id": self.session_id, "seq": self.seq or 0},
+            )
+        else:
+            self._transition(Input.HELLO_IDENTIFY, local=False)
+            self._try_identify(now)
+
+    def _try_identify(self, now: float) -> None:
+        shard = self.config.shard_id
+        at = self.limiter.earliest(shard, now)
+        if at > now:
+            if self._identify_at != at:
+                self._events.append(IdentifyDelayed(at))
+            self._identify_at = at
+            return
+        self._identify_at = None
+        self.limiter.record(shard, now)
+        cfg = self.config
+        self._send(
+            Opcode.IDENTIFY,
+            {
+                "token": self._auth(),
+                "intents": int(cfg.intents),
+                "shard": [cfg.shard_id, cfg.shard_count],
+                "properties": dict(cfg.properties),
+            },
+        )
+
+    def _auth(self) -> str:
+        return f"QQBot {self._token}"
+
+    def _on_dispatch(self, name: str | None, seq: int | None, event_id: str | None, d: Any, now: float) -> None:
+        if self.state is State.AWAITING_HELLO:
+            self._remote_violation(now, "dispatch received before Hello")
+        if name is None:
+            self._remote_violation(now, "dispatch without an event name 't'")
+        if seq is not None:
+            self.seq = seq
+        if name == "READY":
+            self._on_ready(d, seq, now)
+            return
+        if name == "RESUMED":
+            if self.state is State.RESUMING:
+                self._transition(Input.RESUMED, local=False)
+            self._events.append(Resumed(seq))
+            return
+        if event_id is not None and self._recent.seen(event_id):
+            self._events.append(DuplicateDropped(name, seq, event_id))
+            return
+        self._events.append(Dispatch(name, seq, event_id, d))
+
+    def _on_ready(self, d: Any, seq: int | None, now: float) -> None:
+        session_id = d.get("session_id") if type(d) is dict else None
+        if type(session_id) is not str or not session_id:
+            self._remote_violation(now, f"READY without a session_id: {d!r:.80}")
+        assert type(d) is dict
+        if self.state not in (State.IDENTIFYING, State.RESUMING):
+            self._remote_violation(now, f"READY received in state {self.state.name}")
+        self._transition(Input.READY, local=False)
+        self.session_id = session_id
+        user = d.get("user")
+        shard = d.get("shard")
+        version = d.get("version")
+        self._events.append(
+            Ready(
+                session_id=session_id,
+                user=user if type(user) is dict else {},
+                shard=(shard[0], shard[1])
+                if type(shard) is list and len(shard) == 2 and all(type(x) is int for x in shard)
+                else None,
+                version=version if type(version) is int else None,
+                seq=seq,
+                data=d,
+            )
+        )
+
+    def _on_heartbeat_ack(self, now: float) -> None:
+        sent = self._heartbeat_sent
+        self._heartbeat_sent = None
+        latency = None if sent is None else now - sent
+        if latency is not None:
+            self.latency = latency
+        self._events.append(HeartbeatAcked(latency))
+
+    def _send_heartbeat(self, now: float) -> None:
+        self._send(Opcode.HEARTBEAT, self.seq)
+        self._heartbeat_sent = now
+        if self.heartbeat_interval is not None:
+            self._heartbeat_due = now + self.heartbeat_interval
+
+    def _send(self, op: int, d: Any) -> None:
+        self._outgoing.append(SendText(encode_payload(op, d)))
+
+    def _close_and_end(
+        self,
+        now: float,
+        code: int,
+        info: CloseCodeInfo,
+        reason: str,
+        *,
+        failure: bool = False,
+        invalid_session: bool = False,
+    ) -> None:
+        self._outgoing.append(CloseConnection(code, reason[:120]))
+        self._end(now, info, reason, failure=failure, invalid_session=invalid_session)
+
+    def _end(
+        self,
+        now: float,
+        info: CloseCodeInfo,
+        reason: str,
+        *,
+        failure: bool = False,
+        invalid_session: bool = False,
+    ) -> None:
+        lifetime = None if self._opened_at is None else now - self._opened_at
+        self._opened_at = None
+        self._hello_deadline = self._identify_at = self._heartbeat_due = None
+        self._heartbeat_sent = None
+        self._token = None
+        action = info.action
+        if action is CloseAction.FATAL:
+            self._transition(Input.FATAL, local=False)
+            self.session_id = None
+            self._events.append(Disconnected(info.code, reason, False, True, False, None))
+            return
+        self._transition(Input.DISCONNECT, local=False)
+        if action is not CloseAction.RESUME:
+            self.session_id = None
+            self.seq = None
+        delay = self._throttle.next_delay(lifetime, failure=failure or info.code == 4008)
+        if invalid_session:
+            delay = max(delay, self._rng.uniform(*self.config.invalid_session_delay))
+        not_before = now + delay
+        resume = self.session_id is not None
+        if not resume:
+            not_before = self.limiter.earliest(self.config.shard_id, not_before)
+        self._events.append(
+            Disconnected(
+                info.code, reason, resume, False, action is CloseAction.RENEW_TOKEN, not_before
+            )
+        )

@@ -1,0 +1,138 @@
+"""What the gateway machine reports (events) and asks the adapter to do (outputs).
+
+Events carry the decisions (``resume``, ``fatal``, ``renew_token``, ``not_before``) so that no
+adapter re-derives policy. All are frozen, slotted dataclasses; do not subclass them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import GatewayClosedError
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """The server said hello; heartbeats will go every ``heartbeat_interval`` seconds."""
+
+    heartbeat_interval: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A new session started (READY): ``session_id``, the bot's ``user`` and the ``shard``."""
+
+    session_id: str
+    user: Mapping[str, Any]
+    shard: tuple[int, int] | None
+    version: int | None
+    seq: int | None
+    data: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """The session resumed (RESUMED); every missed event was replayed before this one."""
+
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """One dispatched event: name ``t``, sequence ``s``, top-level ``id`` and the raw ``d``."""
+
+    name: str
+    seq: int | None
+    event_id: str | None
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateDropped:
+    """A dispatch whose ``id`` was already delivered arrived again and was not delivered twice."""
+
+    name: str
+    seq: int | None
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatAcked:
+    """The server acknowledged a heartbeat; ``latency`` in seconds (None if none was pending)."""
+
+    latency: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownPayload:
+    """A payload with an opcode this library does not know; kept, not dropped."""
+
+    op: int
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyDelayed:
+    """Identify must wait for the shared identify limiter until ``until``."""
+
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """The connection is over (or must be ended). The decision about what comes next:
+
+    - ``fatal``: do not reconnect; raise :meth:`error`.
+    - otherwise reconnect at ``not_before`` (monotonic seconds); the next session will
+      ``resume`` or identify anew, and the access token must be renewed first if ``renew_token``.
+    """
+
+    code: int | None
+    reason: str
+    resume: bool
+    fatal: bool
+    renew_token: bool
+    not_before: float | None
+
+    def error(self) -> GatewayClosedError:
+        """The exception that reports a fatal ending to the user."""
+        return GatewayClosedError(self.code, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """The client closed the gateway for good (``close()``)."""
+
+
+GatewayEvent = (
+    Hello
+    | Ready
+    | Resumed
+    | Dispatch
+    | DuplicateDropped
+    | HeartbeatAcked
+    | UnknownPayload
+    | IdentifyDelayed
+    | Disconnected
+    | Closed
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    """Send this text message on the WebSocket."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseConnection:
+    """Close the WebSocket with this code and reason, then drop the transport."""
+
+    code: int
+    reason: str
+
+
+Output = SendText | CloseConnection

@@ -1,0 +1,63 @@
+"""Decoding and encoding of whole gateway payloads ``{"op", "d", "s", "t", "id"}``.
+
+``decode_payload`` turns one WebSocket text message into a :class:`Payload` or raises
+``RemoteProtocolError`` (bad JSON, wrong types, over the size limit), nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import RemoteProtocolError
+
+DEFAULT_MAX_PAYLOAD_SIZE = 1 << 20
+"""1 MiB: the largest gateway payload accepted by default."""
+
+_decode = json.JSONDecoder().decode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One decoded gateway payload."""
+
+    op: int
+    d: Any = None
+    s: int | None = None
+    t: str | None = None
+    id: str | None = None
+
+
+def decode_payload(data: str | bytes, max_size: int = DEFAULT_MAX_PAYLOAD_SIZE) -> Payload:
+    """Parse one gateway message; raise ``RemoteProtocolError`` if it is not a valid payload."""
+    if len(data) > max_size:
+        raise RemoteProtocolError(f"gateway payload of {len(data)} bytes exceeds {max_size}")
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        obj = _decode(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise RemoteProtocolError(f"gateway payload is not valid JSON: {exc}") from None
+    if type(obj) is not dict:
+        raise RemoteProtocolError(f"gateway payload is a {type(obj).__name__}, not an object")
+    op = obj.get("op")
+    if type(op) is not int:
+        raise RemoteProtocolError(f"gateway payload has no integer 'op': {op!r:.80}")
+    s = obj.get("s")
+    if s is not None and type(s) is not int:
+        raise RemoteProtocolError(f"gateway payload 's' is not an integer: {s!r:.80}")
+    t = obj.get("t")
+    if t is not None and type(t) is not str:
+        raise RemoteProtocolError(f"gateway payload 't' is not a string: {t!r:.80}")
+    event_id = obj.get("id")
+    if event_id is not None and type(event_id) is not str:
+        if type(event_id) is not int:
+            raise RemoteProtocolError(f"gateway payload 'id' is not a string: {event_id!r:.80}")
+        event_id = str(event_id)
+    return Payload(op, obj.get("d"), s, t, event_id)
+
+
+def encode_payload(op: int, d: Any) -> str:
+    """Serialise an outgoing payload compactly (the client never sends ``s``/``t``)."""
+    return _encode({"op": op, "d": d})
