@@ -1,10 +1,11 @@
 """The reconnect throttle: how long to wait before dialling the gateway again.
 
-Server-requested reconnects (op 7, 4009, a long-lived connection that dropped) go almost at once,
-with a small jitter so that many shards do not reconnect in the same instant. Failures (a connect
-that failed, a connection that died within ``crash_window`` of opening) back off exponentially with
-jitter up to ``cap``; the count resets once a connection has stayed up ``stable_after`` seconds. A
-crash loop is slowed down, never given up on. Randomness comes from the injected RNG.
+Reconnects after a connection ended (op 7, 4009, a dropped transport) go almost at once, with a
+small jitter so that many shards do not reconnect in the same instant. Failures (a connect that
+failed, 4008, no Hello) back off exponentially with jitter up to ``cap``, and so does a crash loop
+(several connections in a row that each died soon after opening): slowed down, never given up on.
+The count resets once a connection has stayed up ``stable_after`` seconds. Randomness comes from
+the injected RNG.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class BackoffConfig:
     """Server-requested reconnects wait a uniform delay in [0, quick_jitter]."""
     crash_window: float = 5.0
     """A connection that dies sooner than this after opening counts as a failure."""
+    crash_loop: int = 3
+    """This many short-lived connections in a row are a crash loop and back off."""
     stable_after: float = 60.0
     """A connection that lived this long resets the failure count."""
 
@@ -41,14 +44,23 @@ class ReconnectThrottle:
         """The delay before the next connect.
 
         ``lifetime`` is how long the connection that just ended had been open (None: it never
-        opened). ``failure`` marks an ending that must back off whatever the lifetime (4008).
+        opened). ``failure`` marks an ending that must back off whatever the lifetime (4008, no
+        Hello). Other endings reconnect quickly unless they form a crash loop: ``crash_loop``
+        connections in a row that each died within ``crash_window`` of opening.
         """
         cfg = self.config
         if lifetime is not None and lifetime >= cfg.stable_after:
             self.failures = 0
-        if failure or lifetime is None or lifetime < cfg.crash_window:
+        if failure or lifetime is None:
             self.failures += 1
-        if self.failures == 0:
+            return self._exponential()
+        if lifetime < cfg.crash_window:
+            self.failures += 1
+        if self.failures < cfg.crash_loop:
             return self._rng.uniform(0.0, cfg.quick_jitter)
+        return self._exponential()
+
+    def _exponential(self) -> float:
+        cfg = self.config
         ceiling = min(cfg.cap, cfg.base * 2.0 ** min(self.failures - 1, 62))
         return ceiling / 2.0 + self._rng.uniform(0.0, ceiling / 2.0)

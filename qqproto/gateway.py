@@ -84,7 +84,9 @@ class GatewayConfig:
             raise LocalProtocolError("intents must be a non-negative bitmask")
         lo, hi = self.invalid_session_delay
         if not 0 <= lo <= hi:
-            raise LocalProtocolError("invalid_session_delay must be (low, high) with 0 <= low <= high")
+            raise LocalProtocolError(
+                "invalid_session_delay must be (low, high) with 0 <= low <= high"
+            )
 
 
 class GatewayConnection:
@@ -221,7 +223,9 @@ class GatewayConnection:
             if self.state is not State.AWAITING_HELLO:
                 self._send_heartbeat(now)
         elif op == Opcode.RECONNECT:
-            self._close_and_end(now, CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)")
+            self._close_and_end(
+                now, CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)"
+            )
         elif op == Opcode.INVALID_SESSION:
             self.session_id = None
             self.seq = None
@@ -249,9 +253,16 @@ class GatewayConnection:
             )
             return
         timeout = self.config.silence_timeout
-        if timeout is not None and self._last_receive is not None and now >= self._last_receive + timeout:
+        if (
+            timeout is not None
+            and self._last_receive is not None
+            and now >= self._last_receive + timeout
+        ):
             self._close_and_end(
-                now, CLOSE_RECONNECT, close_code_info(None), f"zombie connection: nothing received for {timeout:g} s"
+                now,
+                CLOSE_RECONNECT,
+                close_code_info(None),
+                f"zombie connection: nothing received for {timeout:g} s",
             )
             return
         if self._identify_at is not None and now >= self._identify_at:
@@ -288,7 +299,9 @@ class GatewayConnection:
         self.state = nxt
 
     def _protocol_error(self, now: float, message: str) -> None:
-        self._close_and_end(now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}")
+        self._close_and_end(
+            now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}"
+        )
 
     def _remote_violation(self, now: float, message: str) -> None:
         self._protocol_error(now, message)
@@ -320,8 +333,7 @@ class GatewayConnection:
         shard = self.config.shard_id
         at = self.limiter.earliest(shard, now)
         if at > now:
-            if self._identify_at != at:
-                self._events.append(IdentifyDelayed(at))
+            self._events.append(IdentifyDelayed(at))
             self._identify_at = at
             return
         self._identify_at = None
@@ -340,7 +352,9 @@ class GatewayConnection:
     def _auth(self) -> str:
         return f"QQBot {self._token}"
 
-    def _on_dispatch(self, name: str | None, seq: int | None, event_id: str | None, d: Any, now: float) -> None:
+    def _on_dispatch(
+        self, name: str | None, seq: int | None, event_id: str | None, d: Any, now: float
+    ) -> None:
         if self.state is State.AWAITING_HELLO:
             self._remote_violation(now, "dispatch received before Hello")
         if name is None:
@@ -396,8 +410,8 @@ class GatewayConnection:
     def _send_heartbeat(self, now: float) -> None:
         self._send(Opcode.HEARTBEAT, self.seq)
         self._heartbeat_sent = now
-        if self.heartbeat_interval is not None:
-            self._heartbeat_due = now + self.heartbeat_interval
+        assert self.heartbeat_interval is not None  # heartbeats start after Hello
+        self._heartbeat_due = now + self.heartbeat_interval
 
     def _send(self, op: int, d: Any) -> None:
         self._outgoing.append(SendText(encode_payload(op, d)))
