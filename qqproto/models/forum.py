@@ -1,0 +1,183 @@
+"""Forum (论坛) objects and events: threads, posts, replies, rich text, publish audit results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from qqproto.models._fields import (
+    JSON,
+    Model,
+    Timestamp,
+    convert_field,
+    event_id_field,
+    first_of,
+    model_converter,
+    to_str,
+    tuple_of,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextInfo(Model):
+    """Plain text inside rich text."""
+
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AtInfo(Model):
+    """A mention inside rich text."""
+
+    type: int | None = None
+    user_info: Mapping[str, JSON] | None = None
+    role_info: Mapping[str, JSON] | None = None
+    guild_info: Mapping[str, JSON] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlInfo(Model):
+    """A link inside rich text."""
+
+    url: str | None = None
+    display_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmojiInfo(Model):
+    """An emoji inside rich text."""
+
+    id: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelInfo(Model):
+    """A channel link inside rich text (``channel_id`` arrives as a number)."""
+
+    channel_id: str | None = None
+    channel_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RichObject(Model):
+    """One rich-text element: ``type`` 1 text, 2 at, 3 url, 4 emoji, 5 channel."""
+
+    type: int | None = None
+    text_info: TextInfo | None = None
+    at_info: AtInfo | None = None
+    url_info: UrlInfo | None = None
+    emoji_info: EmojiInfo | None = None
+    channel_info: ChannelInfo | None = None
+
+
+RichText = str | tuple[RichObject, ...]
+"""Forum title/content: a string (REST answers: plain or JSON-encoded) or rich objects (events)."""
+
+_rich = convert_field(first_of(to_str, tuple_of(model_converter(RichObject))))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadInfo(Model):
+    """A thread's body."""
+
+    thread_id: str | None = None
+    title: RichText | None = field(default=None, metadata=_rich)
+    content: RichText | None = field(default=None, metadata=_rich)
+    date_time: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Thread(Model):
+    """A forum thread (``GET /channels/{channel_id}/threads``, FORUM_THREAD_* events)."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    author_id: str | None = None
+    thread_info: ThreadInfo | None = None
+    event_id: str | None = event_id_field()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadList(Model):
+    """``GET /channels/{channel_id}/threads``; ``is_finish`` arrives as 0/1."""
+
+    threads: tuple[Thread, ...] | None = None
+    is_finish: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadPublished(Model):
+    """Answer of ``PUT /channels/{channel_id}/threads``."""
+
+    task_id: str | None = None
+    create_time: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostInfo(Model):
+    """A post (comment on a thread)."""
+
+    thread_id: str | None = None
+    post_id: str | None = None
+    content: RichText | None = field(default=None, metadata=_rich)
+    date_time: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post(Model):
+    """FORUM_POST_CREATE / FORUM_POST_DELETE."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    author_id: str | None = None
+    post_info: PostInfo | None = None
+    event_id: str | None = event_id_field()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyInfo(Model):
+    """A reply to a post."""
+
+    thread_id: str | None = None
+    post_id: str | None = None
+    reply_id: str | None = None
+    content: RichText | None = field(default=None, metadata=_rich)
+    date_time: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply(Model):
+    """FORUM_REPLY_CREATE / FORUM_REPLY_DELETE."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    author_id: str | None = None
+    reply_info: ReplyInfo | None = None
+    event_id: str | None = event_id_field()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForumAuditResult(Model):
+    """FORUM_PUBLISH_AUDIT_RESULT. ``type``: 1 thread, 2 post, 3 reply; ``result`` 0 = passed."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    author_id: str | None = None
+    thread_id: str | None = None
+    post_id: str | None = None
+    reply_id: str | None = None
+    type: int | None = None
+    result: int | None = None
+    err_msg: str | None = None
+    event_id: str | None = event_id_field()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenForumEvent(Model):
+    """OPEN_FORUM_THREAD_* / OPEN_FORUM_POST_* / OPEN_FORUM_REPLY_* (public-domain forum)."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    author_id: str | None = None
+    event_id: str | None = event_id_field()

@@ -1,0 +1,247 @@
+"""Guild-side API objects: users, members, guilds, channels, roles, permissions, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qqproto.models._fields import Model, Timestamp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User(Model):
+    """A QQ user or bot (``GET /users/@me``, message authors, member users)."""
+
+    id: str | None = None
+    username: str | None = None
+    avatar: str | None = None
+    bot: bool | None = None
+    union_openid: str | None = None
+    union_user_account: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member(Model):
+    """A guild member; ``guild_id`` is set where the platform sends it (member events)."""
+
+    user: User | None = None
+    nick: str | None = None
+    roles: tuple[str, ...] | None = None
+    joined_at: Timestamp | None = None
+    guild_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Guild(Model):
+    """A guild (频道)."""
+
+    id: str | None = None
+    name: str | None = None
+    icon: str | None = None
+    owner_id: str | None = None
+    owner: bool | None = None
+    joined_at: Timestamp | None = None
+    member_count: int | None = None
+    max_members: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel(Model):
+    """A sub-channel. ``type``: 0 text, 2 voice, 4 group, 10005 live, 10006 app, 10007 forum."""
+
+    id: str | None = None
+    guild_id: str | None = None
+    name: str | None = None
+    type: int | None = None
+    sub_type: int | None = None
+    position: int | None = None
+    parent_id: str | None = None
+    owner_id: str | None = None
+    private_type: int | None = None
+    speak_permission: int | None = None
+    application_id: str | None = None
+    permissions: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Role(Model):
+    """A guild role. ``hoist`` arrives as 0/1; ``color`` is ARGB."""
+
+    id: str | None = None
+    name: str | None = None
+    color: int | None = None
+    hoist: bool | None = None
+    number: int | None = None
+    member_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuildRoles(Model):
+    """``GET /guilds/{guild_id}/roles``."""
+
+    guild_id: str | None = None
+    roles: tuple[Role, ...] | None = None
+    role_num_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoleResult(Model):
+    """Answer of role create/update: ``{guild_id?, role_id, role}``."""
+
+    guild_id: str | None = None
+    role_id: str | None = None
+    role: Role | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoleMembers(Model):
+    """``GET /guilds/{guild_id}/roles/{role_id}/members``; ``next`` = next ``start_index``."""
+
+    data: tuple[Member, ...] | None = None
+    next: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelPermissions(Model):
+    """A user's or role's permissions in a channel (``permissions`` is a decimal bit string)."""
+
+    channel_id: str | None = None
+    user_id: str | None = None
+    role_id: str | None = None
+    permissions: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSetting(Model):
+    """``GET /guilds/{guild_id}/message/setting``."""
+
+    disable_create_dm: bool | None = None
+    disable_push_msg: bool | None = None
+    channel_ids: tuple[str, ...] | None = None
+    channel_push_max_num: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MuteResult(Model):
+    """Answer of a batch mute: the users actually muted."""
+
+    user_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecommendChannel(Model):
+    """One recommended channel of a guild announce."""
+
+    channel_id: str | None = None
+    introduce: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Announce(Model):
+    """A guild or channel announce (公告). ``announces_type``: 0 member, 1 welcome."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    message_id: str | None = None
+    announces_type: int | None = None
+    recommend_channels: tuple[RecommendChannel, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinsMessage(Model):
+    """A channel's pinned messages."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    message_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule(Model):
+    """A channel schedule (日程). Timestamps are unix milliseconds sent as strings."""
+
+    id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    start_timestamp: Timestamp | None = None
+    end_timestamp: Timestamp | None = None
+    creator: Member | None = None
+    jump_channel_id: str | None = None
+    remind_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class APIPermissionDemandIdentify(Model):
+    """Which API a permission demand is about."""
+
+    path: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class APIPermission(Model):
+    """One API the bot may (``auth_status`` 1) or may not (0) call in a guild."""
+
+    path: str | None = None
+    method: str | None = None
+    desc: str | None = None
+    auth_status: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class APIPermissions(Model):
+    """``GET /guilds/{guild_id}/api_permission``."""
+
+    apis: tuple[APIPermission, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class APIPermissionDemand(Model):
+    """A permission request sent to a guild's admins."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    api_identify: APIPermissionDemandIdentify | None = None
+    title: str | None = None
+    desc: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DMS(Model):
+    """A DM session (``POST /users/@me/dms``); send to ``/dms/{guild_id}/messages``."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    create_time: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OnlineNums(Model):
+    """``GET /channels/{channel_id}/online_nums``."""
+
+    online_nums: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMember(Model):
+    """One member of a QQ group [UNCERTAIN: extension route, shape from NoneBot]."""
+
+    member_openid: str | None = None
+    join_timestamp: Timestamp | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMembers(Model):
+    """A page of ``POST /v2/groups/{group_openid}/members`` [UNCERTAIN]."""
+
+    members: tuple[GroupMember, ...] | None = None
+    next_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioControl(Model):
+    """Audio control body; ``status`` 0 start, 1 pause, 2 resume, 3 stop."""
+
+    audio_url: str | None = None
+    text: str | None = None
+    status: int | None = None
