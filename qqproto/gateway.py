@@ -15,7 +15,7 @@ import random
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from .backoff import BackoffConfig, ReconnectThrottle
 from .close_codes import CloseAction, CloseCodeInfo, close_code_info
@@ -303,14 +303,14 @@ class GatewayConnection:
             now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}"
         )
 
-    def _remote_violation(self, now: float, message: str) -> None:
+    def _remote_violation(self, now: float, message: str) -> NoReturn:
         self._protocol_error(now, message)
         raise RemoteProtocolError(message)
 
     def _on_hello(self, d: Any, now: float) -> None:
         if self.state is not State.AWAITING_HELLO:
             self._remote_violation(now, f"Hello received in state {self.state.name}")
-        interval = d.get("heartbeat_interval") if type(d) is dict else None
+        interval: Any = d.get("heartbeat_interval") if type(d) is dict else None
         if type(interval) not in (int, float) or not 0 < interval < 3_600_000:
             self._remote_violation(now, f"Hello without a valid heartbeat_interval: {d!r:.80}")
         seconds = float(interval) / 1000.0

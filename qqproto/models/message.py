@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from qqproto.models._fields import JSON, Model, Timestamp, event_id_field
 from qqproto.models.guild import Member, User
+
+if TYPE_CHECKING:
+    from qqproto.client.context import Context
+
+
+class Replyable:
+    """Mixin for events that can be answered with a passive reply."""
+
+    __slots__ = ()
+
+    def reply(self, ctx: Context, message: Any = None, **fields: Any) -> Awaitable[MessageSendResult]:
+        """Reply to this event in its scene (``msg_id``/``event_id`` and ``msg_seq`` included):
+        ``await event.reply(ctx, content="hi")``. See :meth:`Context.reply`."""
+        return ctx.reply(self, message, **fields)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +104,7 @@ class MessageReference(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Message(Model):
+class Message(Model, Replyable):
     """A guild channel message (MESSAGE_CREATE, AT_MESSAGE_CREATE, ``GET``/``POST`` messages)."""
 
     id: str | None = None
@@ -141,7 +157,7 @@ class C2CMessageAuthor(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GroupMessage(Model):
+class GroupMessage(Model, Replyable):
     """A QQ group message (GROUP_AT_MESSAGE_CREATE)."""
 
     id: str | None = None
@@ -158,7 +174,7 @@ class GroupMessage(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class C2CMessage(Model):
+class C2CMessage(Model, Replyable):
     """A QQ single-chat message (C2C_MESSAGE_CREATE)."""
 
     id: str | None = None
@@ -290,7 +306,7 @@ class InteractionData(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Interaction(Model):
+class Interaction(Model, Replyable):
     """INTERACTION_CREATE (``chat_type`` 0 guild, 1 group, 2 C2C); ack it within 5 s."""
 
     id: str | None = None

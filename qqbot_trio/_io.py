@@ -1,0 +1,118 @@
+"""trio's side of :class:`qqproto.client.io.Io`: streams, TLS, the trio clock, nurseries."""
+
+from __future__ import annotations
+
+import math
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import trio
+
+from qqproto.client.io import Stream, Waitable
+
+
+class TrioStream:
+    """A TCP (or TLS) connection as a trio stream."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: trio.abc.Stream) -> None:
+        self._stream = stream
+
+    async def send_all(self, data: bytes) -> None:
+        await self._stream.send_all(data)
+
+    async def receive_some(self, max_bytes: int) -> bytes:
+        return bytes(await self._stream.receive_some(max_bytes))
+
+    async def aclose(self) -> None:
+        await trio.aclose_forcefully(self._stream)
+
+
+class _TaskGroup:
+    def __init__(self, nursery: trio.Nursery) -> None:
+        self._nursery = nursery
+
+    def start_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        self._nursery.start_soon(fn, *args)
+
+    def cancel(self) -> None:
+        self._nursery.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def _task_group() -> AsyncIterator[_TaskGroup]:
+    async with trio.open_nursery() as nursery:
+        yield _TaskGroup(nursery)
+
+
+@asynccontextmanager
+async def _fail_at(deadline: float) -> AsyncIterator[None]:
+    try:
+        with trio.fail_at(deadline):
+            yield
+    except trio.TooSlowError:
+        raise TimeoutError from None
+
+
+class TrioIo:
+    """The IO the shared client runs on, for trio."""
+
+    transport_errors: tuple[type[BaseException], ...] = (
+        OSError,
+        trio.BrokenResourceError,
+        trio.ClosedResourceError,
+        ssl.SSLError,
+    )
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._ssl_context = ssl_context
+
+    def now(self) -> float:
+        return trio.current_time()
+
+    async def sleep_until(self, deadline: float) -> None:
+        await trio.sleep_until(deadline)
+
+    async def connect(self, host: str, port: int, *, tls: bool, timeout: float) -> TrioStream:
+        async with _fail_at(self.now() + timeout):
+            stream: trio.abc.Stream = await trio.open_tcp_stream(host, port)
+            if tls:
+                context = self._ssl_context
+                if context is None:
+                    context = self._ssl_context = ssl.create_default_context()
+                tls_stream = trio.SSLStream(stream, context, server_hostname=host)
+                try:
+                    await tls_stream.do_handshake()
+                except BaseException:
+                    await trio.aclose_forcefully(tls_stream)
+                    raise
+                stream = tls_stream
+        return TrioStream(stream)
+
+    async def receive_by(
+        self, stream: Stream, max_bytes: int, deadline: float | None
+    ) -> bytes | None:
+        with trio.move_on_at(math.inf if deadline is None else deadline):
+            return await stream.receive_some(max_bytes)
+        return None
+
+    async def wait_by(self, event: Waitable, deadline: float | None) -> bool:
+        with trio.move_on_at(math.inf if deadline is None else deadline):
+            await event.wait()
+            return True
+        return False
+
+    def fail_at(self, deadline: float) -> AbstractAsyncContextManager[None]:
+        return _fail_at(deadline)
+
+    def create_event(self) -> trio.Event:
+        return trio.Event()
+
+    def create_lock(self) -> trio.Lock:
+        return trio.Lock()
+
+    def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
+        return _task_group()

@@ -1,0 +1,83 @@
+"""The IO an adapter lends the shared client: streams, a clock, sleeping, tasks.
+
+The client orchestration in :mod:`qqproto.client` is ``async`` code that imports no event loop
+and reads no clock: it awaits only the methods of an :class:`Io` that ``qqbot_trio`` or
+``qqbot_asyncio`` passes in. The two adapters therefore differ exactly where trio and asyncio
+differ, and every policy stays written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+
+class Stream(Protocol):
+    """A connected byte stream (TCP, TLS on top when asked for)."""
+
+    async def send_all(self, data: bytes) -> None: ...
+
+    async def receive_some(self, max_bytes: int) -> bytes:
+        """Up to ``max_bytes``; ``b""`` at EOF."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close at once, without waiting for the peer (safe to call twice)."""
+        ...
+
+
+class Waitable(Protocol):
+    """A one-shot event."""
+
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
+    async def wait(self) -> object: ...
+
+
+class TaskGroup(Protocol):
+    """Runs tasks until they finish; :meth:`cancel` cancels all of them."""
+
+    def start_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None: ...
+
+    def cancel(self) -> None: ...
+
+
+class Io(Protocol):
+    """Everything the client needs from an event loop."""
+
+    transport_errors: tuple[type[BaseException], ...]
+    """Exceptions that mean "the transport failed" (OSError, TLS errors, broken streams)."""
+
+    def now(self) -> float:
+        """The loop's monotonic clock, in seconds."""
+        ...
+
+    async def sleep_until(self, deadline: float) -> None: ...
+
+    async def connect(self, host: str, port: int, *, tls: bool, timeout: float) -> Stream:
+        """Open TCP (and TLS, verified by default, when ``tls``) within ``timeout`` seconds;
+        raise ``TimeoutError`` or one of :attr:`transport_errors`."""
+        ...
+
+    async def receive_by(
+        self, stream: Stream, max_bytes: int, deadline: float | None
+    ) -> bytes | None:
+        """Read like ``receive_some``, or return None once ``deadline`` passes."""
+        ...
+
+    async def wait_by(self, event: Waitable, deadline: float | None) -> bool:
+        """Wait for ``event`` until ``deadline``; whether it was set."""
+        ...
+
+    def fail_at(self, deadline: float) -> AbstractAsyncContextManager[None]:
+        """A block that raises ``TimeoutError`` if it has not finished by ``deadline``."""
+        ...
+
+    def create_event(self) -> Waitable: ...
+
+    def create_lock(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def open_task_group(self) -> AbstractAsyncContextManager[TaskGroup]: ...
