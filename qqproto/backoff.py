@@ -3,7 +3,8 @@
 Reconnects after a connection ended (op 7, 4009, a dropped transport) go almost at once, with a
 small jitter so that many shards do not reconnect in the same instant. Failures (a connect that
 failed, 4008, no Hello) back off exponentially with jitter up to ``cap``, and so does a crash loop
-(several connections in a row that each died soon after opening): slowed down, never given up on.
+(several connections in a row that each died before their session was established): slowed down,
+never given up on.
 The count resets once a connection has stayed up ``stable_after`` seconds. Randomness comes from
 the injected RNG.
 """
@@ -22,10 +23,8 @@ class BackoffConfig:
     """No wait is longer than this."""
     quick_jitter: float = 0.1
     """Server-requested reconnects wait a uniform delay in [0, quick_jitter]."""
-    crash_window: float = 5.0
-    """A connection that dies sooner than this after opening counts as a failure."""
     crash_loop: int = 3
-    """This many short-lived connections in a row are a crash loop and back off."""
+    """This many connections in a row that died before READY/RESUMED are a crash loop."""
     stable_after: float = 60.0
     """A connection that lived this long resets the failure count."""
 
@@ -40,13 +39,16 @@ class ReconnectThrottle:
         self.config = config or BackoffConfig()
         self.failures = 0
 
-    def next_delay(self, lifetime: float | None, *, failure: bool = False) -> float:
+    def next_delay(
+        self, lifetime: float | None, *, established: bool = True, failure: bool = False
+    ) -> float:
         """The delay before the next connect.
 
         ``lifetime`` is how long the connection that just ended had been open (None: it never
-        opened). ``failure`` marks an ending that must back off whatever the lifetime (4008, no
-        Hello). Other endings reconnect quickly unless they form a crash loop: ``crash_loop``
-        connections in a row that each died within ``crash_window`` of opening.
+        opened); ``established`` whether its session got going (READY or RESUMED). ``failure``
+        marks an ending that must back off whatever the lifetime (4008, no Hello). Other endings
+        reconnect quickly unless they form a crash loop: ``crash_loop`` connections in a row that
+        each died before their session was established.
         """
         cfg = self.config
         if lifetime is not None and lifetime >= cfg.stable_after:
@@ -54,7 +56,7 @@ class ReconnectThrottle:
         if failure or lifetime is None:
             self.failures += 1
             return self._exponential()
-        if lifetime < cfg.crash_window:
+        if not established:
             self.failures += 1
         if self.failures < cfg.crash_loop:
             return self._rng.uniform(0.0, cfg.quick_jitter)

@@ -114,6 +114,7 @@ class GatewayConnection:
         self._events: list[GatewayEvent] = []
         self._outgoing: list[Output] = []
         self._opened_at: float | None = None
+        self._established = False
         self._hello_deadline: float | None = None
         self._identify_at: float | None = None
         self._heartbeat_due: float | None = None
@@ -166,6 +167,7 @@ class GatewayConnection:
         self._transition(Input.CONNECT, local=True)
         self._token = access_token
         self._opened_at = now
+        self._established = False
         self._last_receive = now
         self._hello_deadline = now + self.config.hello_timeout
         self._identify_at = None
@@ -367,6 +369,7 @@ class GatewayConnection:
         if name == "RESUMED":
             if self.state is State.RESUMING:
                 self._transition(Input.RESUMED, local=False)
+                self._established = True
             self._events.append(Resumed(seq))
             return
         if event_id is not None and self._recent.seen(event_id):
@@ -382,6 +385,7 @@ class GatewayConnection:
         if self.state not in (State.IDENTIFYING, State.RESUMING):
             self._remote_violation(now, f"READY received in state {self.state.name}")
         self._transition(Input.READY, local=False)
+        self._established = True
         self.session_id = session_id
         user = d.get("user")
         shard = d.get("shard")
@@ -453,7 +457,9 @@ class GatewayConnection:
         if action is not CloseAction.RESUME:
             self.session_id = None
             self.seq = None
-        delay = self._throttle.next_delay(lifetime, failure=failure or info.code == 4008)
+        delay = self._throttle.next_delay(
+            lifetime, established=self._established, failure=failure or info.code == 4008
+        )
         if invalid_session:
             delay = max(delay, self._rng.uniform(*self.config.invalid_session_delay))
         not_before = now + delay

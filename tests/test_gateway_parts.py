@@ -76,7 +76,9 @@ def test_limiter_buckets_by_shard_modulo_concurrency() -> None:
 
 
 def test_limiter_session_budget_waits_for_reset_then_refills() -> None:
-    lim = IdentifyLimiter(limit=SessionStartLimit(total=3, remaining=1, reset_after=100.0, max_concurrency=4), now=0.0)
+    lim = IdentifyLimiter(
+        limit=SessionStartLimit(total=3, remaining=1, reset_after=100.0, max_concurrency=4), now=0.0
+    )
     assert lim.max_concurrency == 4 and lim.remaining == 1
     lim.record(0, 0.0)
     assert lim.remaining == 0
@@ -121,12 +123,15 @@ def test_limiter_never_allows_two_identifies_in_a_bucket_within_window(
 # ------------------------------------------------------------------ throttle
 
 
-@given(st.lists(st.one_of(st.none(), st.floats(0, 200)), max_size=30), st.integers(0, 2**32))
-def test_throttle_delays_are_bounded(lifetimes: list[float | None], seed: int) -> None:
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), st.floats(0, 200)), st.booleans()), max_size=30),
+    st.integers(0, 2**32),
+)
+def test_throttle_delays_are_bounded(lifetimes: list[tuple[float | None, bool]], seed: int) -> None:
     cfg = BackoffConfig(base=0.5, cap=30.0)
     throttle = ReconnectThrottle(random.Random(seed), cfg)
-    for lifetime in lifetimes:
-        delay = throttle.next_delay(lifetime)
+    for lifetime, established in lifetimes:
+        delay = throttle.next_delay(lifetime, established=established)
         assert 0.0 <= delay <= cfg.cap
         if lifetime is not None and lifetime >= cfg.stable_after:
             assert delay <= cfg.quick_jitter
@@ -137,9 +142,11 @@ def test_throttle_backoff_grows_to_cap_and_crash_loop_counts() -> None:
     delays = [throttle.next_delay(None) for _ in range(8)]
     assert 0.5 <= delays[0] <= 1.0 and 5.0 <= delays[-1] <= 10.0
     throttle = ReconnectThrottle(random.Random(1))
-    quick = [throttle.next_delay(1.0) for _ in range(2)]
+    assert throttle.next_delay(1.0) <= 0.1  # an established session that ended: quick
+    quick = [throttle.next_delay(1.0, established=False) for _ in range(2)]
     assert all(d <= 0.1 for d in quick)
-    assert throttle.next_delay(1.0) >= 2.0  # third short-lived connection: a crash loop
+    # third connection in a row that died before READY/RESUMED: a crash loop
+    assert throttle.next_delay(1.0, established=False) >= 2.0
     assert throttle.next_delay(30.0) >= 2.0  # not yet stable: still backing off
     assert throttle.next_delay(61.0) <= 0.1  # stable: reset
     assert throttle.next_delay(10.0, failure=True) >= 0.5
@@ -165,7 +172,11 @@ def test_payload_round_trip() -> None:
     text = encode_payload(1, None)
     assert text == '{"op":1,"d":null}'
     assert decode_payload(text) == Payload(1, None)
-    assert decode_payload(b'{"op":0,"s":3,"t":"X","id":"i","d":{"a":"\xe4\xb8\xad"}}'.decode("latin-1").encode("latin-1")) == Payload(0, {"a": "中"}, 3, "X", "i")
+    assert decode_payload(
+        b'{"op":0,"s":3,"t":"X","id":"i","d":{"a":"\xe4\xb8\xad"}}'.decode("latin-1").encode(
+            "latin-1"
+        )
+    ) == Payload(0, {"a": "中"}, 3, "X", "i")
     assert encode_payload(0, {"a": "中"}) == '{"op":0,"d":{"a":"中"}}'
 
 

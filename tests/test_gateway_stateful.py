@@ -39,7 +39,9 @@ class Shard:
         self.conn = GatewayConnection(cfg, rng=random.Random(seed), limiter=limiter)
         self.not_before = 0.0
         self.interval: float | None = None
-        self.last_beat: float | None = None  # last heartbeat or Hello, when the next beat is measured from
+        self.last_beat: float | None = (
+            None  # last heartbeat or Hello, when the next beat is measured from
+        )
         self.fatal = False
         self.auto_ack = True  # a healthy server acknowledges every heartbeat at once
 
@@ -84,7 +86,11 @@ class GatewayModel(RuleBasedStateMachine):
                     assert ev.not_before is not None and ev.not_before >= self.now
                     assert ev.resume == (conn.session_id is not None)
                     shard.not_before = ev.not_before
-        if conn.state is State.IDENTIFYING or conn.state is State.RESUMING or conn.state is State.CONNECTED:
+        if (
+            conn.state is State.IDENTIFYING
+            or conn.state is State.RESUMING
+            or conn.state is State.CONNECTED
+        ):
             if shard.interval is None and conn.heartbeat_interval is not None:
                 shard.interval = conn.heartbeat_interval
                 shard.last_beat = self.now

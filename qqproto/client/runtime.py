@@ -36,7 +36,7 @@ from qqproto.gateway_events import (
     UnknownPayload,
 )
 from qqproto.http import TOKEN_URL, Endpoints
-from qqproto.identify import IdentifyLimiter, SessionStartLimit
+from qqproto.identify import IDENTIFY_WINDOW, IdentifyLimiter, SessionStartLimit
 from qqproto.models import Ready as ReadyModel
 from qqproto.models import Resumed as ResumedModel
 from qqproto.models import UnknownEvent, User, handler_name, parse_event
@@ -122,6 +122,8 @@ class ClientBase:
     """The bot client; adapters subclass it only to provide their :class:`Io`.
 
     ``Client(token, intents, handler, is_sandbox=False, *, api_base=None, token_url=None, ...)``.
+    ``identify_window`` is the platform's 5-second identify window; lower it only against a
+    simulator.
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class ClientBase:
         max_concurrent_handlers: int = 32,
         max_backlog: int = 10_000,
         gateway_options: dict[str, Any] | None = None,
+        identify_window: float = IDENTIFY_WINDOW,
         rng: random.Random | None = None,
     ) -> None:
         if not isinstance(token, Token):
@@ -165,6 +168,7 @@ class ClientBase:
         self.max_concurrent_handlers = max_concurrent_handlers
         self.max_backlog = max_backlog
         self.gateway_options = dict(gateway_options or {})
+        self.identify_window = identify_window
         GatewayConfig(intents=self.intents, **self.gateway_options)  # validate early
         self._io = io
         self._rng = rng if rng is not None else random.Random()
@@ -209,7 +213,7 @@ class ClientBase:
             bad = [s for s in shard_ids if not 0 <= s < count]
             if bad or not shard_ids:
                 raise LocalProtocolError(f"shard_ids {list(shard_ids)} must lie in range({count})")
-            limiter = IdentifyLimiter()
+            limiter = IdentifyLimiter(window=self.identify_window)
             limit = info.session_start_limit
             if limit is not None:
                 limiter.update_limit(

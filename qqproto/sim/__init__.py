@@ -1,0 +1,84 @@
+"""The server side of the QQ platform, modelled sans-IO: a simulator for tests and demos.
+
+* :class:`Platform` (:mod:`.world`): bots, the token endpoint's 60-s rule, guilds, channels,
+  groups and users, gateway sessions with a replay buffer, the log of everything the bot sent,
+  and the scripting API (inject events, op 7/op 9, close or drop shards, stop ACKing heartbeats,
+  fail REST calls, expire tokens, inspect).
+* :class:`GatewayServer` (:mod:`.gateway`): one gateway connection (Hello, Identify checks,
+  READY, Resume replay, RESUMED, heartbeat ACKs, dispatches filtered by intents).
+* :func:`handle` (:mod:`.rest`): the token endpoint and the REST API as a function of the world.
+* :class:`ServerConnection` (:mod:`.transport`): HTTP and WebSocket on one port, bytes in,
+  bytes out.
+
+Nothing here touches a socket, a clock or global randomness; ``qqbot_asyncio.simulator`` runs it
+on loopback.
+"""
+
+from __future__ import annotations
+
+from .events import EVENT_INTENTS, intent_for_event
+from .gateway import DropTransport, GatewayServer, SendClose, SendText, ServerOutput
+from .rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
+from .transport import ServerConnection
+from .world import (
+    DEFAULT_APP_ID,
+    DEFAULT_SECRET,
+    DUPLICATE_MSG_SEQ_CODE,
+    Delivery,
+    HeartbeatRecord,
+    IdentifyRecord,
+    Injected,
+    InteractionAck,
+    Platform,
+    RecallRecord,
+    RestFailure,
+    RestRecord,
+    ResumeRecord,
+    SentMessage,
+    SimBot,
+    SimChannel,
+    SimGroup,
+    SimGuild,
+    SimSession,
+    SimUser,
+    TokenRefused,
+    UploadRecord,
+)
+
+__all__ = [
+    "DEFAULT_APP_ID",
+    "DEFAULT_SECRET",
+    "DUPLICATE_MSG_SEQ_CODE",
+    "EVENT_INTENTS",
+    "ROUTES",
+    "Delivery",
+    "DropTransport",
+    "GatewayServer",
+    "HeartbeatRecord",
+    "IdentifyRecord",
+    "Injected",
+    "InteractionAck",
+    "Platform",
+    "RecallRecord",
+    "RestFailure",
+    "RestRecord",
+    "RestRequest",
+    "RestResponse",
+    "ResumeRecord",
+    "SendClose",
+    "SendText",
+    "SentMessage",
+    "ServerConnection",
+    "ServerOutput",
+    "SimBot",
+    "SimChannel",
+    "SimGroup",
+    "SimGuild",
+    "SimSession",
+    "SimUser",
+    "TokenRefused",
+    "UploadRecord",
+    "handle",
+    "intent_for_event",
+    "parse_multipart",
+]
