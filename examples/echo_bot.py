@@ -11,6 +11,7 @@ bot connects to the real platform and runs until Ctrl-C.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -19,10 +20,7 @@ from typing import Any
 import qqbot_asyncio as qq
 
 INTENTS = (
-    qq.Intents.none()
-    .with_public_guild_messages()
-    .with_direct_message()
-    .with_group_and_c2c_event()
+    qq.Intents.none().with_public_guild_messages().with_direct_message().with_group_and_c2c_event()
 )
 
 
@@ -94,10 +92,8 @@ async def run_demo() -> int:
                 assert len(sim.sent_messages()) == count
         finally:
             bot.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await bot
-            except asyncio.CancelledError:
-                pass
     print(f"the bot answered all {len(transcript)} messages; demo finished")
     return 0
 

@@ -32,9 +32,9 @@ class CloseCodeInfo:
 
 
 _TABLE: dict[int, tuple[CloseAction, str]] = {
-    4001: (CloseAction.FATAL, "invalid opcode sent by the client (a library bug; please report it)"),
-    4002: (CloseAction.FATAL, "invalid payload sent by the client (a library bug; please report it)"),
-    4004: (CloseAction.RENEW_TOKEN, "authentication failed: the access token is invalid or expired"),
+    4001: (CloseAction.FATAL, "invalid opcode sent by the client (a library bug: please report)"),
+    4002: (CloseAction.FATAL, "invalid payload sent by the client (a library bug: please report)"),
+    4004: (CloseAction.RENEW_TOKEN, "authentication failed: the access token is invalid/expired"),
     4006: (CloseAction.IDENTIFY, "invalid session id: the session cannot be resumed"),
     4007: (CloseAction.IDENTIFY, "invalid seq on resume: the session cannot be resumed"),
     4008: (CloseAction.RESUME, "payloads sent too fast: reconnecting more slowly"),
@@ -67,7 +67,9 @@ def close_code_info(code: int | None) -> CloseCodeInfo:
         return CloseCodeInfo(code, known[0], known[1])
     if 4900 <= code <= 4913:
         return CloseCodeInfo(code, CloseAction.IDENTIFY, "platform internal error: identify anew")
-    return CloseCodeInfo(code, CloseAction.RESUME, f"close code {code}: resume, identify if refused")
+    return CloseCodeInfo(
+        code, CloseAction.RESUME, f"close code {code}: resume, identify if refused"
+    )
 
 
 FATAL_CODES = frozenset(c for c, (action, _) in _TABLE.items() if action is CloseAction.FATAL)

@@ -22,8 +22,8 @@ from .close_codes import CloseAction, CloseCodeInfo, close_code_info
 from .dedup import RecentIds
 from .errors import LocalProtocolError, RemoteProtocolError
 from .gateway_events import (
-    Closed,
     CloseConnection,
+    Closed,
     Disconnected,
     Dispatch,
     DuplicateDropped,
@@ -195,7 +195,10 @@ class GatewayConnection:
             text = f"{text} (server said: {reason})"
         if info.action is CloseAction.FATAL and code in (4013, 4014):
             intents = Intents(self.config.intents)
-            text += f"; intents requested: {intents!r}, of which need approval: {intents.privileged()!r}"
+            text += (
+                f"; intents requested: {intents!r}, of which need approval: "
+                f"{intents.privileged()!r}"
+            )
         self._end(now, info, text)
 
     def receive_payload(self, data: str | bytes, now: float) -> None:

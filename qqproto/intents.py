@@ -1,8 +1,9 @@
 """Gateway intents: which event groups a connection subscribes to.
 
-``Intents`` is an ``IntFlag`` with botrs-style builders (``Intents.none().with_public_guild_messages()``),
-set operators from ``IntFlag``, a readable repr, and :meth:`Intents.privileged` for the bits that
-need the platform's approval (asking for them without permission closes the gateway with 4013/4014).
+``Intents`` is an ``IntFlag`` with botrs-style builders
+(``Intents.none().with_public_guild_messages()``), set operators from ``IntFlag``, a readable
+repr, and :meth:`Intents.privileged` for the bits that need the platform's approval (asking for
+them without permission closes the gateway with 4013/4014).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ adapters (each test runs once on asyncio and once on trio)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -171,7 +172,7 @@ async def test_heartbeat_cadence_and_seq(qq: ModuleType) -> None:
             await wait(sim.wait_for, lambda p: len(p.heartbeats_on(0)) >= 5 or None, 5.0, "beats")
             beats = sim.heartbeats(0)
     times = [b.time for b in beats]
-    gaps = [b - a for a, b in zip(times[1:], times[2:])]
+    gaps = [b - a for a, b in itertools.pairwise(times[1:])]
     assert all(0.15 <= g <= 0.35 for g in gaps), gaps
     assert beats[-1].d == 2  # READY was s=1, the @-message s=2
     assert all(b.acked for b in beats[:-1])

@@ -14,8 +14,8 @@ from qqproto.close_codes import FATAL_CODES, CloseAction, close_code_info
 from qqproto.errors import GatewayClosedError, LocalProtocolError, RemoteProtocolError
 from qqproto.gateway import CLOSE_NORMAL, CLOSE_RECONNECT, GatewayConfig, GatewayConnection
 from qqproto.gateway_events import (
-    Closed,
     CloseConnection,
+    Closed,
     Disconnected,
     Dispatch,
     DuplicateDropped,
@@ -338,7 +338,7 @@ def test_fatal_codes(code: int) -> None:
 
 
 def test_fatal_code_set_is_exactly_the_documented_one() -> None:
-    assert FATAL_CODES == {4001, 4002, 4010, 4011, 4012, 4013, 4014, 4914, 4915}
+    assert {4001, 4002, 4010, 4011, 4012, 4013, 4014, 4914, 4915} == FATAL_CODES
 
 
 @pytest.mark.parametrize("code", [4013, 4014])

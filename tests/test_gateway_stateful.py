@@ -9,6 +9,7 @@ lies in the past after the machine ran; only ``RemoteProtocolError`` escapes on 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from typing import Any
@@ -86,14 +87,10 @@ class GatewayModel(RuleBasedStateMachine):
                     assert ev.not_before is not None and ev.not_before >= self.now
                     assert ev.resume == (conn.session_id is not None)
                     shard.not_before = ev.not_before
-        if (
-            conn.state is State.IDENTIFYING
-            or conn.state is State.RESUMING
-            or conn.state is State.CONNECTED
-        ):
-            if shard.interval is None and conn.heartbeat_interval is not None:
-                shard.interval = conn.heartbeat_interval
-                shard.last_beat = self.now
+        hello_seen = conn.state in (State.IDENTIFYING, State.RESUMING, State.CONNECTED)
+        if hello_seen and shard.interval is None and conn.heartbeat_interval is not None:
+            shard.interval = conn.heartbeat_interval
+            shard.last_beat = self.now
         if beat and shard.auto_ack and conn.state in LIVE_STATES:
             self.feed(shard, '{"op":11}')
         deadline = conn.next_deadline()
@@ -110,10 +107,8 @@ class GatewayModel(RuleBasedStateMachine):
 
     def feed(self, shard: Shard, data: str | bytes) -> None:
         before = shard.conn.session_id
-        try:
+        with contextlib.suppress(RemoteProtocolError):
             shard.conn.receive_payload(data, self.now)
-        except RemoteProtocolError:
-            pass
         self.drain(shard, before)
 
     def live(self, i: int) -> bool:

@@ -3,8 +3,8 @@
 Every route in the catalogue is a pure function ``(arguments) -> Call[T]``. Decorated with
 :func:`route`, the same function becomes a method of any class that implements ``_perform``:
 on the class it still returns the ``Call`` (for people who drive the core themselves), on an
-instance it returns ``_perform(call)`` (an awaitable in the trio and asyncio adapters). Each route is
-therefore written exactly once.
+instance it returns ``_perform(call)`` (an awaitable in the trio and asyncio adapters). Each
+route is therefore written exactly once.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ class FormField:
 class ApiRequest:
     """One REST request, relative to the API base URL.
 
-    ``path`` is already formatted (path parameters substituted and percent-encoded). At most one of
-    ``json`` and ``form`` is set. ``route`` is the path template (``/channels/{channel_id}/messages``),
-    for logs and rate-limit buckets. ``idempotent`` says whether the request may be retried blindly.
+    ``path`` is already formatted (path parameters substituted and percent-encoded). At most one
+    of ``json`` and ``form`` is set. ``route`` is the path template
+    (``/channels/{channel_id}/messages``), for logs and rate-limit buckets. ``idempotent`` says
+    whether the request may be retried blindly.
     """
 
     method: str

@@ -18,7 +18,9 @@ class Replyable:
 
     __slots__ = ()
 
-    def reply(self, ctx: Context, message: Any = None, **fields: Any) -> Awaitable[MessageSendResult]:
+    def reply(
+        self, ctx: Context, message: Any = None, **fields: Any
+    ) -> Awaitable[MessageSendResult]:
         """Reply to this event in its scene (``msg_id``/``event_id`` and ``msg_seq`` included):
         ``await event.reply(ctx, content="hi")``. See :meth:`Context.reply`."""
         return ctx.reply(self, message, **fields)
