@@ -15,11 +15,7 @@
 
 from __future__ import annotations
 
-import ssl
-from typing import Any
-
 from qqproto import __version__
-from qqproto.client.handler import EventHandler
 from qqproto.client.public import *  # noqa: F403
 from qqproto.client.public import __all__ as _public
 from qqproto.client.runtime import ClientBase
@@ -38,14 +34,4 @@ class Client(ClientBase):
     ends the session for good (then it raises).
     """
 
-    def __init__(
-        self,
-        token: Token,  # noqa: F405
-        intents: int,
-        handler: EventHandler,
-        is_sandbox: bool = False,
-        *,
-        ssl_context: ssl.SSLContext | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(token, intents, handler, is_sandbox, io=AsyncioIo(ssl_context), **options)
+    io_factory = AsyncioIo

@@ -119,12 +119,16 @@ async def report_error(handler: EventHandler, ctx: Context, exc: BaseException) 
 
 
 class ClientBase:
-    """The bot client; adapters subclass it only to provide their :class:`Io`.
+    """The bot client; adapters subclass it only to name their :class:`Io` (``io_factory``).
 
     ``Client(token, intents, handler, is_sandbox=False, *, api_base=None, token_url=None, ...)``.
     ``identify_window`` is the platform's 5-second identify window; lower it only against a
     simulator.
     """
+
+    io_factory: Callable[[Any], Io]
+    """Builds the adapter's IO from ``ssl_context`` (an ``ssl.SSLContext`` or None for the
+    verified default)."""
 
     def __init__(
         self,
@@ -133,7 +137,7 @@ class ClientBase:
         handler: EventHandler,
         is_sandbox: bool = False,
         *,
-        io: Io,
+        ssl_context: Any = None,
         api_base: str | None = None,
         token_url: str | None = None,
         timeout_secs: float = 30.0,
@@ -170,7 +174,7 @@ class ClientBase:
         self.gateway_options = dict(gateway_options or {})
         self.identify_window = identify_window
         GatewayConfig(intents=self.intents, **self.gateway_options)  # validate early
-        self._io = io
+        self._io = self.io_factory(ssl_context)
         self._rng = rng if rng is not None else random.Random()
         self.api: BotApi | None = None
         """The shared ``BotApi``, available once ``start()`` is running."""

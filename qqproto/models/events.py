@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qqproto.intents import Intents
 from qqproto.models._fields import (
     JSON,
     InvalidModel,
@@ -142,85 +143,77 @@ class UnknownEvent:
     event_id: str | None = None
 
 
-# Intent bits (see the platform's intent table); 0 = always delivered.
-GUILDS = 1 << 0
-GUILD_MEMBERS = 1 << 1
-GUILD_MESSAGES = 1 << 9
-GUILD_MESSAGE_REACTIONS = 1 << 10
-DIRECT_MESSAGE = 1 << 12
-OPEN_FORUMS_EVENT = 1 << 18
-AUDIO_OR_LIVE_CHANNEL_MEMBER = 1 << 19
-GROUP_MEMBERS = 1 << 24
-GROUP_AND_C2C_EVENT = 1 << 25
-INTERACTION = 1 << 26
-MESSAGE_AUDIT = 1 << 27
-FORUMS_EVENT = 1 << 28
-AUDIO_ACTION = 1 << 29
-PUBLIC_GUILD_MESSAGES = 1 << 30
-
-_TABLE: tuple[tuple[str, type[Any], int], ...] = (
+_TABLE: tuple[tuple[str, type[Any], int], ...] = (  # name, model, intent bit (0: always)
     ("READY", Ready, 0),
     ("RESUMED", Resumed, 0),
-    ("GUILD_CREATE", GuildEvent, GUILDS),
-    ("GUILD_UPDATE", GuildEvent, GUILDS),
-    ("GUILD_DELETE", GuildEvent, GUILDS),
-    ("CHANNEL_CREATE", ChannelEvent, GUILDS),
-    ("CHANNEL_UPDATE", ChannelEvent, GUILDS),
-    ("CHANNEL_DELETE", ChannelEvent, GUILDS),
-    ("GUILD_MEMBER_ADD", GuildMemberEvent, GUILD_MEMBERS),
-    ("GUILD_MEMBER_UPDATE", GuildMemberEvent, GUILD_MEMBERS),
-    ("GUILD_MEMBER_REMOVE", GuildMemberEvent, GUILD_MEMBERS),
-    ("MESSAGE_CREATE", Message, GUILD_MESSAGES),
-    ("MESSAGE_DELETE", MessageDelete, GUILD_MESSAGES),
-    ("MESSAGE_REACTION_ADD", Reaction, GUILD_MESSAGE_REACTIONS),
-    ("MESSAGE_REACTION_REMOVE", Reaction, GUILD_MESSAGE_REACTIONS),
-    ("DIRECT_MESSAGE_CREATE", DirectMessage, DIRECT_MESSAGE),
-    ("DIRECT_MESSAGE_DELETE", MessageDelete, DIRECT_MESSAGE),
-    ("OPEN_FORUM_THREAD_CREATE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("OPEN_FORUM_THREAD_UPDATE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("OPEN_FORUM_THREAD_DELETE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("OPEN_FORUM_POST_CREATE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("OPEN_FORUM_POST_DELETE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("OPEN_FORUM_REPLY_CREATE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("OPEN_FORUM_REPLY_DELETE", OpenForumEvent, OPEN_FORUMS_EVENT),
-    ("AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER", AudioLiveMemberEvent, AUDIO_OR_LIVE_CHANNEL_MEMBER),
-    ("AUDIO_OR_LIVE_CHANNEL_MEMBER_EXIT", AudioLiveMemberEvent, AUDIO_OR_LIVE_CHANNEL_MEMBER),
-    ("GROUP_MEMBER_ADD", GroupMemberEvent, GROUP_MEMBERS),
-    ("GROUP_MEMBER_REMOVE", GroupMemberEvent, GROUP_MEMBERS),
-    ("C2C_MESSAGE_CREATE", C2CMessage, GROUP_AND_C2C_EVENT),
-    ("GROUP_AT_MESSAGE_CREATE", GroupMessage, GROUP_AND_C2C_EVENT),
-    ("GROUP_MESSAGE_CREATE", GroupMessage, GROUP_AND_C2C_EVENT),
-    ("FRIEND_ADD", C2CManageEvent, GROUP_AND_C2C_EVENT),
-    ("FRIEND_DEL", C2CManageEvent, GROUP_AND_C2C_EVENT),
-    ("C2C_MSG_REJECT", C2CManageEvent, GROUP_AND_C2C_EVENT),
-    ("C2C_MSG_RECEIVE", C2CManageEvent, GROUP_AND_C2C_EVENT),
-    ("GROUP_ADD_ROBOT", GroupManageEvent, GROUP_AND_C2C_EVENT),
-    ("GROUP_DEL_ROBOT", GroupManageEvent, GROUP_AND_C2C_EVENT),
-    ("GROUP_MSG_REJECT", GroupManageEvent, GROUP_AND_C2C_EVENT),
-    ("GROUP_MSG_RECEIVE", GroupManageEvent, GROUP_AND_C2C_EVENT),
-    ("INTERACTION_CREATE", Interaction, INTERACTION),
-    ("MESSAGE_AUDIT_PASS", MessageAudit, MESSAGE_AUDIT),
-    ("MESSAGE_AUDIT_REJECT", MessageAudit, MESSAGE_AUDIT),
-    ("FORUM_THREAD_CREATE", Thread, FORUMS_EVENT),
-    ("FORUM_THREAD_UPDATE", Thread, FORUMS_EVENT),
-    ("FORUM_THREAD_DELETE", Thread, FORUMS_EVENT),
-    ("FORUM_POST_CREATE", Post, FORUMS_EVENT),
-    ("FORUM_POST_DELETE", Post, FORUMS_EVENT),
-    ("FORUM_REPLY_CREATE", Reply, FORUMS_EVENT),
-    ("FORUM_REPLY_DELETE", Reply, FORUMS_EVENT),
-    ("FORUM_PUBLISH_AUDIT_RESULT", ForumAuditResult, FORUMS_EVENT),
-    ("AUDIO_START", AudioEvent, AUDIO_ACTION),
-    ("AUDIO_FINISH", AudioEvent, AUDIO_ACTION),
-    ("AUDIO_ON_MIC", AudioEvent, AUDIO_ACTION),
-    ("AUDIO_OFF_MIC", AudioEvent, AUDIO_ACTION),
-    ("AT_MESSAGE_CREATE", Message, PUBLIC_GUILD_MESSAGES),
-    ("PUBLIC_MESSAGE_DELETE", MessageDelete, PUBLIC_GUILD_MESSAGES),
+    ("GUILD_CREATE", GuildEvent, Intents.GUILDS),
+    ("GUILD_UPDATE", GuildEvent, Intents.GUILDS),
+    ("GUILD_DELETE", GuildEvent, Intents.GUILDS),
+    ("CHANNEL_CREATE", ChannelEvent, Intents.GUILDS),
+    ("CHANNEL_UPDATE", ChannelEvent, Intents.GUILDS),
+    ("CHANNEL_DELETE", ChannelEvent, Intents.GUILDS),
+    ("GUILD_MEMBER_ADD", GuildMemberEvent, Intents.GUILD_MEMBERS),
+    ("GUILD_MEMBER_UPDATE", GuildMemberEvent, Intents.GUILD_MEMBERS),
+    ("GUILD_MEMBER_REMOVE", GuildMemberEvent, Intents.GUILD_MEMBERS),
+    ("MESSAGE_CREATE", Message, Intents.GUILD_MESSAGES),
+    ("MESSAGE_DELETE", MessageDelete, Intents.GUILD_MESSAGES),
+    ("MESSAGE_REACTION_ADD", Reaction, Intents.GUILD_MESSAGE_REACTIONS),
+    ("MESSAGE_REACTION_REMOVE", Reaction, Intents.GUILD_MESSAGE_REACTIONS),
+    ("DIRECT_MESSAGE_CREATE", DirectMessage, Intents.DIRECT_MESSAGE),
+    ("DIRECT_MESSAGE_DELETE", MessageDelete, Intents.DIRECT_MESSAGE),
+    ("OPEN_FORUM_THREAD_CREATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_THREAD_UPDATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_THREAD_DELETE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_POST_CREATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_POST_DELETE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_REPLY_CREATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_REPLY_DELETE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    (
+        "AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER",
+        AudioLiveMemberEvent,
+        Intents.AUDIO_OR_LIVE_CHANNEL_MEMBER,
+    ),
+    (
+        "AUDIO_OR_LIVE_CHANNEL_MEMBER_EXIT",
+        AudioLiveMemberEvent,
+        Intents.AUDIO_OR_LIVE_CHANNEL_MEMBER,
+    ),
+    ("GROUP_MEMBER_ADD", GroupMemberEvent, Intents.GROUP_MEMBERS),
+    ("GROUP_MEMBER_REMOVE", GroupMemberEvent, Intents.GROUP_MEMBERS),
+    ("C2C_MESSAGE_CREATE", C2CMessage, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_AT_MESSAGE_CREATE", GroupMessage, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_MESSAGE_CREATE", GroupMessage, Intents.GROUP_AND_C2C_EVENT),
+    ("FRIEND_ADD", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("FRIEND_DEL", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("C2C_MSG_REJECT", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("C2C_MSG_RECEIVE", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_ADD_ROBOT", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_DEL_ROBOT", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_MSG_REJECT", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_MSG_RECEIVE", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("INTERACTION_CREATE", Interaction, Intents.INTERACTION),
+    ("MESSAGE_AUDIT_PASS", MessageAudit, Intents.MESSAGE_AUDIT),
+    ("MESSAGE_AUDIT_REJECT", MessageAudit, Intents.MESSAGE_AUDIT),
+    ("FORUM_THREAD_CREATE", Thread, Intents.FORUMS_EVENT),
+    ("FORUM_THREAD_UPDATE", Thread, Intents.FORUMS_EVENT),
+    ("FORUM_THREAD_DELETE", Thread, Intents.FORUMS_EVENT),
+    ("FORUM_POST_CREATE", Post, Intents.FORUMS_EVENT),
+    ("FORUM_POST_DELETE", Post, Intents.FORUMS_EVENT),
+    ("FORUM_REPLY_CREATE", Reply, Intents.FORUMS_EVENT),
+    ("FORUM_REPLY_DELETE", Reply, Intents.FORUMS_EVENT),
+    ("FORUM_PUBLISH_AUDIT_RESULT", ForumAuditResult, Intents.FORUMS_EVENT),
+    ("AUDIO_START", AudioEvent, Intents.AUDIO_ACTION),
+    ("AUDIO_FINISH", AudioEvent, Intents.AUDIO_ACTION),
+    ("AUDIO_ON_MIC", AudioEvent, Intents.AUDIO_ACTION),
+    ("AUDIO_OFF_MIC", AudioEvent, Intents.AUDIO_ACTION),
+    ("AT_MESSAGE_CREATE", Message, Intents.PUBLIC_GUILD_MESSAGES),
+    ("PUBLIC_MESSAGE_DELETE", MessageDelete, Intents.PUBLIC_GUILD_MESSAGES),
 )
 
 EVENT_MODELS: Mapping[str, type[Any]] = {name: model for name, model, _ in _TABLE}
 """Event name ``t`` → the model its ``d`` parses into."""
 
-EVENT_INTENTS: Mapping[str, int] = {name: bit for name, _, bit in _TABLE}
+EVENT_INTENTS: Mapping[str, int] = {name: int(bit) for name, _, bit in _TABLE}
 """Event name ``t`` → the intent bit that subscribes to it (0: always delivered)."""
 
 EVENT_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _TABLE)
