@@ -30,17 +30,16 @@ from typing import TYPE_CHECKING, TypeVar
 from qqproto.api.call import ApiResponse, Call
 from qqproto.api.catalogue import ApiCatalogue
 from qqproto.auth import AccessToken, Fetch, Ready, Token, TokenFetchError, TokenMachine
-from qqproto.client.context import reply_target
 from qqproto.errors import QQError, RemoteProtocolError
 from qqproto.gateway import GatewayConfig, GatewayConnection
 from qqproto.gateway_events import Disconnected, Dispatch, GatewayEvent, Resumed
 from qqproto.gateway_events import Ready as SessionReady
 from qqproto.http import Endpoints, HttpConnection, HttpRequest, encode_api_request
-from qqproto.identify import IdentifyLimiter, SessionStartLimit
+from qqproto.identify import IdentifyLimiter, session_limit_from_api
 from qqproto.intents import Intents
 from qqproto.message import Message as Outgoing
 from qqproto.models import GatewayBotInfo, GroupMessage, Message, MessageSendResult, parse_event
-from qqproto.replies import ReplySequencer
+from qqproto.replies import ReplySequencer, reply_target
 from qqproto.retry import CallAttempts, Done, GiveUp, RetryPolicy, TransportFailure, TransportKind
 from qqproto.wire import WireConnection, WireState
 
@@ -287,10 +286,8 @@ class Bot:
 
 def identify_limiter(info: GatewayBotInfo) -> IdentifyLimiter:
     """An identify limiter that knows the session budget (the API gives ``reset_after`` in ms)."""
-    limiter, limit = IdentifyLimiter(), info.session_start_limit
-    if limit is not None and limit.remaining is not None:
-        total, reset_after = limit.total or 0, (limit.reset_after or 0) / 1000.0
-        budget = SessionStartLimit(total, limit.remaining, reset_after, limit.max_concurrency or 1)
+    limiter, budget = IdentifyLimiter(), session_limit_from_api(info.session_start_limit)
+    if budget is not None:
         limiter.update_limit(budget, time.monotonic())
     return limiter
 

@@ -9,8 +9,12 @@ caller's monotonic clock; the limiter never reads one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import LocalProtocolError
+
+if TYPE_CHECKING:
+    from .models.gateway_info import SessionStartLimit as ApiSessionStartLimit
 
 IDENTIFY_WINDOW = 5.0
 SESSION_BUDGET_PERIOD = 24 * 3600.0
@@ -24,6 +28,19 @@ class SessionStartLimit:
     remaining: int
     reset_after: float
     max_concurrency: int
+
+
+def session_limit_from_api(limit: ApiSessionStartLimit | None) -> SessionStartLimit | None:
+    """``session_start_limit`` as ``GET /gateway/bot`` gives it (optional fields, ``reset_after``
+    in milliseconds) as a :class:`SessionStartLimit`; None when it says nothing usable."""
+    if limit is None or limit.remaining is None:
+        return None
+    return SessionStartLimit(
+        total=limit.total if limit.total is not None else limit.remaining,
+        remaining=limit.remaining,
+        reset_after=(limit.reset_after or 0) / 1000.0,
+        max_concurrency=limit.max_concurrency or 1,
+    )
 
 
 class IdentifyLimiter:

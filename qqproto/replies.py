@@ -16,8 +16,17 @@ from urllib.parse import quote
 from qqproto.api.call import ApiRequest
 from qqproto.errors import LocalProtocolError
 from qqproto.message import Message, Scene
+from qqproto.models import (
+    C2CManageEvent,
+    C2CMessage,
+    DirectMessage,
+    GroupManageEvent,
+    GroupMessage,
+    Interaction,
+)
+from qqproto.models import Message as ChannelMessage
 
-__all__ = ["ROUTES", "ReplySequencer", "ReplyTarget", "send_request"]
+__all__ = ["ROUTES", "ReplySequencer", "ReplyTarget", "reply_target", "send_request"]
 
 ROUTES: dict[Scene, tuple[str, str]] = {
     Scene.CHANNEL: ("/channels/{channel_id}/messages", "channel_id"),
@@ -113,3 +122,36 @@ class ReplyTarget:
     def request(self, message: Message, sequencer: ReplySequencer | None = None) -> ApiRequest:
         """The ``ApiRequest`` sending ``message`` as a reply (see :meth:`prepare`)."""
         return send_request(self.scene, self.target_id, self.prepare(message, sequencer))
+
+
+def reply_target(event: object) -> ReplyTarget:
+    """Where a passive reply to ``event`` goes; ``LocalProtocolError`` if it cannot be answered."""
+    if isinstance(event, DirectMessage):
+        return ReplyTarget(Scene.DM, _need(event.guild_id, "guild_id"), msg_id=event.id)
+    if isinstance(event, ChannelMessage):
+        return ReplyTarget(Scene.CHANNEL, _need(event.channel_id, "channel_id"), msg_id=event.id)
+    if isinstance(event, GroupMessage):
+        return ReplyTarget(Scene.GROUP, _need(event.group_openid, "group_openid"), msg_id=event.id)
+    if isinstance(event, C2CMessage):
+        openid = event.author.user_openid if event.author is not None else None
+        return ReplyTarget(Scene.C2C, _need(openid, "author.user_openid"), msg_id=event.id)
+    if isinstance(event, Interaction):
+        event_id = _need(event.event_id or event.id, "id")
+        if event.group_openid:
+            return ReplyTarget(Scene.GROUP, event.group_openid, event_id=event_id)
+        if event.user_openid and not event.channel_id:
+            return ReplyTarget(Scene.C2C, event.user_openid, event_id=event_id)
+        return ReplyTarget(Scene.CHANNEL, _need(event.channel_id, "channel_id"), event_id=event_id)
+    if isinstance(event, GroupManageEvent):
+        target = _need(event.group_openid, "group_openid")
+        return ReplyTarget(Scene.GROUP, target, event_id=_need(event.event_id, "event_id"))
+    if isinstance(event, C2CManageEvent):
+        target = _need(event.openid, "openid")
+        return ReplyTarget(Scene.C2C, target, event_id=_need(event.event_id, "event_id"))
+    raise LocalProtocolError(f"cannot reply to a {type(event).__name__}: no reply scene is known")
+
+
+def _need(value: str | None, name: str) -> str:
+    if not value:
+        raise LocalProtocolError(f"cannot reply: the event has no {name}")
+    return value

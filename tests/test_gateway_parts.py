@@ -190,3 +190,17 @@ def test_payload_garbage_only_raises_remote_error(data: bytes | str) -> None:
 def test_deeply_nested_payload_is_a_remote_error() -> None:
     with pytest.raises(RemoteProtocolError):
         decode_payload('{"op":0,"d":' + "[" * 100000 + "]" * 100000 + "}", max_size=1 << 30)
+
+
+def test_session_limit_from_the_api_shape() -> None:
+    from qqproto.identify import session_limit_from_api
+    from qqproto.models import SessionStartLimit as ApiLimit
+
+    api = ApiLimit.parse(
+        {"total": 1000, "remaining": 3, "reset_after": 14400000, "max_concurrency": 2}
+    )
+    assert session_limit_from_api(api) == SessionStartLimit(1000, 3, 14400.0, 2)
+    partial = ApiLimit.parse({"remaining": 5})
+    assert session_limit_from_api(partial) == SessionStartLimit(5, 5, 0.0, 1)
+    assert session_limit_from_api(ApiLimit.parse({"total": 9})) is None
+    assert session_limit_from_api(None) is None

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import ssl
 
 
 class Stream(Protocol):
@@ -24,6 +27,23 @@ class Stream(Protocol):
 
     async def aclose(self) -> None:
         """Close at once, without waiting for the peer (safe to call twice)."""
+        ...
+
+
+class Listener(Protocol):
+    """A listening TCP socket (TLS on top when asked for): the webhook server's side."""
+
+    @property
+    def port(self) -> int:
+        """The bound port (the one the system chose when 0 was asked for)."""
+        ...
+
+    async def accept(self) -> Stream:
+        """The next connection (its TLS handshake, if any, happens on its first read)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop listening; connections already accepted are untouched."""
         ...
 
 
@@ -55,11 +75,22 @@ class Io(Protocol):
         """The loop's monotonic clock, in seconds."""
         ...
 
+    def wall_time(self) -> float:
+        """Unix time in seconds (only for checking webhook signature timestamps)."""
+        ...
+
     async def sleep_until(self, deadline: float) -> None: ...
 
     async def connect(self, host: str, port: int, *, tls: bool, timeout: float) -> Stream:
         """Open TCP (and TLS, verified by default, when ``tls``) within ``timeout`` seconds;
         raise ``TimeoutError`` or one of :attr:`transport_errors`."""
+        ...
+
+    async def listen(
+        self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
+    ) -> Listener:
+        """Listen on ``host:port`` (0: any free port), with TLS when ``ssl_context`` is given;
+        raise one of :attr:`transport_errors` if the address cannot be bound."""
         ...
 
     async def receive_by(

@@ -18,9 +18,11 @@ from qqproto.api_errors import (
     UnauthorizedError,
 )
 from qqproto.auth import Token
+from qqproto.client.asgi import WebhookApp, webhook_app
 from qqproto.client.context import Context
 from qqproto.client.handler import EventHandler
 from qqproto.client.rest import BotApi, TransportError
+from qqproto.client.webhook import WebhookOptions
 from qqproto.errors import (
     GatewayClosedError,
     LocalProtocolError,
@@ -57,6 +59,9 @@ __all__ = [
     "Token",
     "TransportError",
     "UnauthorizedError",
+    "WebhookApp",
+    "WebhookOptions",
     "message",
     "models",
+    "webhook_app",
 ]

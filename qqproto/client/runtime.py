@@ -22,6 +22,7 @@ from qqproto.client.context import Context
 from qqproto.client.handler import EventHandler
 from qqproto.client.io import Io, Stream, TaskGroup, Waitable
 from qqproto.client.rest import READ_SIZE, BotApi, HttpPool, TokenSource
+from qqproto.client.webhook import WebhookOptions, serve_http, webhook_session
 from qqproto.errors import LocalProtocolError, QQError, RemoteProtocolError
 from qqproto.gateway import GatewayConfig, GatewayConnection
 from qqproto.gateway_events import (
@@ -36,7 +37,7 @@ from qqproto.gateway_events import (
     UnknownPayload,
 )
 from qqproto.http import TOKEN_URL, Endpoints
-from qqproto.identify import IDENTIFY_WINDOW, IdentifyLimiter, SessionStartLimit
+from qqproto.identify import IDENTIFY_WINDOW, IdentifyLimiter, session_limit_from_api
 from qqproto.models import Ready as ReadyModel
 from qqproto.models import Resumed as ResumedModel
 from qqproto.models import UnknownEvent, User, handler_name, parse_event
@@ -123,7 +124,9 @@ class ClientBase:
 
     ``Client(token, intents, handler, is_sandbox=False, *, api_base=None, token_url=None, ...)``.
     ``identify_window`` is the platform's 5-second identify window; lower it only against a
-    simulator.
+    simulator. ``webhook=WebhookOptions(...)`` makes :meth:`start` serve HTTP callbacks instead
+    of connecting the gateway (``intents`` and the shard options are then unused: the platform
+    pushes the events subscribed in its console).
     """
 
     io_factory: Callable[[Any], Io]
@@ -148,6 +151,7 @@ class ClientBase:
         gateway_options: dict[str, Any] | None = None,
         identify_window: float = IDENTIFY_WINDOW,
         rng: random.Random | None = None,
+        webhook: WebhookOptions | None = None,
     ) -> None:
         if not isinstance(token, Token):
             raise LocalProtocolError("token must be a qqbot Token(app_id, secret)")
@@ -174,6 +178,11 @@ class ClientBase:
         self.gateway_options = dict(gateway_options or {})
         self.identify_window = identify_window
         GatewayConfig(intents=self.intents, **self.gateway_options)  # validate early
+        if webhook is not None and not isinstance(webhook, WebhookOptions):
+            raise LocalProtocolError("webhook must be a WebhookOptions(host, port, path, ...)")
+        self.webhook = webhook
+        self.webhook_url: str | None = None
+        """``http(s)://host:port/path`` once the webhook server listens (in webhook mode)."""
         self._io = self.io_factory(ssl_context)
         self._rng = rng if rng is not None else random.Random()
         self.api: BotApi | None = None
@@ -198,8 +207,25 @@ class ClientBase:
         """Like the constructor, with the HTTP timeout first (botrs's ``Client::with_config``)."""
         return cls(token, intents, handler, is_sandbox, timeout_secs=timeout_secs, **options)
 
+    def asgi_app(self, *, path: str | None = None, **options: Any) -> Any:
+        """An ASGI application receiving this bot's callbacks (mount it in a web framework).
+
+        ``path`` (default: any path routed to the app) and ``options`` (the receiver's fields of
+        :class:`WebhookOptions`) default to the client's ``webhook`` options. See
+        :class:`qqproto.client.asgi.WebhookApp` for starting it (ASGI lifespan, or
+        ``async with app.running():``)."""
+        from qqproto.client.asgi import WebhookApp
+
+        return WebhookApp([self], path=path, **options)
+
     async def start(self) -> None:
-        """Connect every shard and run until cancelled or ended for good (then raise)."""
+        """Connect every shard and run until cancelled or ended for good (then raise).
+
+        In webhook mode: fetch the token and the bot's user, then serve callbacks until
+        cancelled."""
+        if self.webhook is not None:
+            await self._serve_webhook(self.webhook)
+            return
         io = self._io
         pool = HttpPool(io, timeout=self.timeout_secs)
         machine = TokenMachine(self.token, endpoints=self.endpoints, rng=self._rng)
@@ -218,24 +244,16 @@ class ClientBase:
             if bad or not shard_ids:
                 raise LocalProtocolError(f"shard_ids {list(shard_ids)} must lie in range({count})")
             limiter = IdentifyLimiter(window=self.identify_window)
-            limit = info.session_start_limit
+            limit = session_limit_from_api(info.session_start_limit)
             if limit is not None:
-                limiter.update_limit(
-                    SessionStartLimit(
-                        total=limit.total or 0,
-                        remaining=limit.remaining if limit.remaining is not None else 1 << 30,
-                        reset_after=(limit.reset_after or 0) / 1000.0,
-                        max_concurrency=limit.max_concurrency or 1,
-                    ),
-                    io.now(),
-                )
-                if limiter.remaining is not None and limiter.remaining < len(shard_ids):
+                limiter.update_limit(limit, io.now())
+                if limit.remaining < len(shard_ids):
                     log.warning(
                         "only %d sessions left today for %d shards; the rest wait %.0f s for "
                         "the budget to reset",
-                        limiter.remaining,
+                        limit.remaining,
                         len(shard_ids),
-                        (limit.reset_after or 0) / 1000.0,
+                        limit.reset_after,
                     )
             log.info(
                 "starting %d shard(s) of %d on %s as %s",
@@ -253,6 +271,21 @@ class ClientBase:
             await pool.aclose()
         if fatal:
             raise fatal[0]
+
+    async def _serve_webhook(self, options: WebhookOptions) -> None:
+        io = self._io
+        receiver = options.receiver([self], options.path)
+        async with webhook_session([self], receiver) as endpoint:
+            listener = await io.listen(options.host, options.port, ssl_context=options.ssl_context)
+            scheme = "https" if options.ssl_context is not None else "http"
+            host = f"[{options.host}]" if ":" in options.host else options.host
+            self.webhook_url = f"{scheme}://{host}:{listener.port}{receiver.path or '/'}"
+            log.info("webhook: listening on %s", self.webhook_url)
+            try:
+                await serve_http(io, listener, endpoint, options)
+            finally:
+                self.webhook_url = None
+                await listener.aclose()
 
     async def _shard_main(
         self,
