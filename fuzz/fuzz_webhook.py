@@ -1,0 +1,85 @@
+"""atheris target: arbitrary callback requests into ``WebhookReceiver.handle``.
+
+Invariants: ``handle`` never raises; the status is one of 200, 400, 403, 404, 405, 413; only a
+200 carries events; a request that is not signed with the bot's key never dispatches anything;
+and a push with an id that was dispatched, sent again (the platform's retry), dispatches nothing.
+
+The first byte holds options: bit 0 signs the body with the bot's key (so the fuzzer reaches
+the JSON and dispatch paths), bit 1 builds the body as a JSON envelope around the input (a chosen
+op and event name with the input as ``d``), bit 2 adds an ``X-Bot-Appid`` header (the right one
+or not), bits 3-4 pick the method and path. The second byte skews the signature timestamp. The
+rest is the body, or after a ``\\n`` also extra header lines (``name: value``) tried first.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from _harness import Reader, run_atheris
+
+from qqproto.auth import Token
+from qqproto.webhook import WebhookKey, WebhookReceiver
+
+APP = "102000000"
+SECRET = "fuzzsecretfuzzsecret"
+NOW = 1_700_000_000
+KEY = WebhookKey(SECRET)
+RECEIVER = WebhookReceiver(Token(APP, SECRET), path="/qqbot", max_body_size=4096, dedup_capacity=64)
+OPS = (0, 0, 0, 13, 1, 12, 11, -1)
+NAMES = ("C2C_MESSAGE_CREATE", "AT_MESSAGE_CREATE", "READY", "NEW_EVENT", None, 5)
+METHODS = ("POST", "POST", "GET", "post")
+PATHS = ("/qqbot", "/qqbot/", "/other", "/qqbot?x=1")
+
+
+def build(reader: Reader) -> bytes:
+    op = reader.choice(OPS)
+    name = reader.choice(NAMES)
+    rest = reader.data.decode("utf-8", "replace")
+    try:
+        d = json.loads(rest)
+    except (ValueError, RecursionError):
+        d = rest
+    return json.dumps({"op": op, "id": rest[:6] or None, "t": name, "d": d}).encode()
+
+
+def TestOneInput(data: bytes) -> None:
+    reader = Reader(data)
+    options = reader.byte()
+    skew = reader.byte() - 128
+    raw_headers, _, rest = (
+        reader.data.partition(b"\n") if b"\n" in reader.data else (b"", b"", reader.data)
+    )
+    reader.data = rest
+    body = build(reader) if options & 2 else reader.data
+    headers: list[tuple[bytes, bytes]] = []
+    for line in raw_headers.split(b";")[:8]:
+        name, _, value = line.partition(b":")
+        headers.append((name.strip(), value.strip()))
+    sign = bool(options & 1)
+    if sign:
+        ts = str(NOW + skew * 4).encode()
+        headers[:0] = [
+            (b"x-signature-ed25519", KEY.sign(ts + body).hex().encode()),
+            (b"x-signature-timestamp", ts),
+        ]
+    if options & 4:
+        headers.insert(0, (b"x-bot-appid", APP.encode() if options & 32 else b"999"))
+    method = METHODS[(options >> 3) & 3]
+    path = PATHS[(options >> 6) & 3]
+    result = RECEIVER.handle(method, path, headers, body, float(NOW))
+    assert result.status in {200, 400, 403, 404, 405, 413}, result
+    assert result.status == 200 or not result.events
+    if not sign:
+        assert not result.events, "an unsigned request dispatched an event"
+    if any(item.event_id is not None for item in result.events):
+        retry = RECEIVER.handle(method, path, headers, body, float(NOW))
+        assert retry.status == 200 and not retry.events, "a retried push was dispatched twice"
+
+
+def main() -> None:
+    run_atheris(TestOneInput)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
