@@ -25,7 +25,6 @@ from .gateway_events import (
     CloseConnection,
     Closed,
     Disconnected,
-    Dispatch,
     DuplicateDropped,
     GatewayEvent,
     HeartbeatAcked,
@@ -36,12 +35,23 @@ from .gateway_events import (
     Resumed,
     SendText,
     UnknownPayload,
+    new_dispatch,
 )
 from .gateway_state import LIVE_STATES, TRANSITIONS, Input, State
 from .identify import IdentifyLimiter
 from .intents import Intents
 from .opcodes import Opcode
-from .payload import DEFAULT_MAX_PAYLOAD_SIZE, decode_payload, encode_payload
+from .payload import DEFAULT_MAX_PAYLOAD_SIZE, decode_envelope, encode_payload
+
+# Plain ints and members bound once: the receive path runs for every event.
+_DISPATCH = int(Opcode.DISPATCH)
+_HEARTBEAT = int(Opcode.HEARTBEAT)
+_HEARTBEAT_ACK = int(Opcode.HEARTBEAT_ACK)
+_HELLO = int(Opcode.HELLO)
+_RECONNECT = int(Opcode.RECONNECT)
+_INVALID_SESSION = int(Opcode.INVALID_SESSION)
+_AWAITING_HELLO = State.AWAITING_HELLO
+_SESSION_EVENTS = frozenset({"READY", "RESUMED"})
 
 CLOSE_NORMAL = 1000
 """Our close code when the session is over (shutdown, invalid session)."""
@@ -105,6 +115,7 @@ class GatewayConnection:
         self._throttle = ReconnectThrottle(rng, config.backoff)
         self._recent = RecentIds(config.dedup_window)
         self.state = State.DISCONNECTED
+        self._live = False
         self.session_id: str | None = None
         self.seq: int | None = None
         self.heartbeat_interval: float | None = None
@@ -207,31 +218,30 @@ class GatewayConnection:
         Garbage raises ``RemoteProtocolError`` after the machine has planned a reconnect (close
         the transport as :meth:`data_to_send` says and carry on).
         """
-        if self.state not in LIVE_STATES:
+        if not self._live:
             if self.state is State.DISCONNECTED:
                 return  # data still in flight after we ended the connection
             raise LocalProtocolError(f"receive_payload in terminal state {self.state.name}")
         self._last_receive = now
         try:
-            payload = decode_payload(data, self.config.max_payload_size)
+            op, d, s, t, event_id = decode_envelope(data, self.config.max_payload_size)
         except RemoteProtocolError as exc:
             self._protocol_error(now, str(exc))
             raise
-        op = payload.op
-        if op == Opcode.DISPATCH:
-            self._on_dispatch(payload.t, payload.s, payload.id, payload.d, now)
-        elif op == Opcode.HEARTBEAT_ACK:
+        if op == _DISPATCH:
+            self._on_dispatch(t, s, event_id, d, now)
+        elif op == _HEARTBEAT_ACK:
             self._on_heartbeat_ack(now)
-        elif op == Opcode.HELLO:
-            self._on_hello(payload.d, now)
-        elif op == Opcode.HEARTBEAT:
+        elif op == _HELLO:
+            self._on_hello(d, now)
+        elif op == _HEARTBEAT:
             if self.state is not State.AWAITING_HELLO:
                 self._send_heartbeat(now)
-        elif op == Opcode.RECONNECT:
+        elif op == _RECONNECT:
             self._close_and_end(
                 now, CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)"
             )
-        elif op == Opcode.INVALID_SESSION:
+        elif op == _INVALID_SESSION:
             self.session_id = None
             self.seq = None
             self._close_and_end(
@@ -242,7 +252,7 @@ class GatewayConnection:
                 invalid_session=True,
             )
         else:
-            self._events.append(UnknownPayload(op, payload.d))
+            self._events.append(UnknownPayload(op, d))
 
     def handle_timer(self, now: float) -> None:
         """Do whatever is due at ``now``; safe to call early, late or repeatedly."""
@@ -302,6 +312,7 @@ class GatewayConnection:
             cls = LocalProtocolError if local else RemoteProtocolError
             raise cls(f"{event.value} is not allowed in state {self.state.name}")
         self.state = nxt
+        self._live = nxt in LIVE_STATES
 
     def _protocol_error(self, now: float, message: str) -> None:
         self._close_and_end(
@@ -360,12 +371,24 @@ class GatewayConnection:
     def _on_dispatch(
         self, name: str | None, seq: int | None, event_id: str | None, d: Any, now: float
     ) -> None:
-        if self.state is State.AWAITING_HELLO:
-            self._remote_violation(now, "dispatch received before Hello")
-        if name is None:
-            self._remote_violation(now, "dispatch without an event name 't'")
+        if name is None or self.state is _AWAITING_HELLO:
+            self._remote_violation(
+                now,
+                "dispatch received before Hello"
+                if name is not None
+                else "dispatch without an event name 't'",
+            )
         if seq is not None:
             self.seq = seq
+        if name in _SESSION_EVENTS:
+            self._on_session_event(name, d, seq, now)
+            return
+        if event_id is not None and self._recent.seen(event_id):
+            self._events.append(DuplicateDropped(name, seq, event_id))
+            return
+        self._events.append(new_dispatch(name, seq, event_id, d))
+
+    def _on_session_event(self, name: str, d: Any, seq: int | None, now: float) -> None:
         if name == "READY":
             self._on_ready(d, seq, now)
             return
@@ -374,11 +397,6 @@ class GatewayConnection:
                 self._transition(Input.RESUMED, local=False)
                 self._established = True
             self._events.append(Resumed(seq))
-            return
-        if event_id is not None and self._recent.seen(event_id):
-            self._events.append(DuplicateDropped(name, seq, event_id))
-            return
-        self._events.append(Dispatch(name, seq, event_id, d))
 
     def _on_ready(self, d: Any, seq: int | None, now: float) -> None:
         session_id = d.get("session_id") if type(d) is dict else None

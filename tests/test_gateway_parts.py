@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 
 import pytest
@@ -204,3 +205,32 @@ def test_session_limit_from_the_api_shape() -> None:
     assert session_limit_from_api(partial) == SessionStartLimit(5, 5, 0.0, 1)
     assert session_limit_from_api(ApiLimit.parse({"total": 9})) is None
     assert session_limit_from_api(None) is None
+
+
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(
+            lambda pre, v, post: pre + json.dumps(v) + post,
+            st.sampled_from(["", " ", "\n\t"]),
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                lambda c: (
+                    st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3)
+                ),
+                max_leaves=6,
+            ),
+            st.sampled_from(["", " ", "\r\n", " x", "}"]),
+        ),
+    )
+)
+def test_fast_json_agrees_with_json_loads(text: str) -> None:
+    from qqproto.payload import _loads
+
+    try:
+        expected: object = json.loads(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _loads(text)
+    else:
+        assert _loads(text) == expected
