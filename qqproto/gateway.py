@@ -212,6 +212,13 @@ class GatewayConnection:
             )
         self._end(now, info, text)
 
+    def transport_failed(self, now: float, reason: str) -> None:
+        """The layer below (the WebSocket) found the peer broke the protocol and closed the
+        transport itself: plan a reconnect as for a lost transport, naming ``reason``."""
+        if self.state not in LIVE_STATES:
+            return
+        self._end(now, close_code_info(None), f"protocol error: {reason}")
+
     def receive_payload(self, data: str | bytes, now: float) -> None:
         """Feed one whole WebSocket message.
 

@@ -532,7 +532,7 @@ class WireConnection:
         self.state = WireState.CLOSED
         self._parts = []
         self._size = 0
-        self._gateway.connection_lost(now, None, f"{reason} (closed with {code})")
+        self._gateway.transport_failed(now, f"{reason} (closed with {code})")
         self._error = RemoteProtocolError(reason)
 
     # ---------------------------------------------------------------- gateway

@@ -408,6 +408,17 @@ def test_4008_backs_off_even_after_a_long_connection() -> None:
     assert disc.not_before is not None and disc.not_before - 1000.0 >= 0.5
 
 
+def test_transport_failure_plans_a_resume_with_its_reason() -> None:
+    conn = ready_conn()
+    conn.transport_failed(5.0, "message too big (closed with 1009)")
+    (disc,) = conn.events()
+    assert isinstance(disc, Disconnected) and disc.resume and disc.code is None
+    assert disc.reason == "protocol error: message too big (closed with 1009)"
+    assert sent(conn) == []  # the wire closed the transport itself
+    conn.transport_failed(6.0, "again")  # already over: ignored
+    assert conn.events() == []
+
+
 def test_connection_failed_while_connected_is_misuse() -> None:
     conn = ready_conn()
     with pytest.raises(LocalProtocolError):

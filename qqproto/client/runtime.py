@@ -334,7 +334,7 @@ class ClientBase:
             if renew:
                 tokens.invalidate(token)
             token = await tokens.get()
-            wire = WireConnection(gateway, url, token.value)
+            wire = WireConnection(gateway, url, token.value, now=io.now())
             try:
                 stream = await io.connect(
                     wire.host, wire.port, tls=wire.secure, timeout=self.timeout_secs
