@@ -398,8 +398,7 @@ class GatewayConnection:
     def _on_session_event(self, name: str, d: Any, seq: int | None, now: float) -> None:
         if name == "READY":
             self._on_ready(d, seq, now)
-            return
-        if name == "RESUMED":
+        else:  # RESUMED
             if self.state is State.RESUMING:
                 self._transition(Input.RESUMED, local=False)
                 self._established = True
