@@ -45,6 +45,7 @@ class Shard:
         )
         self.fatal = False
         self.auto_ack = True  # a healthy server acknowledges every heartbeat at once
+        self.requested = False  # the server sent op 1: the next beat answers it, off schedule
 
 
 class GatewayModel(RuleBasedStateMachine):
@@ -75,8 +76,11 @@ class GatewayModel(RuleBasedStateMachine):
             elif op == 6:
                 assert session_before is not None
             elif op == 1:
-                assert shard.interval is not None and shard.last_beat is not None
-                self.check_beat_timing(shard, payload)
+                if shard.requested:
+                    shard.requested = False
+                    shard.last_beat = self.now  # the schedule restarts from this beat
+                else:
+                    self.check_beat_timing(shard, payload)
                 beat = True
         for ev in conn.events():
             if isinstance(ev, Disconnected):
@@ -148,10 +152,7 @@ class GatewayModel(RuleBasedStateMachine):
             return
         payload = data.draw(any_server_payload())
         if json.loads(payload)["op"] == 1:
-            shard.last_beat = None  # an answered op 1 restarts the schedule
-            self.feed(shard, payload)
-            shard.last_beat = self.now if shard.interval is not None else None
-            return
+            shard.requested = shard.conn.state is not State.AWAITING_HELLO
         self.feed(shard, payload)
 
     @rule(i=st.integers(0, 1), on=st.booleans())
