@@ -1,0 +1,193 @@
+"""One client under test in its own process, driven by ``bench_client.py``.
+
+``python bench/_client_worker.py '<json config>'`` with ``lib`` (``ours`` or ``botpy``),
+``host``/``port``/``app_id``/``secret`` of the simulator, ``channel_id``, ``events`` (the
+@-messages of one round), ``settle`` (idle seconds before reading RSS) and, for ours only,
+``stubs`` (diagnostics, see :func:`stub_ours`).
+
+It connects and reports (JSON lines on stdout; logs go to stderr):
+
+- ``ready``: VmRSS of the connected, idle process;
+- ``marker`` / ``cpu``: the @-messages come in rounds of one marker and then ``events`` more; the
+  CPU time (``time.process_time``) from the marker handled to the last event of the round
+  handled, divided by ``events``, so every byte of those events is processed inside the window;
+- ``post``: on the command ``post M`` (stdin), ``M`` sequential ``post_message`` calls (after one
+  untimed warm-up call) and their rate.
+
+``quit`` (or EOF) on stdin ends the process. Between commands the client just stays connected
+(the parent injects gateway faults). Only the library under test, and the stdlib it imports
+anyway, is imported here, so RSS and CPU are the library's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+Post = Callable[[], Awaitable[Any]]
+
+
+def emit(**fields: Any) -> None:
+    sys.stdout.write(json.dumps(fields) + "\n")
+    sys.stdout.flush()
+
+
+def rss_kb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+class Probe:
+    """Counts handled @-messages; times each round of one marker plus ``n`` events."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.count = 0
+        self.cpu0 = 0.0
+
+    def hit(self) -> None:
+        k = self.count % (self.n + 1)
+        self.count += 1
+        if k == 0:
+            emit(event="marker", count=self.count)
+            self.cpu0 = time.process_time()
+        elif k == self.n:
+            cpu = time.process_time() - self.cpu0
+            emit(event="cpu", cpu_per_event=cpu / self.n, count=self.count)
+
+
+def stub_ours(stubs: list[str], probe: Probe) -> None:
+    """Diagnostics only (``bench_client.py --breakdown``): take a stage out of our per-event path.
+
+    ``parse``: AT_MESSAGE_CREATE is not parsed into typed models (the handler gets the dict);
+    ``dispatch``: no handler task per AT_MESSAGE_CREATE, the probe is called at submission.
+    """
+    from qqproto.client import runtime
+
+    if "parse" in stubs:
+        real_parse = runtime.parse_event  # type: ignore[attr-defined]
+
+        def parse_event(name: str, data: Any, event_id: str | None = None) -> Any:
+            if name == "AT_MESSAGE_CREATE":
+                return data
+            return real_parse(name, data, event_id=event_id)
+
+        runtime.parse_event = parse_event  # type: ignore[attr-defined]
+    if "dispatch" in stubs:
+        real_submit = runtime.Dispatcher.submit
+
+        def submit(self: runtime.Dispatcher, method: Any, event: Any) -> None:
+            if getattr(method, "__name__", "") == "on_at_message_create":
+                probe.hit()
+            else:
+                real_submit(self, method, event)
+
+        runtime.Dispatcher.submit = submit  # type: ignore[method-assign]
+
+
+async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -> Post:
+    import qqbot_asyncio as qq
+
+    stub_ours(cfg.get("stubs", []), probe)
+
+    class Handler(qq.EventHandler):
+        async def on_ready(self, ctx: Any, event: Any) -> None:
+            ready.set()
+
+        async def on_at_message_create(self, ctx: Any, event: Any) -> None:
+            probe.hit()
+
+    api_base = f"http://{cfg['host']}:{cfg['port']}"
+    client = qq.Client(
+        qq.Token(cfg["app_id"], cfg["secret"]),
+        qq.Intents.none().with_public_guild_messages(),
+        Handler(),
+        api_base=api_base,
+        token_url=api_base + "/app/getAppAccessToken",
+    )
+    cfg["_task"] = asyncio.create_task(client.start())
+    await ready.wait()
+    api = client.api
+    assert api is not None
+    channel_id = cfg["channel_id"]
+    return lambda: api.post_message(channel_id=channel_id, content="bench")
+
+
+async def start_botpy(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -> Post:
+    import botpy  # type: ignore[import-untyped]
+    from _botpy_hosts import patch_botpy_hosts
+
+    host_port = f"{cfg['host']}:{cfg['port']}"
+    patch_botpy_hosts(host_port, f"http://{host_port}/app/getAppAccessToken")
+
+    class Bot(botpy.Client):  # type: ignore[misc]
+        async def on_ready(self) -> None:
+            ready.set()
+
+        async def on_at_message_create(self, message: Any) -> None:
+            probe.hit()
+
+    # console logging only: botpy's default ext_handlers add a DEBUG log file written per event
+    client = Bot(
+        intents=botpy.Intents(public_guild_messages=True), bot_log=None, ext_handlers=False
+    )
+    cfg["_task"] = asyncio.create_task(client.start(appid=cfg["app_id"], secret=cfg["secret"]))
+    await ready.wait()
+    api = client.api
+    channel_id = cfg["channel_id"]
+    return lambda: api.post_message(channel_id=channel_id, content="bench")
+
+
+async def commands() -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    return reader
+
+
+async def main(cfg: dict[str, Any]) -> None:
+    probe = Probe(cfg["events"])
+    ready = asyncio.Event()
+    start = start_ours if cfg["lib"] == "ours" else start_botpy
+    post = await start(cfg, probe, ready)
+    stdin = await commands()
+    await asyncio.sleep(cfg["settle"])
+    emit(event="ready", rss_kb=rss_kb())
+    while line := (await stdin.readline()).decode().split():
+        if line[0] == "post":
+            count = int(line[1])
+            await post()  # warm-up: token cached, the keep-alive connection (if any) open
+            took = []
+            cpu0 = time.process_time()
+            t0 = time.perf_counter()
+            for _ in range(count):
+                t = time.perf_counter()
+                await post()
+                took.append(time.perf_counter() - t)
+            total = time.perf_counter() - t0
+            cpu = time.process_time() - cpu0
+            took.sort()
+            emit(
+                event="post",
+                per_second=count / total,
+                cpu_ms=cpu / count * 1e3,
+                p50_ms=took[len(took) // 2] * 1e3,
+                p99_ms=took[len(took) * 99 // 100] * 1e3,
+                max_ms=took[-1] * 1e3,
+            )
+        else:
+            break
+    sys.stdout.flush()
+    os._exit(0)  # no teardown noise from either library
+
+
+if __name__ == "__main__":
+    asyncio.run(main(json.loads(sys.argv[1])))

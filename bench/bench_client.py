@@ -1,0 +1,526 @@
+"""Benchmark: our asyncio client vs the official botpy SDK on the same simulator, in one run.
+
+The simulator (``qqbot_asyncio.simulator``) runs in this process, one instance per library with
+identical settings; each client runs in its own subprocess (``bench/_client_worker.py``), so only
+the client's own CPU and memory are measured. botpy is unmodified: only its hosts are redirected
+(``bench/_botpy_hosts.py``, as in ``tests/test_sim_botpy.py``). Both clients stay connected for
+the whole run and are measured in turns (alternating which goes first), so that the machine's
+load drifts hit both alike. Measured:
+
+1. CPU per dispatched @-message: rounds of N AT_MESSAGE_CREATE events (sent 20 per write) into
+   a connected client whose ``on_at_message_create`` only counts; ``time.process_time`` in the
+   client process from a marker event handled to the last of the N handled, divided by N;
+   median of the rounds.
+2. Time from a gateway fault (close 4009; op 7 then close 4009; dropped TCP; op 7 with the socket
+   left open) to RESUMED, on the simulator's clock (fault injected -> RESUMED sent), each on a
+   connection up for 1.5 s; median of the repetitions. Capped at 10 s ("did not resume"); a fault
+   a library does not resume from is not repeated.
+3. Import time (``import X`` timed inside a fresh interpreter, bytecode caches warm for both,
+   median) and VmRSS of the connected, idle client process after READY. For reference, the same
+   for a bare interpreter that imported ``asyncio`` and ``json``.
+4. Sequential ``post_message`` calls per second on the client's own connection handling (after
+   one warm-up call); median of rounds.
+
+Machines are noisy: the bars are ratios against botpy measured in the same run (bar 2 is
+absolute). ``python bench/bench_client.py`` (``--quick`` for a short run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import platform
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER = ROOT / "bench" / "_client_worker.py"
+sys.path.insert(0, str(ROOT))
+
+from qqbot_asyncio.simulator import Simulator  # noqa: E402
+from qqproto.sim import Platform  # noqa: E402
+
+LIBS = ("ours", "botpy")
+MODULES = {"ours": "qqbot_asyncio", "botpy": "botpy"}
+FLOOR_MODULES = "asyncio, json"
+"""What any client measured here imports anyway: the reference floor for import time and RSS."""
+BATCH = 20
+"""@-messages the simulator sends per write (one scripting call)."""
+RESUME_CAP = 10.0
+UPTIME = 1.5
+"""Seconds a connection has been up (READY/RESUMED) before a fault is injected."""
+SETTLE = 1.0
+"""Idle seconds after READY before RSS is read."""
+RESUME_BAR = 0.25
+
+FAULTS: dict[str, Callable[[Platform], int]] = {
+    "close 4009": lambda p: p.close_shard(0, 4009),
+    "op 7 (then close 4009)": lambda p: p.reconnect_shard(0),
+    "dropped TCP": lambda p: p.drop_shard(0),
+    "op 7, socket left open": lambda p: p.reconnect_shard(0, close_code=None),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    events: int
+    rounds: int
+    posts: int
+    post_rounds: int
+    import_runs: int
+    fault_reps: int
+
+
+NORMAL = Settings(events=5000, rounds=4, posts=500, post_rounds=4, import_runs=7, fault_reps=3)
+QUICK = Settings(events=1000, rounds=2, posts=100, post_rounds=2, import_runs=3, fault_reps=1)
+
+
+@dataclass
+class Result:
+    cpu_per_event: list[float] = field(default_factory=list)
+    rss_kb: int = 0
+    posts: list[dict[str, float]] = field(default_factory=list)
+    resume: dict[str, list[float | None]] = field(default_factory=dict)
+    import_s: list[float] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ child processes
+
+
+def child_env(pycache: str) -> dict[str, str]:
+    """The environment of every child: this checkout first on the path and a private, writable
+    bytecode cache, so that both libraries import from warm ``.pyc`` files (the repository has
+    none, site-packages has botpy's; ``PYTHONDONTWRITEBYTECODE`` would leave ours cold)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_python(code: str, env: dict[str, str], cwd: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def import_time(modules: str, env: dict[str, str], cwd: str) -> float:
+    code = f"import time\nt = time.perf_counter()\nimport {modules}\nprint(time.perf_counter() - t)"
+    return float(run_python(code, env, cwd).split()[-1])
+
+
+def floor_rss_kb(env: dict[str, str], cwd: str) -> int:
+    code = (
+        f"import {FLOOR_MODULES}\n"
+        "print([l for l in open('/proc/self/status') if l.startswith('VmRSS:')][0].split()[1])"
+    )
+    return int(run_python(code, env, cwd).split()[-1])
+
+
+def measure_imports(
+    results: dict[str, Result], floor: list[float], runs: int, env: dict[str, str], cwd: str
+) -> None:
+    modules = {**MODULES, "floor": FLOOR_MODULES}
+    for name in modules.values():  # warm-up: compile into the private bytecode cache
+        import_time(name, env, cwd)
+    for i in range(runs):
+        for lib in LIBS if i % 2 == 0 else reversed(LIBS):
+            results[lib].import_s.append(import_time(MODULES[lib], env, cwd))
+        floor.append(import_time(FLOOR_MODULES, env, cwd))
+
+
+class Worker:
+    """A client subprocess: JSON lines in from its stdout, commands out on its stdin."""
+
+    def __init__(
+        self,
+        lib: str,
+        sim: Simulator,
+        channel_id: str,
+        events: int,
+        env: dict[str, str],
+        cwd: str,
+        stubs: tuple[str, ...] = (),
+    ) -> None:
+        self.lib = lib
+        cfg = {
+            "stubs": list(stubs),
+            "lib": lib,
+            "host": sim.host,
+            "port": sim.port,
+            "app_id": sim.app_id,
+            "secret": sim.secret,
+            "channel_id": channel_id,
+            "events": events,
+            "settle": SETTLE,
+        }
+        self.log: IO[str] = tempfile.TemporaryFile("w+", prefix=f"bench-{lib}-")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WORKER), json.dumps(cfg)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with contextlib.suppress(ValueError):
+                self.lines.put(json.loads(line))
+        self.lines.put(None)
+
+    def expect(self, event: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                msg = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                what = f"sent no {event!r} within {timeout:g} s"
+                raise RuntimeError(self._failure(what)) from None
+            if msg is None:
+                raise RuntimeError(self._failure(f"exited before {event!r}"))
+            if msg.get("event") == event:
+                return msg
+
+    def send(self, command: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def _failure(self, what: str) -> str:
+        self.log.seek(0)
+        return f"the {self.lib} client {what}; its stderr ends with:\n{self.log.read()[-3000:]}"
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.send("quit")
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+@contextlib.contextmanager
+def connected(
+    lib: str,
+    sim: Simulator,
+    events: int,
+    env: dict[str, str],
+    cwd: str,
+    stubs: tuple[str, ...] = (),
+) -> Iterator[Worker]:
+    channel_id = sim.call(lambda p: next(iter(p.channels)))
+    worker = Worker(lib, sim, channel_id, events, env, cwd, stubs)
+    try:
+        yield worker
+    finally:
+        worker.close()
+
+
+# ------------------------------------------------------------------ phases
+
+
+def inject_at_messages(sim: Simulator, count: int) -> None:
+    def batch(n: int) -> Callable[[Platform], None]:
+        def run(p: Platform) -> None:
+            now = sim.now()
+            for _ in range(n):
+                p.inject_at_message("hello bot", now)
+
+        return run
+
+    for start in range(0, count, BATCH):
+        sim.call(batch(min(BATCH, count - start)))
+
+
+def measure_events(sim: Simulator, worker: Worker, result: Result, events: int) -> None:
+    """One round: a marker (the client's CPU window opens when it is handled), then ``events``."""
+    inject_at_messages(sim, 1)
+    worker.expect("marker", 10)
+    inject_at_messages(sim, events)
+    result.cpu_per_event.append(worker.expect("cpu", 120)["cpu_per_event"])
+
+
+def measure_posts(worker: Worker, result: Result, posts: int) -> None:
+    worker.send(f"post {posts}")
+    result.posts.append(worker.expect("post", 120))
+
+
+def _up_since(sim: Simulator) -> float:
+    """When shard 0's current connection got READY or RESUMED (simulator clock)."""
+
+    def latest(p: Platform) -> float:
+        return max([r.time for r in p.identifies_on(0)] + [r.time for r in p.resumes_on(0)])
+
+    return sim.call(latest)
+
+
+def measure_resumes(sim: Simulator, result: Result, reps: int) -> None:
+    result.resume = {name: [] for name in FAULTS}
+    gave_up: set[str] = set()
+    for _ in range(reps):
+        for name, fault in FAULTS.items():
+            if name in gave_up:
+                continue
+            sim.wait_for_session(0, timeout=RESUME_CAP)
+            time.sleep(max(0.0, _up_since(sim) + UPTIME - sim.now()))
+
+            def inject(p: Platform, fault: Callable[[Platform], int] = fault) -> float:
+                t0 = sim.now()
+                if fault(p) != 1:
+                    raise RuntimeError("no live gateway connection to fault")
+                return t0
+
+            t0 = sim.call(inject)
+
+            def resumed(p: Platform, t0: float = t0) -> float | None:
+                return next((r.time for r in p.resumes_on(0) if r.time >= t0), None)
+
+            try:
+                result.resume[name].append(sim.wait_for(resumed, RESUME_CAP) - t0)
+            except TimeoutError:
+                result.resume[name].append(None)
+                gave_up.add(name)  # deterministic behaviour: not worth another wait
+
+
+def in_turns(rounds: int, names: Sequence[str] = LIBS) -> Iterator[str]:
+    """Each name once per round, alternating the order, so that drifts in the machine's load hit
+    all of them alike."""
+    for i in range(rounds):
+        yield from names if i % 2 == 0 else reversed(names)
+
+
+def measure_clients(s: Settings, env: dict[str, str], cwd: str, results: dict[str, Result]) -> None:
+    with contextlib.ExitStack() as stack:
+        sims = {lib: stack.enter_context(Simulator.in_thread()) for lib in LIBS}
+        workers = {
+            lib: stack.enter_context(connected(lib, sim, s.events, env, cwd))
+            for lib, sim in sims.items()
+        }
+        for lib, worker in workers.items():
+            results[lib].rss_kb = worker.expect("ready", 30)["rss_kb"]
+        print("  both clients connected", flush=True)
+        gc.freeze()  # keep the simulators' state out of this process's collections
+        for lib in in_turns(s.post_rounds):
+            measure_posts(workers[lib], results[lib], s.posts)
+        print("  post_message rounds done", flush=True)
+        for lib in in_turns(s.rounds):
+            measure_events(sims[lib], workers[lib], results[lib], s.events)
+            gc.freeze()
+        print("  @-message rounds done", flush=True)
+        for lib in LIBS:
+            measure_resumes(sims[lib], results[lib], s.fault_reps)
+            print(f"  {lib}: fault/resume repetitions done", flush=True)
+
+
+BREAKDOWN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ours, full path": ("ours", ()),
+    "ours, no handler task per event": ("ours", ("dispatch",)),
+    "ours, no typed model parsing": ("ours", ("parse",)),
+    "ours, neither": ("ours", ("dispatch", "parse")),
+    "botpy": ("botpy", ()),
+}
+"""``--breakdown``: our per-event path with stages stubbed out (see ``stub_ours`` in the
+worker), next to botpy."""
+
+
+def measure_breakdown(s: Settings, env: dict[str, str], cwd: str) -> dict[str, list[float]]:
+    with contextlib.ExitStack() as stack:
+        runs = {}
+        for name, (lib, stubs) in BREAKDOWN.items():
+            sim = stack.enter_context(Simulator.in_thread())
+            runs[name] = (sim, stack.enter_context(connected(lib, sim, s.events, env, cwd, stubs)))
+        for _, worker in runs.values():
+            worker.expect("ready", 30)
+        gc.freeze()
+        results = {name: Result() for name in BREAKDOWN}
+        for name in in_turns(s.rounds + 2, list(BREAKDOWN)):
+            sim, worker = runs[name]
+            measure_events(sim, worker, results[name], s.events)
+            gc.freeze()
+    return {name: r.cpu_per_event for name, r in results.items()}
+
+
+def breakdown_table(cpu: dict[str, list[float]]) -> str:
+    full = statistics.median(cpu["ours, full path"])
+    lines = [
+        "| variant | CPU µs/event (median) | vs ours, full path | rounds |",
+        "|---|---|---|---|",
+    ]
+    for name, values in cpu.items():
+        value = statistics.median(values)
+        rounds = ", ".join(f"{v * 1e6:.1f}" for v in values)
+        delta = f"{(value - full) * 1e6:+.1f} µs"
+        lines.append(f"| {name} | {value * 1e6:.1f} | {delta} | {rounds} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ report
+
+
+@dataclass
+class Row:
+    metric: str
+    ours: str
+    botpy: str
+    ratio: str
+    bar: str
+    ok: bool
+
+    def cells(self) -> list[str]:
+        verdict = "pass" if self.ok else "FAIL"
+        return [self.metric, self.ours, self.botpy, self.ratio, self.bar, verdict]
+
+
+def _ratio_row(metric: str, o: float, b: float, digits: int, bar: str, ok: bool) -> Row:
+    return Row(metric, f"{o:.{digits}f}", f"{b:.{digits}f}", f"{o / b:.2f}×", bar, ok)
+
+
+def _resume_cell(times: list[float | None]) -> tuple[str, float | None]:
+    if not times or any(t is None for t in times):
+        return f"did not resume within {RESUME_CAP:g} s", None
+    value = statistics.median([t for t in times if t is not None])
+    return f"{value:.3f}", value
+
+
+def build_rows(ours: Result, botpy: Result) -> list[Row]:
+    median = statistics.median
+    o, b = median(ours.cpu_per_event) * 1e6, median(botpy.cpu_per_event) * 1e6
+    rows = [_ratio_row("CPU per @-message event (µs)", o, b, 1, "≤ 0.4× botpy", o <= 0.4 * b)]
+    for name in FAULTS:
+        o_cell, o_value = _resume_cell(ours.resume[name])
+        b_cell, b_value = _resume_cell(botpy.resume[name])
+        ratio = f"{o_value / b_value:.3f}×" if o_value is not None and b_value else "—"
+        ok = o_value is not None and o_value <= RESUME_BAR
+        rows.append(
+            Row(f"fault → RESUMED: {name} (s)", o_cell, b_cell, ratio, f"≤ {RESUME_BAR} s", ok)
+        )
+    o, b = median(ours.import_s) * 1e3, median(botpy.import_s) * 1e3
+    rows.append(_ratio_row("import time (ms)", o, b, 0, "≤ 0.6× botpy", o <= 0.6 * b))
+    o, b = ours.rss_kb / 1024, botpy.rss_kb / 1024
+    rows.append(_ratio_row("idle connected RSS (MiB)", o, b, 1, "≤ 0.6× botpy", o <= 0.6 * b))
+    o = median([p["per_second"] for p in ours.posts])
+    b = median([p["per_second"] for p in botpy.posts])
+    rows.append(
+        _ratio_row("sequential post_message (calls/s)", o, b, 0, "≥ 1.5× botpy", o >= 1.5 * b)
+    )
+    return rows
+
+
+def markdown_table(rows: list[Row]) -> str:
+    head = ["metric", "ours", "botpy", "ratio", "bar", "pass/fail"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def details(results: dict[str, Result], floor_import: list[float], floor_kb: int) -> str:
+    def fmt(values: list[Any], scale: float, digits: int) -> str:
+        return ", ".join("—" if v is None else f"{v * scale:.{digits}f}" for v in values)
+
+    median = statistics.median
+    floor_ms = median(floor_import) * 1e3
+    out = [
+        f"floor (fresh interpreter, import {FLOOR_MODULES}): import {floor_ms:.0f} ms, "
+        f"RSS {floor_kb / 1024:.1f} MiB"
+    ]
+    for lib in LIBS:
+        r = results[lib]
+        out.append(
+            f"{lib}: above the floor: import {median(r.import_s) * 1e3 - floor_ms:.0f} ms, "
+            f"RSS {(r.rss_kb - floor_kb) / 1024:.1f} MiB"
+        )
+    for lib in LIBS:
+        r = results[lib]
+
+        def post(key: str, digits: int, r: Result = r) -> str:
+            return fmt([p[key] for p in r.posts], 1, digits)
+
+        out += [
+            f"{lib}: CPU µs/event per round [{fmt(r.cpu_per_event, 1e6, 1)}]",
+            f"{lib}: post_message per round: calls/s [{post('per_second', 0)}], "
+            f"client CPU ms/call [{post('cpu_ms', 3)}], p50 ms [{post('p50_ms', 2)}], "
+            f"p99 ms [{post('p99_ms', 2)}]",
+            f"{lib}: import ms [{fmt(r.import_s, 1e3, 0)}]",
+        ]
+        for name, times in r.resume.items():
+            out.append(f"{lib}: fault → RESUMED s, {name}: [{fmt(times, 1, 3)}]")
+    return "\n".join(out)
+
+
+def machine() -> str:
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "?"
+
+    return (
+        f"{platform.python_implementation()} {platform.python_version()} on "
+        f"{platform.machine()}, {os.cpu_count()} CPUs ({platform.system()} {platform.release()}); "
+        f"qq-botpy {version('qq-botpy')}, aiohttp {version('aiohttp')}, "
+        f"h11 {version('h11')}, wsproto {version('wsproto')}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run (smaller N, fewer reps)")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="instead: CPU per @-message of our client with stages stubbed out, next to botpy",
+    )
+    args = parser.parse_args()
+    s = QUICK if args.quick else NORMAL
+    started = time.monotonic()
+    print(machine())
+    print(
+        f"{s.rounds} rounds of {s.events} @-messages, {s.post_rounds} rounds of {s.posts} "
+        f"post_message, {s.fault_reps} repetition(s) per fault, {s.import_runs} import runs",
+        flush=True,
+    )
+    results = {lib: Result() for lib in LIBS}
+    floor_import: list[float] = []
+    if args.breakdown:
+        with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
+            cpu = measure_breakdown(s, child_env(os.path.join(tmp, "pycache")), tmp)
+        print()
+        print(breakdown_table(cpu))
+        print(f"\ntotal {time.monotonic() - started:.0f} s")
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
+        env = child_env(os.path.join(tmp, "pycache"))
+        measure_imports(results, floor_import, s.import_runs, env, tmp)
+        floor_kb = floor_rss_kb(env, tmp)
+        print("  imports timed", flush=True)
+        measure_clients(s, env, tmp, results)
+    print()
+    print(markdown_table(build_rows(results["ours"], results["botpy"])))
+    print()
+    print(details(results, floor_import, floor_kb))
+    print(f"\ntotal {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
