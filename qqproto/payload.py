@@ -17,7 +17,7 @@ DEFAULT_MAX_PAYLOAD_SIZE = 1 << 20
 
 _DECODER = json.JSONDecoder()
 _decode = _DECODER.decode
-_scan = _DECODER.scan_once
+_scan: Any = _DECODER.scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__
 _WHITESPACE = " \t\n\r"
 
 

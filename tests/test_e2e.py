@@ -368,3 +368,28 @@ async def test_chaos_soak_delivers_every_event_once_in_order(qq: ModuleType, req
             assert sum(r.replayed for r in resumes) > 0  # some events came by replay
     assert faults > 0
     assert seen == list(range(total)), "every event exactly once, in order"
+
+
+async def test_unknown_and_malformed_events_are_reported_not_dropped(qq: ModuleType) -> None:
+    seen: list[Any] = []
+
+    class Watcher(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_unknown_event(self, ctx: Any, event: Any) -> None:
+            seen.append(("unknown", event.name, event.data))
+
+        async def on_at_message_create(self, ctx: Any, message: Any) -> None:
+            seen.append(("at", message.content))
+
+        async def on_error(self, ctx: Any, error: BaseException) -> None:
+            seen.append(("error", type(error).__name__))
+
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, Watcher()):
+            sim.inject("FUTURE_EVENT", {"x": 1}, shard=0)
+            sim.inject("AT_MESSAGE_CREATE", ["not", "an", "object"], shard=0)
+            sim.inject("GUILD_CREATE", {"id": "9"}, shard=0)  # not handled: skipped, no parse
+            sim.inject_at_message("still fine")
+            await until(lambda: len(seen) >= 3)
+    assert seen[0] == ("unknown", "FUTURE_EVENT", {"x": 1})
+    assert seen[1] == ("error", "InvalidModel")
+    assert seen[2][0] == "at" and seen[2][1].endswith("still fine")

@@ -38,9 +38,9 @@ from qqproto.gateway_events import (
 )
 from qqproto.http import TOKEN_URL, Endpoints
 from qqproto.identify import IDENTIFY_WINDOW, IdentifyLimiter, session_limit_from_api
+from qqproto.models import EVENT_MODELS, UnknownEvent, User, handler_name, parse_event
 from qqproto.models import Ready as ReadyModel
 from qqproto.models import Resumed as ResumedModel
-from qqproto.models import UnknownEvent, User, handler_name, parse_event
 from qqproto.wire import WireConnection
 
 log = logging.getLogger("qqbot.gateway")
@@ -49,7 +49,12 @@ Job = tuple[Callable[..., Awaitable[Any]], Any]
 
 
 class Dispatcher:
-    """Runs one shard's handlers in event order, at most ``limit`` at once, in ``group``."""
+    """Runs one shard's handlers in event order, at most ``limit`` at once, in ``group``.
+
+    A pool of up to ``limit`` long-lived workers takes jobs from one queue in order, so an event
+    costs no task of its own; ``limit=1`` handles events strictly one after another. :meth:`run`
+    is the first worker; more start when every worker is busy and jobs wait.
+    """
 
     def __init__(
         self,
@@ -67,11 +72,10 @@ class Dispatcher:
         self._limit = limit
         self._backlog = backlog
         self._queue: deque[Job] = deque()
-        self._running = 0
+        self._workers = 1  # run()
+        self._idle = 0
         self._wake: Waitable = io.create_event()
-        self._slot: Waitable = io.create_event()
         self.room: Waitable = io.create_event()
-        self.delivered = 0
 
     @property
     def full(self) -> bool:
@@ -79,36 +83,38 @@ class Dispatcher:
         return len(self._queue) >= self._backlog
 
     def submit(self, method: Callable[..., Awaitable[Any]], event: Any) -> None:
-        self._queue.append((method, event))
-        if self.full and self.room.is_set():
+        """Queue ``method(ctx, event)``; it starts after every job queued before it."""
+        queue = self._queue
+        queue.append((method, event))
+        if len(queue) >= self._backlog and self.room.is_set():
             self.room = self._io.create_event()
-        self._wake.set()
+        if self._idle:
+            self._wake.set()
+        elif self._workers < self._limit:
+            self._workers += 1
+            self._group.start_soon(self.run)
 
     async def run(self) -> None:
-        io = self._io
+        """One worker: take the next job, run it, repeat; sleep while the queue is empty."""
+        queue = self._queue
+        ctx = self._ctx
         while True:
-            while not self._queue:
-                self._wake = io.create_event()
-                await self._wake.wait()
-            while self._running >= self._limit:
-                self._slot = io.create_event()
-                await self._slot.wait()
-            job = self._queue.popleft()
-            if not self.full:
-                self.room.set()
-            self._running += 1
-            self.delivered += 1
-            self._group.start_soon(self._call, job)
-
-    async def _call(self, job: Job) -> None:
-        method, event = job
-        try:
-            await method(self._ctx, event)
-        except Exception as exc:
-            await report_error(self._handler, self._ctx, exc)
-        finally:
-            self._running -= 1
-            self._slot.set()
+            while queue:
+                method, event = queue.popleft()
+                if len(queue) < self._backlog:
+                    self.room.set()
+                try:
+                    await method(ctx, event)
+                except Exception as exc:
+                    await report_error(self._handler, ctx, exc)
+            wake = self._wake
+            self._idle += 1
+            try:
+                await wake.wait()
+            finally:
+                self._idle -= 1
+            if self._wake is wake:
+                self._wake = self._io.create_event()
 
 
 async def report_error(handler: EventHandler, ctx: Context, exc: BaseException) -> None:
@@ -189,6 +195,7 @@ class ClientBase:
         """The shared ``BotApi``, available once ``start()`` is running."""
         self.bot: User | None = None
         self.connections: dict[int, GatewayConnection] = {}
+        self._methods: dict[str, Callable[..., Awaitable[Any]] | None] = {}
         """The gateway machine of each running shard (for inspection)."""
 
     def __repr__(self) -> str:
@@ -397,23 +404,37 @@ class ClientBase:
             if wire.should_close_transport:
                 return ended
 
+    def _method_for(self, name: str) -> Callable[..., Awaitable[Any]] | None:
+        """The handler's coroutine for dispatch ``name``, or None when it keeps the base class's
+        no-op (then the event is not even parsed)."""
+        attr = handler_name(name) if name in EVENT_MODELS else "on_unknown_event"
+        if getattr(type(self.handler), attr) is getattr(EventHandler, attr):
+            return None
+        method: Callable[..., Awaitable[Any]] = getattr(self.handler, attr)
+        return method
+
     def _handle_events(
         self, events: list[GatewayEvent], dispatcher: Dispatcher, shard_id: int
     ) -> Disconnected | None:
         handler = self.handler
+        methods = self._methods
         ended = None
         for ev in events:
-            if isinstance(ev, Dispatch):
+            if type(ev) is Dispatch:
+                name = ev.name
+                method = methods.get(name, _UNSEEN)
+                if method is _UNSEEN:
+                    method = methods[name] = self._method_for(name)
+                if method is None:
+                    continue  # the handler does not override on_<event>: nothing to parse
                 try:
-                    event = parse_event(ev.name, ev.data, event_id=ev.event_id)
+                    event = parse_event(name, ev.data, event_id=ev.event_id)
                 except RemoteProtocolError as exc:
                     dispatcher.submit(_raise, exc)
                     continue
-                if isinstance(event, UnknownEvent):
-                    log.info("shard %d: unknown event %s", shard_id, ev.name)
-                    dispatcher.submit(handler.on_unknown_event, event)
-                else:
-                    dispatcher.submit(getattr(handler, handler_name(ev.name)), event)
+                if type(event) is UnknownEvent:
+                    log.info("shard %d: unknown event %s", shard_id, name)
+                dispatcher.submit(method, event)
             elif isinstance(ev, Ready):
                 log.info("shard %d: READY, session %s", shard_id, ev.session_id)
                 try:
@@ -453,6 +474,9 @@ class ClientBase:
             else:
                 log.debug("shard %d: %r", shard_id, ev)
         return ended
+
+
+_UNSEEN: Any = object()
 
 
 async def _raise(ctx: Context, exc: BaseException) -> None:
