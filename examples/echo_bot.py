@@ -5,7 +5,14 @@ bot in a guild channel, a guild DM, a group and a C2C chat, prints the conversat
 With ``QQ_BOT_APPID`` and ``QQ_BOT_SECRET`` set (``QQ_BOT_SANDBOX=1`` for the sandbox), the same
 bot connects to the real platform and runs until Ctrl-C.
 
+With ``--webhook`` the same bot receives its events as signed HTTP callbacks instead of over the
+gateway (needs the ``webhook`` extra: ``pip install -e '.[webhook]'``): against the simulator, which
+validates the callback URL and pushes every message to it; with credentials, it serves
+``http://$QQ_BOT_WEBHOOK_HOST:$QQ_BOT_WEBHOOK_PORT/qqbot`` (default ``0.0.0.0:8080``) for an HTTPS
+reverse proxy that the console's callback URL points at.
+
     python3 examples/echo_bot.py
+    python3 examples/echo_bot.py --webhook
 """
 
 from __future__ import annotations
@@ -57,12 +64,18 @@ class Echo(qq.EventHandler):
         await message.reply(ctx, content=self._heard("C2C", who, message.content))
 
 
-async def run_real(app_id: str, secret: str, sandbox: bool) -> None:
-    client = qq.Client(qq.Token(app_id, secret), INTENTS, Echo(), is_sandbox=sandbox)
+async def run_real(app_id: str, secret: str, sandbox: bool, webhook: bool) -> None:
+    options = None
+    if webhook:
+        host = os.environ.get("QQ_BOT_WEBHOOK_HOST", "0.0.0.0")
+        options = qq.WebhookOptions(host, int(os.environ.get("QQ_BOT_WEBHOOK_PORT", "8080")))
+    client = qq.Client(
+        qq.Token(app_id, secret), INTENTS, Echo(), is_sandbox=sandbox, webhook=options
+    )
     await client.start()
 
 
-async def run_demo() -> int:
+async def run_demo(webhook: bool) -> int:
     from qqbot_asyncio.simulator import Simulator
 
     transcript: list[str] = []
@@ -73,10 +86,22 @@ async def run_demo() -> int:
             Echo(transcript),
             api_base=sim.api_base,
             token_url=sim.token_url,
+            # the only difference between the two modes: where the events come from
+            webhook=qq.WebhookOptions("127.0.0.1", 0, path="/qqbot") if webhook else None,
         )
         bot = asyncio.create_task(client.start())
         try:
-            await sim.wait_for_session_async(0)
+            if webhook:
+                while client.webhook_url is None:
+                    if bot.done():
+                        await bot  # raises why it stopped
+                    await asyncio.sleep(0.01)
+                print(f"serving callbacks on {client.webhook_url}")
+                sim.register_webhook(client.webhook_url)
+                await sim.wait_for_webhook_validation_async()
+                print("the simulated platform validated the callback URL (op 13)")
+            else:
+                await sim.wait_for_session_async(0)
             conversation = [
                 ("channel", lambda: sim.inject_at_message("hello from the guild channel")),
                 ("dms", lambda: sim.inject_direct_message("hi, a private word in the guild")),
@@ -99,6 +124,16 @@ async def run_demo() -> int:
 
 
 def main() -> int:
+    webhook = "--webhook" in sys.argv[1:]
+    if webhook:
+        try:
+            import nacl.signing  # noqa: F401
+        except ImportError:
+            print(
+                "--webhook needs the webhook extra (Ed25519): pip install -e '.[webhook]'",
+                file=sys.stderr,
+            )
+            return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app_id = os.environ.get("QQ_BOT_APPID")
     secret = os.environ.get("QQ_BOT_SECRET")
@@ -106,12 +141,12 @@ def main() -> int:
         sandbox = os.environ.get("QQ_BOT_SANDBOX", "") not in ("", "0", "false")
         logging.getLogger("qqbot").setLevel(logging.INFO)
         try:
-            asyncio.run(run_real(app_id, secret, sandbox))
+            asyncio.run(run_real(app_id, secret, sandbox, webhook))
         except KeyboardInterrupt:
             return 0
         return 0
     print("no QQ_BOT_APPID/QQ_BOT_SECRET: running against the embedded QQ simulator")
-    return asyncio.run(run_demo())
+    return asyncio.run(run_demo(webhook))
 
 
 if __name__ == "__main__":

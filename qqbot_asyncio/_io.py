@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -56,6 +57,23 @@ class AsyncioStream:
 
     async def aclose(self) -> None:
         self._writer.transport.abort()
+
+
+class AsyncioListener:
+    """A listening socket; accepted connections wait in a queue for :meth:`accept`."""
+
+    def __init__(self, server: asyncio.Server, queue: asyncio.Queue[AsyncioStream]) -> None:
+        self._server = server
+        self._queue = queue
+        self.port: int = server.sockets[0].getsockname()[1]
+
+    async def accept(self) -> AsyncioStream:
+        return await self._queue.get()
+
+    async def aclose(self) -> None:
+        self._server.close()
+        while not self._queue.empty():
+            await self._queue.get_nowait().aclose()
 
 
 class _TaskGroup:
@@ -118,6 +136,9 @@ class AsyncioIo:
     def now(self) -> float:
         return asyncio.get_running_loop().time()
 
+    def wall_time(self) -> float:
+        return time.time()
+
     async def sleep_until(self, deadline: float) -> None:
         await asyncio.sleep(max(0.0, deadline - self.now()))
 
@@ -132,6 +153,15 @@ class AsyncioIo:
                 host, port, ssl=context, server_hostname=host if tls else None, limit=1 << 20
             )
         return AsyncioStream(reader, writer)
+
+    async def listen(
+        self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
+    ) -> AsyncioListener:
+        queue: asyncio.Queue[AsyncioStream] = asyncio.Queue()
+        server = await asyncio.start_server(
+            lambda r, w: queue.put_nowait(AsyncioStream(r, w)), host, port, ssl=ssl_context
+        )
+        return AsyncioListener(server, queue)
 
     async def receive_by(
         self, stream: Stream, max_bytes: int, deadline: float | None

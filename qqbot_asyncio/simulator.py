@@ -23,12 +23,15 @@ import asyncio
 import concurrent.futures
 import contextlib
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from qqproto.http import Endpoints
+from qqproto.api.call import ApiResponse
+from qqproto.errors import RemoteProtocolError
+from qqproto.http import Endpoints, HttpConnection
 from qqproto.sim import (
     DEFAULT_APP_ID,
     DEFAULT_SECRET,
@@ -37,6 +40,8 @@ from qqproto.sim import (
     Injected,
     InteractionAck,
     Platform,
+    PushAttempt,
+    PushRequest,
     RecallRecord,
     RestFailure,
     RestRecord,
@@ -147,6 +152,12 @@ class Simulator:
 
     ``platform`` is the pure world (a default one with bot ``app_id``/``secret`` when None);
     ``seed`` seeds its rng. The other keywords configure the default world.
+
+    Webhook mode: ``webhook_url`` (or :meth:`register_webhook` later) makes the simulator push
+    every injected event to the bot's callback URL as signed HTTP requests, after the op 13
+    validation handshake, retrying unacknowledged pushes with the same id
+    (:class:`~qqproto.sim.webhook.WebhookPusher`). ``webhook_ssl_context`` verifies an
+    ``https://`` callback URL (default: the system's trust store).
     """
 
     def __init__(
@@ -164,6 +175,8 @@ class Simulator:
         port: int = 0,
         ws_path: str = "/websocket",
         max_body_size: int = 32 * 1024 * 1024,
+        webhook_url: str | None = None,
+        webhook_ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if platform is None:
             platform = Platform(
@@ -194,6 +207,11 @@ class Simulator:
         self._async_changed: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
+        self.webhook_url = webhook_url
+        self.webhook_ssl_context = webhook_ssl_context
+        self._pushes: set[asyncio.Task[None]] = set()
+        self._push_timer: asyncio.TimerHandle | None = None
+        self._push_timer_at: float | None = None
 
     def __repr__(self) -> str:
         state = "running" if self._server is not None else "stopped"
@@ -253,6 +271,8 @@ class Simulator:
         self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         self.platform.gateway_url = self.gateway_url
+        if self.webhook_url is not None:
+            self.register_webhook(self.webhook_url)
 
     async def aclose(self) -> None:
         """Stop serving and drop every connection."""
@@ -262,6 +282,13 @@ class Simulator:
         server.close()
         for conn in list(self._connections):
             conn.abort()
+        if self._push_timer is not None:
+            self._push_timer.cancel()
+        self._push_timer = self._push_timer_at = None
+        for task in list(self._pushes):
+            task.cancel()
+        if self._pushes:
+            await asyncio.wait(list(self._pushes))
         await server.wait_closed()
         await asyncio.sleep(0)  # let connection_lost callbacks run
         self._loop = None
@@ -374,6 +401,8 @@ class Simulator:
         """After anything happened: flush every connection and wake the waiters."""
         for conn in list(self._connections):
             conn.flush()
+        if self._server is not None:
+            self._pump_webhooks()
         with self._cond:
             self._generation += 1
             self._cond.notify_all()
@@ -381,6 +410,110 @@ class Simulator:
         if event is not None:
             event.set()
             self._async_changed = asyncio.Event()
+
+    # ------------------------------------------------------------------ webhook pushes
+
+    def _pump_webhooks(self) -> None:
+        """Send the pushes that are due; arm a timer for the next retry."""
+        loop = self.loop
+        pusher = self.platform.webhook
+        for push in pusher.due(loop.time()):
+            task = loop.create_task(self._send_push(push))
+            self._pushes.add(task)
+            task.add_done_callback(self._pushes.discard)
+        deadline = pusher.next_deadline()
+        if deadline != self._push_timer_at:
+            if self._push_timer is not None:
+                self._push_timer.cancel()
+            self._push_timer_at = deadline
+            self._push_timer = (
+                None if deadline is None else loop.call_at(deadline, self._on_push_timer)
+            )
+
+    def _on_push_timer(self) -> None:
+        self._push_timer = self._push_timer_at = None
+        self._changed()
+
+    async def _send_push(self, push: PushRequest) -> None:
+        pusher = self.platform.webhook
+        loop = self.loop
+        request = pusher.request(push, loop.time())
+        response: ApiResponse | None = None
+        error: str | None = None
+        writer: asyncio.StreamWriter | None = None
+
+        async def exchange() -> ApiResponse:
+            nonlocal writer
+            url = request.url
+            context = None
+            if url.tls:
+                context = self.webhook_ssl_context or ssl.create_default_context()
+            reader, writer = await asyncio.open_connection(
+                url.host, url.port, ssl=context, server_hostname=url.host if url.tls else None
+            )
+            conn = HttpConnection(max_body_size=1 << 20)
+            writer.write(conn.send(request))
+            await writer.drain()
+            while True:
+                answer = conn.receive_data(await reader.read(65536))
+                if answer is not None:
+                    return answer
+
+        try:
+            response = await asyncio.wait_for(exchange(), pusher.timeout)
+        except (OSError, asyncio.TimeoutError, RemoteProtocolError, EOFError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            if writer is not None:
+                writer.transport.abort()
+        pusher.completed(push, loop.time(), response, error)
+        self._changed()
+
+    def register_webhook(self, url: str, *, app_id: str | None = None) -> None:
+        """Set the bot's callback URL: the op 13 validation goes out now, and once the bot
+        answered it every injected event is pushed there too."""
+        self.call(lambda p: p.register_webhook(url, self.now(), app_id=app_id))
+
+    def lose_webhook_acks(self, count: int = 1) -> None:
+        """Treat the next ``count`` acknowledgements as lost: those pushes are retried with the
+        same id (the bot must deliver each once)."""
+        self.call(lambda p: p.webhook.lose_acks(count))
+
+    def webhook_attempts(self) -> list[PushAttempt]:
+        """Every callback request made so far (validation and pushes), oldest first."""
+        return self._query(lambda p: list(p.webhook.attempts))
+
+    def _validated(self, app_id: str | None) -> Callable[[Platform], bool | None]:
+        def predicate(p: Platform) -> bool | None:
+            target = p.webhook.targets.get(p.bot(app_id).app_id)
+            if target is None or target.validated is None:
+                return None
+            if not target.validated:
+                raise RuntimeError(
+                    "the bot answered the webhook validation (op 13) wrongly; see "
+                    "sim.webhook_attempts()"
+                )
+            return True
+
+        return predicate
+
+    def wait_for_webhook_validation(self, app_id: str | None = None, timeout: float = 5.0) -> bool:
+        """Block until the bot answered the op 13 validation correctly (``RuntimeError`` if it
+        answered wrongly)."""
+        return self.wait_for(self._validated(app_id), timeout, "the webhook validation")
+
+    async def wait_for_webhook_validation_async(
+        self, app_id: str | None = None, timeout: float = 5.0
+    ) -> bool:
+        return await self.wait_for_async(self._validated(app_id), timeout, "webhook validation")
+
+    def wait_for_pushes_settled(self, timeout: float = 5.0) -> list[PushAttempt]:
+        """Block until no push is pending (each acknowledged or given up); the attempts."""
+
+        def predicate(p: Platform) -> tuple[list[PushAttempt]] | None:
+            return (list(p.webhook.attempts),) if p.webhook.pending() == 0 else None
+
+        return self.wait_for(predicate, timeout, "every webhook push to be acknowledged")[0]
 
     # ------------------------------------------------------------------ waiting
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -29,6 +30,20 @@ class TrioStream:
 
     async def aclose(self) -> None:
         await trio.aclose_forcefully(self._stream)
+
+
+class TrioListener:
+    """A listening socket (wrapped for TLS when asked for)."""
+
+    def __init__(self, listener: trio.abc.Listener[trio.abc.Stream], port: int) -> None:
+        self._listener = listener
+        self.port = port
+
+    async def accept(self) -> TrioStream:
+        return TrioStream(await self._listener.accept())
+
+    async def aclose(self) -> None:
+        await self._listener.aclose()
 
 
 class _TaskGroup:
@@ -73,6 +88,9 @@ class TrioIo:
     def now(self) -> float:
         return trio.current_time()
 
+    def wall_time(self) -> float:
+        return time.time()
+
     async def sleep_until(self, deadline: float) -> None:
         await trio.sleep_until(deadline)
 
@@ -91,6 +109,18 @@ class TrioIo:
                     raise
                 stream = tls_stream
         return TrioStream(stream)
+
+    async def listen(
+        self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
+    ) -> TrioListener:
+        first, *others = await trio.open_tcp_listeners(port, host=host)
+        for other in others:  # pragma: no cover - only for a host with several addresses
+            await other.aclose()
+        bound: int = first.socket.getsockname()[1]
+        listener: trio.abc.Listener[trio.abc.Stream] = first
+        if ssl_context is not None:
+            listener = trio.SSLListener(first, ssl_context, https_compatible=True)
+        return TrioListener(listener, bound)
 
     async def receive_by(
         self, stream: Stream, max_bytes: int, deadline: float | None

@@ -8,9 +8,10 @@
   :class:`~qqproto.client.io.Io`, and yields the :class:`WebhookEndpoint`.
 * :class:`WebhookEndpoint` turns one request into its response with the sans-IO
   :class:`~qqproto.webhook.WebhookReceiver` and submits the events to the dispatchers without
-  waiting for them, so a slow handler never delays the ack. When a bot's handler backlog is full
-  it answers 503 *before* the receiver sees the request, so the id is not remembered and the
-  platform's retry is delivered later.
+  waiting for them, so a slow handler never delays the ack. When the handler backlog of a bot it
+  serves is full it answers 503 *before* the receiver sees the request, so the id is not
+  remembered and the platform's retry is delivered later (with several bots on one endpoint, one
+  bot's full backlog delays the others' pushes too: give busy bots their own endpoint).
 * :func:`serve_http` is the standalone server: HTTP/1.1 (h11) over the adapter's
   :class:`~qqproto.client.io.Listener`, with bounded heads and bodies, a deadline for each
   request, an idle keep-alive timeout and a bound on connections. The ASGI app
@@ -267,7 +268,7 @@ async def _serve_connection(
             else:
                 return  # an idle keep-alive connection expired
         except h11.RemoteProtocolError as exc:
-            if conn.our_state is not h11.SEND_RESPONSE:
+            if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):  # pragma: no cover
                 return
             result, keep = _plain(exc.error_status_hint, f"bad request: {exc}"), False
         if result is None:

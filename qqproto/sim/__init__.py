@@ -9,6 +9,8 @@
 * :func:`handle` (:mod:`.rest`): the token endpoint and the REST API as a function of the world.
 * :class:`ServerConnection` (:mod:`.transport`): HTTP and WebSocket on one port, bytes in,
   bytes out.
+* :class:`WebhookPusher` (:mod:`.webhook`): signed HTTP callbacks (op 13 validation, pushes,
+  retries of unacknowledged pushes with the same id) to a bot's webhook URL.
 
 Nothing here touches a socket, a clock or global randomness; ``qqbot_asyncio.simulator`` runs it
 on loopback.
@@ -20,6 +22,7 @@ from .events import EVENT_INTENTS, intent_for_event
 from .gateway import DropTransport, GatewayServer, SendClose, SendText, ServerOutput
 from .rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
 from .transport import ServerConnection
+from .webhook import PushAttempt, PushRequest, WebhookPusher, WebhookTarget
 from .world import (
     DEFAULT_APP_ID,
     DEFAULT_SECRET,
@@ -59,6 +62,8 @@ __all__ = [
     "Injected",
     "InteractionAck",
     "Platform",
+    "PushAttempt",
+    "PushRequest",
     "RecallRecord",
     "RestFailure",
     "RestRecord",
@@ -78,6 +83,8 @@ __all__ = [
     "SimUser",
     "TokenRefused",
     "UploadRecord",
+    "WebhookPusher",
+    "WebhookTarget",
     "handle",
     "intent_for_event",
     "parse_multipart",

@@ -35,6 +35,7 @@ from qqproto.errors import LocalProtocolError
 from qqproto.intents import Intents
 
 from . import events as ev
+from .webhook import WebhookPusher
 
 if TYPE_CHECKING:
     from .gateway import GatewayServer
@@ -377,6 +378,8 @@ class Injected:
     event_id: str
     data: Any
     deliveries: tuple[Delivery, ...]
+    pushed: bool = False
+    """Whether it was queued for the bot's webhook (see :meth:`Platform.register_webhook`)."""
 
 
 @dataclass
@@ -468,6 +471,8 @@ class Platform:
         self._next_connection_id = 0
         self.connections: dict[int, GatewayServer] = {}
         """Live gateway connections by id."""
+        self.webhook = WebhookPusher(self)
+        """Signed HTTP callbacks to the bots that registered a webhook URL."""
 
         # what happened
         self.sent: list[SentMessage] = []
@@ -754,9 +759,9 @@ class Platform:
         Routing: ``shard`` if given; every shard if ``all_shards``; else the shard owning
         ``data["guild_id"]`` (0 when there is none). Only sessions whose intents cover the event
         get it. Each gets the next ``s`` of its session; sessions without a live connection keep
-        it for the resume replay.
+        it for the resume replay. A bot with a webhook URL also gets it pushed there (whatever
+        its sessions: the console's subscription, not intents, decides in webhook mode).
         """
-        del now  # the dispatch carries no time of its own; kept for a uniform signature
         bot = self.bot(app_id)
         eid = event_id if event_id is not None else ev.event_id(name, self.rng)
         deliveries = []
@@ -771,9 +776,15 @@ class Platform:
             deliveries.append(
                 Delivery(bot.app_id, session.session_id, session.shard_id, event.seq, live)
             )
-        injected = Injected(name, eid, data, tuple(deliveries))
+        pushed = self.webhook.push(bot.app_id, name, eid, data, now)
+        injected = Injected(name, eid, data, tuple(deliveries), pushed)
         self.injected.append(injected)
         return injected
+
+    def register_webhook(self, url: str, now: float, *, app_id: str | None = None) -> None:
+        """Set the bot's callback URL and queue the op 13 validation; once the bot answers it,
+        every injected event is also pushed there (signed, retried until acknowledged)."""
+        self.webhook.register(self.bot(app_id).app_id, url, now)
 
     def _user(self, user_id: str | None) -> SimUser:
         if user_id is None:
