@@ -39,24 +39,130 @@ else:  # pragma: no cover - Python 3.10
             handle.cancel()
 
 
+_HIGH_WATER = 1 << 20
+"""Stop reading from the socket while this much received data waits (TCP back-pressure)."""
+
+
+class _StreamProtocol(asyncio.Protocol):
+    """Buffers what the transport receives for :class:`AsyncioStream`; no per-read futures or
+    timers beyond the one wait in progress."""
+
+    def __init__(self, on_connect: Callable[[AsyncioStream], object] | None = None) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.waiter: asyncio.Future[None] | None = None
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.reading_paused = False
+        self._on_connect = on_connect
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        if self._on_connect is not None:
+            self._on_connect(AsyncioStream(self))
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) >= _HIGH_WATER and not self.reading_paused and self.transport:
+            self.reading_paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        if exc is not None:
+            self.error = exc
+        self._wake()
+        self.resume_writing()
+
+    def pause_writing(self) -> None:
+        if self.drain_waiter is None:
+            self.drain_waiter = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        waiter, self.drain_waiter = self.drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class AsyncioStream:
-    """A TCP (or TLS) connection over asyncio streams."""
+    """A TCP (or TLS) connection over an asyncio transport and a small buffering protocol."""
 
-    __slots__ = ("_reader", "_writer")
+    __slots__ = ("_protocol",)
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, protocol: _StreamProtocol) -> None:
+        self._protocol = protocol
 
     async def send_all(self, data: bytes) -> None:
-        self._writer.write(data)
-        await self._writer.drain()
+        protocol = self._protocol
+        transport = protocol.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("the connection is closed")
+        transport.write(data)
+        waiter = protocol.drain_waiter
+        if waiter is not None:
+            await waiter
+            if protocol.error is not None or transport.is_closing():
+                raise ConnectionResetError("the connection was lost while sending")
 
     async def receive_some(self, max_bytes: int) -> bytes:
-        return await self._reader.read(max_bytes)
+        data = await self.receive_by(max_bytes, None)
+        assert data is not None
+        return data
+
+    async def receive_by(self, max_bytes: int, deadline: float | None) -> bytes | None:
+        """Up to ``max_bytes`` (``b""`` at EOF), or None once ``deadline`` passed first."""
+        protocol = self._protocol
+        if not protocol.buffer and not protocol.eof:
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[None] = loop.create_future()
+            protocol.waiter = waiter
+            timer = None if deadline is None else loop.call_at(deadline, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                protocol.waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if not protocol.buffer and not protocol.eof:
+                return None
+        buffer = protocol.buffer
+        if buffer:
+            if len(buffer) <= max_bytes:
+                data = bytes(buffer)
+                buffer.clear()
+            else:
+                data = bytes(buffer[:max_bytes])
+                del buffer[:max_bytes]
+            if protocol.reading_paused and len(buffer) < _HIGH_WATER // 2 and protocol.transport:
+                protocol.reading_paused = False
+                protocol.transport.resume_reading()
+            return data
+        if protocol.error is not None:
+            raise protocol.error
+        return b""
 
     async def aclose(self) -> None:
-        self._writer.transport.abort()
+        transport = self._protocol.transport
+        if transport is not None:
+            transport.abort()
 
 
 class AsyncioListener:
@@ -148,31 +254,27 @@ class AsyncioIo:
             context = self._ssl_context
             if context is None:
                 context = self._ssl_context = ssl.create_default_context()
+        loop = asyncio.get_running_loop()
         async with _timeout_at(self.now() + timeout):
-            reader, writer = await asyncio.open_connection(
-                host, port, ssl=context, server_hostname=host if tls else None, limit=1 << 20
+            _, protocol = await loop.create_connection(
+                _StreamProtocol, host, port, ssl=context, server_hostname=host if tls else None
             )
-        return AsyncioStream(reader, writer)
+        return AsyncioStream(protocol)
 
     async def listen(
         self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
     ) -> AsyncioListener:
         queue: asyncio.Queue[AsyncioStream] = asyncio.Queue()
-        server = await asyncio.start_server(
-            lambda r, w: queue.put_nowait(AsyncioStream(r, w)), host, port, ssl=ssl_context
+        server = await asyncio.get_running_loop().create_server(
+            lambda: _StreamProtocol(queue.put_nowait), host, port, ssl=ssl_context
         )
         return AsyncioListener(server, queue)
 
     async def receive_by(
         self, stream: Stream, max_bytes: int, deadline: float | None
     ) -> bytes | None:
-        if deadline is None:
-            return await stream.receive_some(max_bytes)
-        try:
-            async with _timeout_at(deadline):
-                return await stream.receive_some(max_bytes)
-        except TimeoutError:
-            return None
+        assert isinstance(stream, AsyncioStream)
+        return await stream.receive_by(max_bytes, deadline)
 
     async def wait_by(self, event: Waitable, deadline: float | None) -> bool:
         if deadline is None:
