@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import pytest
+
+import qqbot_asyncio
+import qqbot_trio
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -11,3 +16,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="2000",
         help="events injected by the chaos soak test (default 2000; try 50000 for a long soak)",
     )
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every anyio test runs once on asyncio and once on trio."""
+    return str(request.param)
+
+
+@pytest.fixture
+def qq(anyio_backend: str) -> ModuleType:
+    """The adapter under test, matching the anyio backend."""
+    return qqbot_trio if anyio_backend == "trio" else qqbot_asyncio

@@ -3,49 +3,24 @@ adapters (each test runs once on asyncio and once on trio)."""
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any, TypeVar
 
 import anyio
 import pytest
+from _e2e import until, wait
 
-import qqbot_asyncio
-import qqbot_trio
 from qqbot_asyncio.simulator import Simulator
 
 T = TypeVar("T")
 WINDOW = 0.5
 """The identify window the clients use here (the platform's is 5 s; the limiter is the same)."""
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def qq(anyio_backend: str) -> ModuleType:
-    return qqbot_trio if anyio_backend == "trio" else qqbot_asyncio
-
-
-async def wait(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking simulator wait in a thread."""
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
-
-
-async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll client-side state (the simulator's waits only re-check on simulator changes)."""
-    with anyio.fail_after(timeout):
-        while not (value := predicate()):
-            await anyio.sleep(0.005)
-    return value
 
 
 def make_client(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> Any:

@@ -10,43 +10,21 @@ import functools
 import json
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any, TypeVar
 
 import anyio
 import pytest
+from _e2e import until, wait
 
-import qqbot_asyncio
-import qqbot_trio
 from qqbot_asyncio.simulator import Simulator
 from qqproto.http import HttpConnection, HttpRequest, HttpUrl
 from qqproto.webhook import WebhookKey
 
 T = TypeVar("T")
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def qq(anyio_backend: str) -> ModuleType:
-    return qqbot_trio if anyio_backend == "trio" else qqbot_asyncio
-
-
-async def wait(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
-
-
-async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    with anyio.fail_after(timeout):
-        while not (value := predicate()):
-            await anyio.sleep(0.005)
-    return value
 
 
 class Recorder:
