@@ -97,18 +97,24 @@ class _StreamProtocol(asyncio.Protocol):
             waiter.set_result(None)
 
 
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
 class AsyncioStream:
     """A TCP (or TLS) connection over an asyncio transport and a small buffering protocol."""
 
-    __slots__ = ("_protocol",)
+    __slots__ = ("_deadline", "_protocol", "_timer")
 
     def __init__(self, protocol: _StreamProtocol) -> None:
         self._protocol = protocol
+        # One timer, re-armed only when the deadline changes (it rarely does: the heartbeat).
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
+        if deadline == self._deadline:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._deadline = deadline
+        self._timer = None if deadline is None else loop.call_at(deadline, self._protocol._wake)
 
     async def send_all(self, data: bytes) -> None:
         protocol = self._protocol
@@ -132,17 +138,20 @@ class AsyncioStream:
         protocol = self._protocol
         if not protocol.buffer and not protocol.eof:
             loop = asyncio.get_running_loop()
+            if deadline is not None and deadline <= loop.time():
+                return None
+            self._arm(loop, deadline)
             waiter: asyncio.Future[None] = loop.create_future()
             protocol.waiter = waiter
-            timer = None if deadline is None else loop.call_at(deadline, _expire, waiter)
             try:
                 await waiter
             finally:
                 protocol.waiter = None
-                if timer is not None:
-                    timer.cancel()
             if not protocol.buffer and not protocol.eof:
-                return None
+                if deadline is not None and loop.time() >= deadline:
+                    self._deadline = None  # fired: a later wait with this deadline re-arms
+                    return None
+                return await self.receive_by(max_bytes, deadline)  # woken early: wait again
         buffer = protocol.buffer
         if buffer:
             if len(buffer) <= max_bytes:
@@ -160,6 +169,8 @@ class AsyncioStream:
         return b""
 
     async def aclose(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         transport = self._protocol.transport
         if transport is not None:
             transport.abort()
