@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    import ssl
+SSLContextLike = Any
+"""An ``ssl.SSLContext`` (the core imports no ``ssl``; adapters pass the real one)."""
 
 
 class Stream(Protocol):
@@ -87,7 +87,7 @@ class Io(Protocol):
         ...
 
     async def listen(
-        self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
+        self, host: str, port: int, *, ssl_context: SSLContextLike | None = None
     ) -> Listener:
         """Listen on ``host:port`` (0: any free port), with TLS when ``ssl_context`` is given;
         raise one of :attr:`transport_errors` if the address cannot be bound."""

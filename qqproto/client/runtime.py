@@ -306,7 +306,7 @@ class ClientBase:
     ) -> None:
         try:
             await self._run_shard(group, tokens, url, shard_id, count, limiter)
-        except (QQError, LocalProtocolError) as exc:
+        except QQError as exc:
             log.error("shard %d stopped: %s", shard_id, exc)
             fatal.append(exc)
             group.cancel()

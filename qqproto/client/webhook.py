@@ -31,7 +31,7 @@ import h11
 
 from qqproto.auth import TokenMachine
 from qqproto.client.context import Context
-from qqproto.client.io import Io, Listener, Stream, TaskGroup
+from qqproto.client.io import Io, Listener, SSLContextLike, Stream, TaskGroup
 from qqproto.client.rest import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.errors import LocalProtocolError
 from qqproto.models import Ready
@@ -46,9 +46,8 @@ from qqproto.webhook import (
 )
 
 if TYPE_CHECKING:
-    import ssl
-
     from qqproto.client.runtime import ClientBase, Dispatcher
+
 
 log = logging.getLogger("qqbot.webhook")
 
@@ -73,7 +72,7 @@ class WebhookOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     path: str | None = "/qqbot"
-    ssl_context: ssl.SSLContext | None = None
+    ssl_context: SSLContextLike | None = None
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     timestamp_window: float | None = DEFAULT_TIMESTAMP_WINDOW
     dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
