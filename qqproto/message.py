@@ -11,11 +11,11 @@ what to change.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from qqproto.api._build import form as multipart_form
 from qqproto.api.call import JSON, FormField
 from qqproto.errors import LocalProtocolError
 
@@ -534,20 +534,7 @@ class Message:
 
 
 def _form(fields: Mapping[str, JSON], message: Message) -> tuple[FormField, ...]:
-    parts: list[FormField] = []
-    for name, value in fields.items():
-        if isinstance(value, str):
-            text = value
-        else:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        parts.append(FormField(name=name, value=text))
     assert message.file_image is not None
-    parts.append(
-        FormField(
-            name="file_image",
-            value=message.file_image,
-            filename=message.file_image_name,
-            content_type=message.file_image_type,
-        )
+    return multipart_form(
+        fields, message.file_image, message.file_image_name, message.file_image_type
     )
-    return tuple(parts)

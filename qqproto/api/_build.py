@@ -63,7 +63,12 @@ def b64(data: bytes | str | None) -> str | None:
     return base64.b64encode(data).decode("ascii")
 
 
-def form(fields: Mapping[str, JSON], file_image: bytes) -> tuple[FormField, ...]:
+def form(
+    fields: Mapping[str, JSON],
+    file_image: bytes,
+    filename: str = "file_image",
+    content_type: str = "application/octet-stream",
+) -> tuple[FormField, ...]:
     """A multipart body: scalars as text, objects as JSON strings, then the image file."""
     parts = []
     for name, value in fields.items():
@@ -76,7 +81,7 @@ def form(fields: Mapping[str, JSON], file_image: bytes) -> tuple[FormField, ...]
         else:
             dumped = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             parts.append(FormField(name, dumped))
-    parts.append(FormField("file_image", file_image, "file_image", "application/octet-stream"))
+    parts.append(FormField("file_image", file_image, filename, content_type))
     return tuple(parts)
 
 
