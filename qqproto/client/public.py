@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from qqproto import message as message
 from qqproto import models
 from qqproto.api.call import Call
@@ -18,11 +21,9 @@ from qqproto.api_errors import (
     UnauthorizedError,
 )
 from qqproto.auth import Token
-from qqproto.client.asgi import WebhookApp, webhook_app
 from qqproto.client.context import Context
 from qqproto.client.handler import EventHandler
 from qqproto.client.rest import BotApi, TransportError
-from qqproto.client.webhook import WebhookOptions
 from qqproto.errors import (
     GatewayClosedError,
     LocalProtocolError,
@@ -59,9 +60,22 @@ __all__ = [
     "Token",
     "TransportError",
     "UnauthorizedError",
-    "WebhookApp",
-    "WebhookOptions",
     "message",
     "models",
-    "webhook_app",
 ]
+
+_LAZY = {
+    "WebhookOptions": "qqproto.client.webhook",
+    "WebhookApp": "qqproto.client.asgi",
+    "webhook_app": "qqproto.client.asgi",
+}
+LAZY_NAMES = tuple(_LAZY)
+"""Webhook names, loaded on first use so that a gateway bot never imports the webhook server."""
+
+
+def lazy_attribute(module: str, name: str) -> Any:
+    """The adapters' module ``__getattr__``: a webhook name from its module, or AttributeError."""
+    source = _LAZY.get(name)
+    if source is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(source), name)

@@ -15,14 +15,13 @@ import logging
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qqproto.auth import Token, TokenMachine
 from qqproto.client.context import Context
 from qqproto.client.handler import EventHandler
 from qqproto.client.io import Io, Stream, TaskGroup, Waitable
 from qqproto.client.rest import READ_SIZE, BotApi, HttpPool, TokenSource
-from qqproto.client.webhook import WebhookOptions, serve_http, webhook_session
 from qqproto.errors import LocalProtocolError, QQError, RemoteProtocolError
 from qqproto.gateway import GatewayConfig, GatewayConnection
 from qqproto.gateway_events import (
@@ -42,6 +41,9 @@ from qqproto.models import EVENT_MODELS, UnknownEvent, User, handler_name, parse
 from qqproto.models import Ready as ReadyModel
 from qqproto.models import Resumed as ResumedModel
 from qqproto.wire import WireConnection
+
+if TYPE_CHECKING:  # webhook mode is imported only when a client uses it
+    from qqproto.client.webhook import WebhookOptions
 
 log = logging.getLogger("qqbot.gateway")
 
@@ -184,8 +186,11 @@ class ClientBase:
         self.gateway_options = dict(gateway_options or {})
         self.identify_window = identify_window
         GatewayConfig(intents=self.intents, **self.gateway_options)  # validate early
-        if webhook is not None and not isinstance(webhook, WebhookOptions):
-            raise LocalProtocolError("webhook must be a WebhookOptions(host, port, path, ...)")
+        if webhook is not None:
+            from qqproto.client.webhook import WebhookOptions
+
+            if not isinstance(webhook, WebhookOptions):
+                raise LocalProtocolError("webhook must be a WebhookOptions(host, port, path, ...)")
         self.webhook = webhook
         self.webhook_url: str | None = None
         """``http(s)://host:port/path`` once the webhook server listens (in webhook mode)."""
@@ -280,6 +285,8 @@ class ClientBase:
             raise fatal[0]
 
     async def _serve_webhook(self, options: WebhookOptions) -> None:
+        from qqproto.client.webhook import serve_http, webhook_session
+
         io = self._io
         receiver = options.receiver([self], options.path)
         async with webhook_session([self], receiver) as endpoint:
