@@ -9,7 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import trio
+try:
+    import trio
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "qqbot_trio needs trio: pip install 'qqbot[trio]' (or use qqbot_asyncio)"
+    ) from exc
 
 from qqproto.client.io import Stream, Waitable
 
