@@ -308,7 +308,12 @@ def error_from_response(request: ApiRequest, response: ApiResponse) -> ApiError 
 
     Never raises: any status, headers and body give a result.
     """
-    body, text = _lenient_body(response)
+    return _classify_response(request, response, *_lenient_body(response))
+
+
+def _classify_response(
+    request: ApiRequest, response: ApiResponse, body: JSON, text: str
+) -> ApiError | None:
     mapping: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
     if 200 <= response.status < 300 and not _is_error_body(response.status, mapping):
         return None
@@ -346,13 +351,17 @@ def decode_response(request: ApiRequest, response: ApiResponse) -> JSON:
     Raises the :class:`ApiError` from :func:`error_from_response`, or
     :class:`RemoteProtocolError` if a success carries invalid JSON.
     """
-    error = error_from_response(request, response)
-    if error is not None:
-        raise error
     try:
-        return decode_json(response.body)
+        body: JSON = decode_json(response.body)  # decoded once, for the checks and the result
     except RemoteProtocolError as exc:
+        error = _classify_response(request, response, *_lenient_body(response))
+        if error is not None:
+            raise error from None
         raise RemoteProtocolError(
             f"{request.method} {request.route}: HTTP {response.status} with a bad body "
             f"(trace id {response.trace_id or 'none'}): {exc}"
         ) from None
+    error = _classify_response(request, response, body, "")
+    if error is not None:
+        raise error
+    return body
