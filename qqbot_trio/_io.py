@@ -109,6 +109,11 @@ class TrioIo:
                 tls_stream = trio.SSLStream(stream, context, server_hostname=host)
                 try:
                     await tls_stream.do_handshake()
+                except trio.BrokenResourceError as exc:
+                    await trio.aclose_forcefully(tls_stream)
+                    if isinstance(exc.__cause__, ssl.SSLError):
+                        raise exc.__cause__ from None  # e.g. CERTIFICATE_VERIFY_FAILED, as asyncio
+                    raise
                 except BaseException:
                     await trio.aclose_forcefully(tls_stream)
                     raise

@@ -368,3 +368,18 @@ async def test_unknown_and_malformed_events_are_reported_not_dropped(qq: ModuleT
     assert seen[0] == ("unknown", "FUTURE_EVENT", {"x": 1})
     assert seen[1] == ("error", "InvalidModel")
     assert seen[2][0] == "at" and seen[2][1].endswith("still fine")
+
+
+async def test_a_shard_subset_runs_only_its_shards(qq: ModuleType) -> None:
+    """One bot spread over processes: this one runs shard 1 of 2 only."""
+    rec = Recorder(qq)
+    with Simulator.in_thread(shards=2) as sim:
+        client = make_client(qq, sim, rec.handler, shard_ids=[1], shard_count=2)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.start)
+            await wait(sim.wait_for_session, 1, timeout=5.0)
+            await anyio.sleep(WINDOW * 2)
+            assert sim.session_id(0) is None
+            assert [r.shard for r in sim.identifies()] == [(1, 2)]
+            assert sorted(client.connections) == [1]
+            tg.cancel_scope.cancel()
