@@ -168,6 +168,11 @@ class AsyncioStream:
             raise protocol.error
         return b""
 
+    def is_stale(self) -> bool:
+        protocol = self._protocol
+        transport = protocol.transport
+        return bool(protocol.eof or protocol.buffer or transport is None or transport.is_closing())
+
     async def aclose(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

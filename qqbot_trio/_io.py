@@ -36,6 +36,14 @@ class TrioStream:
     async def aclose(self) -> None:
         await trio.aclose_forcefully(self._stream)
 
+    def is_stale(self) -> bool:
+        stream = self._stream
+        if isinstance(stream, trio.SSLStream):
+            stream = stream.transport_stream
+        if isinstance(stream, trio.SocketStream):
+            return bool(stream.socket.is_readable())  # EOF or unasked bytes while idle
+        return False  # pragma: no cover - the adapter only makes socket streams
+
 
 class TrioListener:
     """A listening socket (wrapped for TLS when asked for)."""

@@ -118,3 +118,60 @@ def test_client_rejects_misconfiguration(qq: ModuleType) -> None:
         qq.Client(token, 1, handler, shard_count=0)
     with pytest.raises(qq.LocalProtocolError, match="api_base"):
         qq.Client(token, 1, handler, api_base="ftp://example")
+
+
+@contextmanager
+def one_answer_per_connection() -> Iterator[tuple[int, list[int]]]:
+    """A plain HTTP server that answers one request per connection, then closes it (as a server
+    whose keep-alive timeout ran out would); counts the connections it accepted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    accepted: list[int] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            accepted.append(1)
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                # keep-alive promised, then the connection is closed anyway
+                conn.sendall(ANSWER)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port, accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+async def test_pool_skips_a_connection_the_server_closed_while_idle(qq: ModuleType) -> None:
+    import anyio
+
+    from qqproto.client.rest import HttpPool
+
+    with one_answer_per_connection() as (port, accepted):
+        pool = HttpPool(io_for(qq, None), timeout=5.0)
+        url = HttpUrl.parse(f"http://127.0.0.1:{port}/app/getAppAccessToken")
+        try:
+            for _ in range(3):
+                # a POST is never retried blindly: it must not go out on the dead connection
+                response = await pool.request(encode_json_request(url, "POST", "", {"a": 1}))
+                assert response.status == 200
+                await anyio.sleep(0.05)  # let the server's close arrive
+        finally:
+            await pool.aclose()
+    assert len(accepted) == 3

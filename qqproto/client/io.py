@@ -29,6 +29,11 @@ class Stream(Protocol):
         """Close at once, without waiting for the peer (safe to call twice)."""
         ...
 
+    def is_stale(self) -> bool:
+        """For an idle connection: whether the peer closed it (or sent something unasked), so
+        it must not carry another request."""
+        ...
+
 
 class Listener(Protocol):
     """A listening TCP socket (TLS on top when asked for): the webhook server's side."""

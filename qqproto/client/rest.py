@@ -98,7 +98,9 @@ class HttpPool:
             await self._discard(conn)
             kind = TransportKind.LOST if sent else TransportKind.CONNECT
             raise TransportError(
-                f"{request.method} {request.url}: {kind.value} failed: {exc!r}",
+                f"{request.method} {request.url}: "
+                f"{'could not connect' if kind is TransportKind.CONNECT else 'connection lost'}: "
+                f"{exc!r}",
                 TransportFailure(kind, sent=sent, error=exc),
             ) from exc
         except BaseException:
@@ -120,9 +122,9 @@ class HttpPool:
         now = self.io.now()
         while idle:
             conn = idle.pop()
-            if now - conn.idle_since < self.idle_expiry:
+            if now - conn.idle_since < self.idle_expiry and not conn.stream.is_stale():
                 return conn
-            self._expired.append(conn)
+            self._expired.append(conn)  # closed by the peer while idle, or too old to trust
         return None
 
     async def _discard(self, conn: _Conn | None) -> None:
