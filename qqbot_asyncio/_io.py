@@ -309,8 +309,5 @@ class AsyncioIo:
     def create_event(self) -> asyncio.Event:
         return asyncio.Event()
 
-    def create_lock(self) -> asyncio.Lock:
-        return asyncio.Lock()
-
     def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
         return _task_group()

@@ -159,8 +159,5 @@ class TrioIo:
     def create_event(self) -> trio.Event:
         return trio.Event()
 
-    def create_lock(self) -> trio.Lock:
-        return trio.Lock()
-
     def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
         return _task_group()
