@@ -1,6 +1,6 @@
 """Point the official botpy SDK at the simulator: its hosts are the only thing changed.
 
-The same redirection as ``tests/test_sim_botpy.py``: ``Route.DOMAIN``/``Route.SCHEME`` for the
+Also used by ``tests/test_sim_botpy.py``: ``Route.DOMAIN``/``Route.SCHEME`` for the
 REST API (the simulator speaks plain HTTP on loopback) and the token URL that ``botpy/robot.py``
 hard-codes. The gateway URL comes from ``GET /gateway/bot`` as usual.
 """
@@ -16,7 +16,7 @@ from botpy import robot as botpy_robot
 BOTPY_TOKEN_URL = "https://bots.qq.com/app/getAppAccessToken"
 
 
-class _TokenHost:
+class TokenHost:
     """Stands in for the ``aiohttp`` module inside ``botpy.robot``: the same ``ClientSession``,
     except that the token host is the simulator's."""
 
@@ -41,4 +41,4 @@ def patch_botpy_hosts(host_port: str, token_url: str) -> None:
     """Send botpy's REST calls to ``http://host_port`` and its token fetches to ``token_url``."""
     botpy_http.Route.DOMAIN = host_port
     botpy_http.Route.SCHEME = "http"
-    botpy_robot.aiohttp = _TokenHost(token_url)
+    botpy_robot.aiohttp = TokenHost(token_url)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +25,11 @@ _root_handlers = list(logging.root.handlers)
 botpy = pytest.importorskip("botpy")
 logging.root.handlers[:] = _root_handlers  # botpy calls logging.basicConfig on import
 
-import aiohttp  # noqa: E402  (botpy's own dependency)
 from botpy import http as botpy_http  # noqa: E402
 from botpy import robot as botpy_robot  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from _botpy_hosts import TokenHost  # noqa: E402  (one redirection, shared with the benchmark)
 
 pytest_plugins = ["qqbot_asyncio.pytest_plugin"]
 pytestmark = [
@@ -34,36 +38,12 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:ssl.PROTOCOL_TLS:DeprecationWarning"),
 ]
 
-BOTPY_TOKEN_URL = "https://bots.qq.com/app/getAppAccessToken"
-
-
-class _TokenHost:
-    """Stands in for the ``aiohttp`` module inside ``botpy.robot``: the same ``ClientSession``,
-    except that the token host is the simulator's."""
-
-    ClientTimeout = aiohttp.ClientTimeout
-
-    def __init__(self, token_url: str) -> None:
-        self.token_url = token_url
-
-    def ClientSession(self, *args: Any, **kwargs: Any) -> Any:
-        session = aiohttp.ClientSession(*args, **kwargs)
-        post = session.post
-        token_url = self.token_url
-
-        def redirected_post(url: Any, **kw: Any) -> Any:
-            return post(token_url if str(url) == BOTPY_TOKEN_URL else url, **kw)
-
-        session.post = redirected_post  # type: ignore[method-assign]
-        return session
-
-
 def test_botpy_connects_gets_ready_replies_and_resumes(
     qq_sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(botpy_http.Route, "DOMAIN", f"127.0.0.1:{qq_sim.port}")
     monkeypatch.setattr(botpy_http.Route, "SCHEME", "http")
-    monkeypatch.setattr(botpy_robot, "aiohttp", _TokenHost(qq_sim.token_url))
+    monkeypatch.setattr(botpy_robot, "aiohttp", TokenHost(qq_sim.token_url))
     # botpy waits round(5 / max_concurrency) s before reconnecting; keep the resume quick
     qq_sim.call(lambda p: setattr(p.bot(), "max_concurrency", 5))
     threads_before = set(threading.enumerate())
