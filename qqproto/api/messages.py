@@ -38,6 +38,29 @@ def _v2_post(
     return ApiRequest("POST", path, route_, json=payload)
 
 
+def _prepare(
+    path: str,
+    route_: str,
+    file_type: int,
+    file_name: str,
+    file_size: int,
+    md5: str | None,
+    sha1: str | None,
+    md5_10m: str | None,
+    extra: Mapping[str, JSON] | None,
+) -> Call[UploadPrepareResult]:
+    """Chunked upload, step 1, for either scene."""
+    payload = body(
+        file_type=file_type,
+        file_name=file_name,
+        file_size=file_size,
+        md5=md5,
+        sha1=sha1,
+        md5_10m=md5_10m,
+    )
+    return Call(_v2_post(path, route_, payload, extra), UploadPrepareResult.parse)
+
+
 def _upload(
     path: str,
     route_: str,
@@ -314,17 +337,8 @@ class MessageRoutes:
         Chunked upload, step 1. Field names follow NoneBot; ``extra`` is merged into the body.
         """
         path = f"/v2/groups/{seg(group_openid)}/upload_prepare"
-        payload = body(
-            file_type=file_type,
-            file_name=file_name,
-            file_size=file_size,
-            md5=md5,
-            sha1=sha1,
-            md5_10m=md5_10m,
-        )
-        return Call(
-            _v2_post(path, _GROUP + "/upload_prepare", payload, extra), UploadPrepareResult.parse
-        )
+        fields = (file_type, file_name, file_size, md5, sha1, md5_10m)
+        return _prepare(path, _GROUP + "/upload_prepare", *fields, extra)
 
     @route
     def c2c_upload_prepare(
@@ -339,17 +353,8 @@ class MessageRoutes:
     ) -> Call[UploadPrepareResult]:
         """``POST /v2/users/{openid}/upload_prepare`` [UNCERTAIN]."""
         path = f"/v2/users/{seg(openid)}/upload_prepare"
-        payload = body(
-            file_type=file_type,
-            file_name=file_name,
-            file_size=file_size,
-            md5=md5,
-            sha1=sha1,
-            md5_10m=md5_10m,
-        )
-        return Call(
-            _v2_post(path, _C2C + "/upload_prepare", payload, extra), UploadPrepareResult.parse
-        )
+        fields = (file_type, file_name, file_size, md5, sha1, md5_10m)
+        return _prepare(path, _C2C + "/upload_prepare", *fields, extra)
 
     @route
     def group_upload_part_finish(
