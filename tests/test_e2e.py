@@ -362,12 +362,14 @@ async def test_unknown_and_malformed_events_are_reported_not_dropped(qq: ModuleT
         async with running(qq, sim, Watcher()):
             sim.inject("FUTURE_EVENT", {"x": 1}, shard=0)
             sim.inject("AT_MESSAGE_CREATE", ["not", "an", "object"], shard=0)
+            # a bad field: the model is read lazily, so the handler's first access raises
+            sim.inject("AT_MESSAGE_CREATE", {"id": "m1", "seq": "not a number"}, shard=0)
             sim.inject("GUILD_CREATE", {"id": "9"}, shard=0)  # not handled: skipped, no parse
             sim.inject_at_message("still fine")
-            await until(lambda: len(seen) >= 3)
+            await until(lambda: len(seen) >= 4)
     assert seen[0] == ("unknown", "FUTURE_EVENT", {"x": 1})
-    assert seen[1] == ("error", "InvalidModel")
-    assert seen[2][0] == "at" and seen[2][1].endswith("still fine")
+    assert seen[1] == seen[2] == ("error", "InvalidModel")
+    assert seen[3][0] == "at" and seen[3][1].endswith("still fine")
 
 
 async def test_a_shard_subset_runs_only_its_shards(qq: ModuleType) -> None:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qqproto import models
 from qqproto.errors import RemoteProtocolError
 from qqproto.models import (
     EVENT_INTENTS,
@@ -89,7 +90,7 @@ def test_every_event_fixture_is_known_and_parses() -> None:
         if isinstance(parsed, Model):
             # nothing is lost: unknown keys stay in extra and everything re-serialises
             again = type(parsed).parse(parsed.to_dict())
-            assert dataclasses.replace(again, event_id="evt-1") == parsed
+            assert models.replace(again, event_id="evt-1") == parsed
 
 
 @pytest.mark.parametrize("name", ["AT_MESSAGE_CREATE", "MESSAGE_CREATE"])
@@ -308,7 +309,12 @@ def test_registry() -> None:
     assert EVENT_INTENTS["AUDIO_ON_MIC"] == 1 << 29
     assert EVENT_INTENTS["OPEN_FORUM_THREAD_CREATE"] == 1 << 18
     for name, model in EVENT_MODELS.items():
-        assert "event_id" in {f.name for f in dataclasses.fields(model)}, name
+        names = (
+            models.model_fields(model)
+            if issubclass(model, models.Model)
+            else [f.name for f in dataclasses.fields(model)]
+        )
+        assert "event_id" in names, name
     assert handler_name("GROUP_AT_MESSAGE_CREATE") == "on_group_at_message_create"
 
 
@@ -494,7 +500,7 @@ _scalars = (
     | st.text(max_size=12)
     | st.sampled_from(["", "0", "1", "true", "2021-05-20T15:14:58+08:00", "1642076400000", " 7"])
 )
-_KEYS = sorted({f.name for m in ALL_MODELS for f in dataclasses.fields(m)} - {"extra", "event_id"})
+_KEYS = sorted({f for m in ALL_MODELS for f in models.model_fields(m)} - {"extra", "event_id"})
 json_values = st.recursive(
     _scalars,
     lambda inner: (
@@ -552,3 +558,87 @@ def test_message_round_trips_the_fields_it_was_given(data: dict[str, Any]) -> No
     if "id" in expected:
         expected["id"] = str(expected["id"])
     assert out == expected
+
+
+# -- lazy parsing ----------------------------------------------------------
+
+
+def _force(value: Any) -> Any:
+    """Read a model and every model inside it (what ``parse`` does at once)."""
+    if isinstance(value, Model):
+        return {name: _force(getattr(value, name)) for name in models.model_fields(value)}
+    if isinstance(value, tuple):
+        return tuple(_force(v) for v in value)
+    return value
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=json_values)
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_lazy_parse_agrees_with_eager_parse(model: type[Model], data: Any) -> None:
+    """``parse_lazy`` + reading everything == ``parse``: same value, or InvalidModel from both
+    (the lazy one at the first access of the object that is wrong)."""
+    try:
+        eager = model.parse(data)
+    except InvalidModel as exc:
+        with pytest.raises(InvalidModel) as lazy_exc:
+            _force(model.parse_lazy(data))
+        assert str(lazy_exc.value) == str(exc)
+        return
+    lazy = model.parse_lazy(data)
+    assert _force(lazy) == _force(eager)
+    assert lazy == eager and lazy.to_dict() == eager.to_dict()
+
+
+def test_lazy_event_reads_only_what_is_accessed() -> None:
+    d = event("AT_MESSAGE_CREATE")["d"]
+    msg = parse_event("AT_MESSAGE_CREATE", dict(d), event_id="e1", lazy=True)
+    assert isinstance(msg, Message) and msg.event_id == "e1"
+    raw = Model.__dict__["_raw"]
+    assert raw.__get__(msg) is not None  # nothing read yet
+    assert msg.content == d["content"]
+    assert raw.__get__(msg) is None  # its own fields are read now...
+    author = object.__getattribute__(msg, "author")
+    assert raw.__get__(author) is not None  # ...its nested models are not
+    assert msg.author is not None and msg.author.id == d["author"]["id"]
+    assert raw.__get__(author) is None
+    assert msg == parse_event("AT_MESSAGE_CREATE", d, event_id="e1")
+
+
+def test_lazy_event_with_a_bad_field_raises_on_access_every_time() -> None:
+    msg = parse_event("AT_MESSAGE_CREATE", {"id": "m", "seq": "abc"}, event_id=None, lazy=True)
+    for _ in range(2):
+        with pytest.raises(InvalidModel, match=r"Message\.seq: expected an integer"):
+            _ = msg.content
+    assert repr(msg).startswith("Message(<invalid: Message.seq")
+    with pytest.raises(InvalidModel, match="expected an object"):
+        parse_event("AT_MESSAGE_CREATE", ["x"], event_id=None, lazy=True)  # checked at once
+    nested = parse_event(
+        "AT_MESSAGE_CREATE", {"author": {"bot": "maybe"}}, event_id=None, lazy=True
+    )
+    assert isinstance(nested, Message) and nested.author is not None
+    with pytest.raises(InvalidModel, match=r"User\.bot"):
+        _ = nested.author.bot
+
+
+def test_model_class_behaviour() -> None:
+    user = User(id="1", username="a")
+    assert user == User.parse({"id": 1, "username": "a"}) and user != User(id="2")
+    assert user.__eq__(object()) is NotImplemented
+    assert hash(user) == hash(User.parse({"id": "1", "username": "a", "x": 1}))
+    assert repr(user) == "User(id='1', username='a')"
+    assert models.replace(user, id="2") == User(id="2", username="a")
+    assert models.model_fields(User)[:2] == ("extra", "id")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del user.id  # type: ignore[misc]
+    with pytest.raises(TypeError, match="unexpected fields"):
+        User(nickname="x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        User("1")  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="no attribute 'nickname'"):
+        _ = User.parse_lazy({"id": "1"}).nickname  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        _ = User.parse_lazy({"id": "1"}).__array__  # type: ignore[attr-defined]
+    lazy = Message.parse_lazy(event("AT_MESSAGE_CREATE")["d"])
+    for clone in (pickle.loads(pickle.dumps(lazy)), copy.copy(lazy), copy.deepcopy(lazy)):
+        assert clone == lazy and clone.author == lazy.author

@@ -1,14 +1,23 @@
 """Typed, immutable models of every QQ API object and dispatch event.
 
-Every model is a frozen, slotted dataclass with ``Model.parse(json_value)`` (tolerant: absent →
-None, unknown keys kept in ``extra``, ids as strings, 0/1 booleans, timestamps as
+Every model is a frozen, slotted, keyword-only class with ``Model.parse(json_value)`` (tolerant:
+absent → None, unknown keys kept in ``extra``, ids as strings, 0/1 booleans, timestamps as
 :class:`Timestamp`) and ``to_dict()``. Wrong shapes raise :class:`InvalidModel`, a
 ``RemoteProtocolError``. Dispatch events go through :func:`parse_event` and :data:`EVENT_MODELS`.
 """
 
 from __future__ import annotations
 
-from qqproto.models._fields import EMPTY, JSON, InvalidModel, Model, Timestamp, as_dict
+from qqproto.models._fields import (
+    EMPTY,
+    JSON,
+    InvalidModel,
+    Model,
+    Timestamp,
+    as_dict,
+    model_fields,
+    replace,
+)
 from qqproto.models.events import (
     EVENT_INTENTS,
     EVENT_MODELS,
@@ -198,5 +207,7 @@ __all__ = [
     "User",
     "as_dict",
     "handler_name",
+    "model_fields",
     "parse_event",
+    "replace",
 ]

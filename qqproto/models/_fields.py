@@ -1,6 +1,6 @@
 """The one set of field converters every model is declared with, and the generic parser.
 
-A model is a frozen, slotted, keyword-only dataclass deriving from :class:`Model`. Its field types
+A model is a frozen, slotted, keyword-only class deriving from :class:`Model`. Its field types
 say how to read each JSON key (``str``, ``int``, ``bool``, :class:`Timestamp`, another model, a
 ``tuple`` of those, or raw ``JSON``); the first parse of a class turns its type hints into a
 key → converter table, cached for the life of the process. Parsing is tolerant of what the
@@ -11,15 +11,25 @@ or unix timestamps) and keeps unknown keys in ``extra``. Anything else raises
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar, Union
+from typing import Any, ClassVar, TypeVar, Union
 
 from qqproto.errors import RemoteProtocolError
+
+if typing.TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Any:
+        """Tells type checkers that models behave like frozen keyword-only dataclasses."""
+        return lambda cls: cls
+
 
 JSON = Any
 """A JSON value as ``json.loads`` returns it."""
@@ -29,9 +39,6 @@ Converter = Callable[[Any], Any]
 
 EMPTY: Mapping[str, JSON] = types.MappingProxyType({})
 """The shared, immutable ``extra`` of a model that met no unknown key."""
-
-NOT_JSON = "qqproto_not_json"
-"""Field-metadata key: the field is not read from (or written to) the JSON object."""
 
 
 class InvalidModel(RemoteProtocolError):
@@ -251,17 +258,63 @@ def first_of(*converters: Converter) -> Converter:
     return convert
 
 
-def convert_field(conv: Converter) -> dict[str, Any]:
-    """Field metadata that overrides the converter derived from the type hint."""
-    return {"qqproto_converter": conv}
+class _Field:
+    """How a field is read, when it is not just its type hint: ``converter`` overrides the one the
+    hint gives; ``in_json=False`` marks a field filled from outside ``d`` (``event_id``)."""
+
+    __slots__ = ("converter", "in_json")
+
+    def __init__(self, converter: Converter | None = None, in_json: bool = True) -> None:
+        self.converter = converter
+        self.in_json = in_json
+
+
+def convert_field(conv: Converter) -> Any:
+    """A field read with ``conv`` instead of the converter its type hint gives (default None)."""
+    return _Field(conv)
 
 
 def event_id_field() -> Any:
     """The dispatch's top-level ``id`` (needed for passive replies); not part of ``d``."""
-    return dataclasses.field(default=None, metadata={NOT_JSON: True})
+    return _Field(in_json=False)
 
 
-# -- the generic parser ---------------------------------------------------------------------------
+# -- the model class ------------------------------------------------------------------------------
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+class _ModelType(type):
+    """Builds model classes from their annotations, without per-class generated code.
+
+    Every annotated name is a field: a slot, keyword-only, default None (or the class body's
+    value); :class:`Model` supplies ``__init__``, equality, hashing, ``repr`` and pickling once for
+    all. This keeps importing ~90 model classes cheap (a ``@dataclass`` execs six functions each).
+    """
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], **kwargs: Any
+    ) -> _ModelType:
+        defaults: dict[str, Any] = {}
+        specs: dict[str, _Field | None] = {}
+        for base in reversed(bases):
+            defaults.update(getattr(base, "__model_defaults__", {}))
+            specs.update(getattr(base, "__model_specs__", {}))
+        slots = [] if defaults else ["_raw"]  # the root keeps the not-yet-read JSON object
+        for field_name, hint in ns.get("__annotations__", {}).items():
+            if str(hint).startswith(("ClassVar", "typing.ClassVar")):
+                continue
+            value = ns.pop(field_name, None)
+            spec = value if isinstance(value, _Field) else None
+            if field_name not in defaults:
+                slots.append(field_name)
+            defaults[field_name] = None if spec is not None else value
+            specs[field_name] = spec
+        ns["__slots__"] = tuple(slots)
+        cls = super().__new__(mcls, name, bases, ns, **kwargs)
+        cls.__model_defaults__ = defaults  # type: ignore[attr-defined]
+        cls.__model_specs__ = specs  # type: ignore[attr-defined]
+        return cls
+
 
 _SCALARS: dict[Any, Converter] = {
     str: to_str,
@@ -271,88 +324,113 @@ _SCALARS: dict[Any, Converter] = {
 }
 
 
-def _converter_for(hint: Any) -> Converter:
+def _converter_for(hint: Any, lazy: bool) -> Converter:
     origin = typing.get_origin(hint)
     if origin is Union or origin is types.UnionType:
         members = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         if len(members) != 1:  # pragma: no cover - declare such fields with convert_field()
             raise TypeError(f"ambiguous field type {hint!r}: give it a converter")
-        return _converter_for(members[0])
+        return _converter_for(members[0], lazy)
     if hint in _SCALARS:
         return _SCALARS[hint]
     if hint is Any:
         return to_json
     if origin is tuple:
         args = typing.get_args(hint)
-        return tuple_of(_converter_for(args[0]))
+        return tuple_of(_converter_for(args[0], lazy))
     if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
         return to_object
     if isinstance(hint, type) and issubclass(hint, Model):
-        return model_converter(hint)
+        return hint.parse_lazy if lazy else hint.parse
     raise TypeError(f"no converter for field type {hint!r}")  # pragma: no cover - a model bug
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class _Plan:
-    parse: Callable[[dict[str, Any]], Any]
-    writers: tuple[tuple[str, str], ...]
+    """A model class's compiled readers (built on its first parse, then cached)."""
+
+    __slots__ = ("_read_slots", "fill", "fill_lazy", "new", "writers")
+
+    def __init__(
+        self,
+        cls: type[Model],
+        new: Callable[[Any], Any],
+        fill: Callable[[Any, dict[str, Any]], None],
+        fill_lazy: Callable[[Any, dict[str, Any]], None],
+        writers: tuple[str, ...],
+    ) -> None:
+        self.new = new
+        self.fill = fill
+        self.fill_lazy = fill_lazy
+        self.writers = writers
+        self._read_slots = [getattr(cls, name) for name in ("extra", *writers)]
+
+    def unfill(self, obj: Model) -> None:
+        """Forget the fields a failed ``fill_lazy`` had set."""
+        for slot in self._read_slots:
+            with contextlib.suppress(AttributeError):
+                slot.__delete__(obj)
 
 
 _PLANS: dict[type, _Plan] = {}
 
 
 def _plan(cls: type[Model]) -> _Plan:
-    """Compile ``cls``'s fields into a parse function (once per class, then cached).
+    """Compile ``cls``'s fields into its readers (once per class, then cached).
 
-    The function reads every known key with ``dict.get``, converts it (strings skip the call when
-    they already are strings), stores it through the slot descriptor (bypassing the frozen
-    ``__setattr__``, which costs 5x more) and collects unknown keys into ``extra`` only when the
-    object has any.
+    ``new(raw)`` makes an instance holding ``raw`` (None once read) with its non-JSON fields
+    None; ``fill(o, data)`` reads every known key with ``dict.get``, converts it (strings skip
+    the call when they already are strings), stores it through the slot descriptor (bypassing
+    the frozen ``__setattr__``) and collects unknown keys into ``extra`` only when the object
+    has any. ``fill`` reads nested models eagerly, ``fill_lazy`` leaves them unread.
     """
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
-        "new": object.__new__,
+        "object_new": object.__new__,
         "cls": cls,
         "Mismatch": _Mismatch,
         "InvalidModel": InvalidModel,
         "EMPTY": EMPTY,
         "str": str,
         "type": type,
+        "set_raw": _RAW.__set__,
     }
-    lines = ["def parse(data):", "    o = new(cls)", "    key = None", "    try:"]
-    writers: list[tuple[str, str]] = []
-    known: set[str] = set()
-    for i, f in enumerate(dataclasses.fields(cls)):
-        env[f"s{i}"] = getattr(cls, f.name).__set__
-        if f.name == "extra":
+    new = ["def new(raw):", "    o = object_new(cls)", "    set_raw(o, raw)"]
+    body = ["    key = None", "    try:"]
+    writers: list[str] = []
+    specs = cls.__model_specs__
+    for i, (name, spec) in enumerate(specs.items()):
+        env[f"s{i}"] = getattr(cls, name).__set__
+        if name == "extra":
             extra_setter = f"s{i}"
-            continue
-        if f.metadata.get(NOT_JSON):
-            lines.append(f"        s{i}(o, None)")
-            continue
-        key = f.metadata.get("qqproto_key", f.name)
-        conv = f.metadata.get("qqproto_converter") or _converter_for(hints[f.name])
-        env[f"c{i}"] = conv
-        known.add(key)
-        writers.append((key, f.name))
-        lines.append(f"        key = {key!r}")
-        lines.append(f"        v = data.get({key!r})")
-        if conv is to_str:
-            lines.append(f"        s{i}(o, v if v is None or type(v) is str else c{i}(v))")
+        elif spec is not None and not spec.in_json:
+            new.append(f"    s{i}(o, None)")
         else:
-            lines.append(f"        s{i}(o, None if v is None else c{i}(v))")
-    env["KNOWN"] = frozenset(known)
-    lines += [
+            conv = spec.converter if spec is not None else None
+            env[f"c{i}"] = conv or _converter_for(hints[name], lazy=False)
+            env[f"l{i}"] = conv or _converter_for(hints[name], lazy=True)
+            writers.append(name)
+            body.append(f"        key = {name!r}")
+            body.append(f"        v = data.get({name!r})")
+            if env[f"c{i}"] is to_str:
+                body.append(f"        s{i}(o, v if v is None or type(v) is str else c{i}(v))")
+            else:
+                body.append(f"        s{i}(o, None if v is None else c{i}(v))")
+    env["KNOWN"] = frozenset(writers)
+    body += [
         "    except Mismatch as exc:",
         f"        raise InvalidModel({cls.__name__!r}, key, str(exc)) from None",
         "    if data.keys() <= KNOWN:",
         f"        {extra_setter}(o, EMPTY)",
         "    else:",
         f"        {extra_setter}(o, {{k: v for k, v in data.items() if k not in KNOWN}})",
-        "    return o",
     ]
-    exec("\n".join(lines), env)
-    plan = _PLANS[cls] = _Plan(env["parse"], tuple(writers))
+    eager = "\n".join(body)
+    lazy = re.sub(r"\bc(\d+)\(", r"l\1(", eager)
+    source = "\n".join(
+        [*new, "    return o", "def fill(o, data):", eager, "def fill_lazy(o, data):", lazy]
+    )
+    exec(source, env)
+    plan = _PLANS[cls] = _Plan(cls, env["new"], env["fill"], env["fill_lazy"], tuple(writers))
     return plan
 
 
@@ -366,34 +444,129 @@ def _dump(value: Any) -> JSON:
     return value
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class Model:
-    """Base of every typed model: a generic tolerant ``parse`` and a round-tripping ``to_dict``.
+class Model(metaclass=_ModelType):
+    """Base of every typed model: immutable, slotted, keyword-only, tolerant and lazy.
 
-    Subclasses are ``@dataclass(frozen=True, slots=True, kw_only=True)``; every field is optional
-    (absent or null → None). ``extra`` holds the keys the model does not know, never dropped.
+    Every field is optional (absent or null → None); ``extra`` holds the keys the model does not
+    know, never dropped. ``Model.parse(json)`` reads and checks everything at once;
+    ``Model.parse_lazy(json)`` (what the client hands to event handlers) only checks that the
+    value is an object and reads the fields on the first attribute access, nested models on
+    theirs, so an event costs what its handler reads. A wrong shape raises :class:`InvalidModel`
+    (from ``parse``, or from that first access).
     """
 
-    extra: Mapping[str, JSON] = dataclasses.field(default_factory=lambda: EMPTY)
+    __model_defaults__: ClassVar[dict[str, Any]]
+    """Every field (inherited ones first) and its default."""
+    __model_specs__: ClassVar[dict[str, _Field | None]]
+    """Every field and how it is read (None: from its type hint)."""
+
+    extra: Mapping[str, JSON] = EMPTY
+
+    def __init__(self, **fields: Any) -> None:
+        for name, default in type(self).__model_defaults__.items():
+            object.__setattr__(self, name, fields.pop(name, default))
+        _RAW.__set__(self, None)
+        if fields:
+            raise TypeError(f"{type(self).__name__}() got unexpected fields {sorted(fields)}")
 
     @classmethod
     def parse(cls: type[M], data: object) -> M:
         """Build the model from a decoded JSON object or raise :class:`InvalidModel`."""
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             raise InvalidModel(cls.__name__, None, f"expected an object, got {_kind(data)}")
-        parse: Callable[[dict[str, Any]], M] = (_PLANS.get(cls) or _plan(cls)).parse
-        return parse(data)
+        plan = _PLANS.get(cls) or _plan(cls)
+        obj: M = plan.new(None)
+        plan.fill(obj, data)
+        return obj
+
+    @classmethod
+    def parse_lazy(cls: type[M], data: object) -> M:
+        """Like :meth:`parse`, reading the fields only when one is first accessed."""
+        if type(data) is not dict:
+            raise InvalidModel(cls.__name__, None, f"expected an object, got {_kind(data)}")
+        obj: M = (_PLANS.get(cls) or _plan(cls)).new(data)
+        return obj
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for a slot not set yet: the fields of a lazily parsed model.
+        data = _RAW.__get__(self)
+        if data is None or name[:2] == "__":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        plan = _PLANS[type(self)]
+        try:
+            plan.fill_lazy(self, data)
+        except InvalidModel:
+            plan.unfill(self)  # all or nothing: the next access raises again
+            raise
+        _RAW.__set__(self, None)
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in type(self).__model_defaults__])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        """Hashable when its values are (``extra`` is left out: equal models hash alike)."""
+        return hash(tuple([getattr(self, n) for n in type(self).__model_specs__ if n != "extra"]))
+
+    def __repr__(self) -> str:
+        try:
+            values = self._values()
+        except RemoteProtocolError as exc:
+            return f"{type(self).__name__}(<invalid: {exc}>)"
+        names = type(self).__model_defaults__
+        shown = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(names, values, strict=True)
+            if value or value == 0
+        )
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = dict(zip(type(self).__model_defaults__, self._values(), strict=True))
+        if fields["extra"] is EMPTY:  # a mappingproxy does not pickle; it is the default anyway
+            del fields["extra"]
+        return (_restore, (type(self), fields))
 
     def to_dict(self) -> dict[str, JSON]:
         """The JSON object this model stands for: known fields that are set, then ``extra``."""
         out: dict[str, JSON] = {}
-        for key, name in (_PLANS.get(type(self)) or _plan(type(self))).writers:
+        for name in (_PLANS.get(type(self)) or _plan(type(self))).writers:
             value = getattr(self, name)
             if value is not None:
-                out[key] = _dump(value)
+                out[name] = _dump(value)
         for key, value in self.extra.items():
             out.setdefault(key, value)
         return out
+
+
+_RAW: Any = Model.__dict__["_raw"]
+"""The slot holding a lazily parsed model's JSON object until its fields are read."""
+
+
+def _restore(cls: type[M], fields: dict[str, Any]) -> M:
+    return cls(**fields)
+
+
+def model_fields(model: Model | type[Model]) -> tuple[str, ...]:
+    """The field names of a model (class or instance), in declaration order, ``extra`` first."""
+    return tuple(model.__model_defaults__)
+
+
+def replace(model: M, **changes: Any) -> M:
+    """A copy of ``model`` with ``changes`` applied (like :func:`dataclasses.replace`)."""
+    names = model_fields(model)
+    return type(model)(**{**dict(zip(names, model._values(), strict=True)), **changes})
 
 
 def as_dict(model: Model) -> dict[str, JSON]:

@@ -34,7 +34,6 @@ from qqproto.models.message import (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Ready(Model):
     """READY: the new session. Keep ``session_id`` to resume; ``shard`` is ``[id, count]``."""
 
@@ -58,7 +57,6 @@ class Resumed:
         return cls(data)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GuildEvent(Guild):
     """GUILD_CREATE / GUILD_UPDATE / GUILD_DELETE, with who did it."""
 
@@ -66,7 +64,6 @@ class GuildEvent(Guild):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelEvent(Channel):
     """CHANNEL_CREATE / CHANNEL_UPDATE / CHANNEL_DELETE, with who did it."""
 
@@ -74,7 +71,6 @@ class ChannelEvent(Channel):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GuildMemberEvent(Member):
     """GUILD_MEMBER_ADD / UPDATE / REMOVE: the member, its ``guild_id`` and ``op_user_id``."""
 
@@ -82,7 +78,6 @@ class GuildMemberEvent(Member):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class AudioEvent(Model):
     """AUDIO_START / AUDIO_FINISH / AUDIO_ON_MIC / AUDIO_OFF_MIC."""
 
@@ -93,7 +88,6 @@ class AudioEvent(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class AudioLiveMemberEvent(Model):
     """AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER / EXIT. ``channel_type``: 2 voice, 5 live."""
 
@@ -104,7 +98,6 @@ class AudioLiveMemberEvent(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupManageEvent(Model):
     """GROUP_ADD_ROBOT / GROUP_DEL_ROBOT / GROUP_MSG_REJECT / GROUP_MSG_RECEIVE."""
 
@@ -114,7 +107,6 @@ class GroupManageEvent(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupMemberEvent(Model):
     """GROUP_MEMBER_ADD / GROUP_MEMBER_REMOVE [UNCERTAIN: NoneBot only, not in the docs]."""
 
@@ -125,7 +117,6 @@ class GroupMemberEvent(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class C2CManageEvent(Model):
     """FRIEND_ADD / FRIEND_DEL / C2C_MSG_REJECT / C2C_MSG_RECEIVE."""
 
@@ -225,25 +216,26 @@ def handler_name(name: str) -> str:
     return "on_" + name.lower()
 
 
-def parse_event(name: str, data: object, *, event_id: str | None) -> object:
+def parse_event(name: str, data: object, *, event_id: str | None, lazy: bool = False) -> object:
     """The typed event for dispatch ``t`` = ``name`` with ``d`` = ``data``.
 
     Raises :class:`InvalidModel` (a ``RemoteProtocolError``) when ``d`` has the wrong shape for a
-    known event; an unknown ``name`` gives :class:`UnknownEvent`.
+    known event; an unknown ``name`` gives :class:`UnknownEvent`. With ``lazy=True`` the model's
+    fields are read on first access (:meth:`Model.parse_lazy`), and a wrong shape inside the
+    object raises there.
     """
     model = EVENT_MODELS.get(name)
     if model is None:
         return UnknownEvent(name, data, event_id)
     if model is Resumed:
         return Resumed(data, event_id)
-    event = model.parse(data)
+    event = model.parse_lazy(data) if lazy else model.parse(data)
     if event_id is not None:
         if type(event_id) is not str:
             try:
                 event_id = to_str(event_id)
             except Exception:
                 raise InvalidModel(model.__name__, "event_id", "expected a string id") from None
-        # The model was built just now and nobody else holds it: set the envelope's id in place
-        # rather than paying for a second construction with dataclasses.replace.
+        # The model was built just now and nobody else holds it: set the envelope's id in place.
         object.__setattr__(event, "event_id", event_id)
     return event

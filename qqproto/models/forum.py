@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from qqproto.models._fields import (
     JSON,
@@ -18,14 +17,12 @@ from qqproto.models._fields import (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TextInfo(Model):
     """Plain text inside rich text."""
 
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class AtInfo(Model):
     """A mention inside rich text."""
 
@@ -35,7 +32,6 @@ class AtInfo(Model):
     guild_info: Mapping[str, JSON] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class UrlInfo(Model):
     """A link inside rich text."""
 
@@ -43,7 +39,6 @@ class UrlInfo(Model):
     display_text: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class EmojiInfo(Model):
     """An emoji inside rich text."""
 
@@ -51,7 +46,6 @@ class EmojiInfo(Model):
     type: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelInfo(Model):
     """A channel link inside rich text (``channel_id`` arrives as a number)."""
 
@@ -59,7 +53,6 @@ class ChannelInfo(Model):
     channel_name: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RichObject(Model):
     """One rich-text element: ``type`` 1 text, 2 at, 3 url, 4 emoji, 5 channel."""
 
@@ -77,17 +70,15 @@ RichText = str | tuple[RichObject, ...]
 _rich = convert_field(first_of(to_str, tuple_of(model_converter(RichObject))))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadInfo(Model):
     """A thread's body."""
 
     thread_id: str | None = None
-    title: RichText | None = field(default=None, metadata=_rich)
-    content: RichText | None = field(default=None, metadata=_rich)
+    title: RichText | None = _rich
+    content: RichText | None = _rich
     date_time: Timestamp | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Thread(Model):
     """A forum thread (``GET /channels/{channel_id}/threads``, FORUM_THREAD_* events)."""
 
@@ -98,7 +89,6 @@ class Thread(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadList(Model):
     """``GET /channels/{channel_id}/threads``; ``is_finish`` arrives as 0/1."""
 
@@ -106,7 +96,6 @@ class ThreadList(Model):
     is_finish: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ThreadPublished(Model):
     """Answer of ``PUT /channels/{channel_id}/threads``."""
 
@@ -114,17 +103,15 @@ class ThreadPublished(Model):
     create_time: Timestamp | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PostInfo(Model):
     """A post (comment on a thread)."""
 
     thread_id: str | None = None
     post_id: str | None = None
-    content: RichText | None = field(default=None, metadata=_rich)
+    content: RichText | None = _rich
     date_time: Timestamp | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Post(Model):
     """FORUM_POST_CREATE / FORUM_POST_DELETE."""
 
@@ -135,18 +122,16 @@ class Post(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ReplyInfo(Model):
     """A reply to a post."""
 
     thread_id: str | None = None
     post_id: str | None = None
     reply_id: str | None = None
-    content: RichText | None = field(default=None, metadata=_rich)
+    content: RichText | None = _rich
     date_time: Timestamp | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Reply(Model):
     """FORUM_REPLY_CREATE / FORUM_REPLY_DELETE."""
 
@@ -157,7 +142,6 @@ class Reply(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ForumAuditResult(Model):
     """FORUM_PUBLISH_AUDIT_RESULT. ``type``: 1 thread, 2 post, 3 reply; ``result`` 0 = passed."""
 
@@ -173,7 +157,6 @@ class ForumAuditResult(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class OpenForumEvent(Model):
     """OPEN_FORUM_THREAD_* / OPEN_FORUM_POST_* / OPEN_FORUM_REPLY_* (public-domain forum)."""
 

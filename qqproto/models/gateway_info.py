@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from qqproto.models._fields import Model
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class SessionStartLimit(Model):
     """How many sessions may still be started: per 24 h, now, and per 5-second window."""
 
@@ -17,14 +14,12 @@ class SessionStartLimit(Model):
     max_concurrency: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayInfo(Model):
     """``GET /gateway``: the WebSocket URL."""
 
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayBotInfo(Model):
     """``GET /gateway/bot``: the URL, the suggested shard count and the session budget."""
 

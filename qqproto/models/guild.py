@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from qqproto.models._fields import Model, Timestamp
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class User(Model):
     """A QQ user or bot (``GET /users/@me``, message authors, member users)."""
 
@@ -19,7 +16,6 @@ class User(Model):
     union_user_account: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Member(Model):
     """A guild member; ``guild_id`` is set where the platform sends it (member events)."""
 
@@ -30,7 +26,6 @@ class Member(Model):
     guild_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Guild(Model):
     """A guild (频道)."""
 
@@ -45,7 +40,6 @@ class Guild(Model):
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Channel(Model):
     """A sub-channel. ``type``: 0 text, 2 voice, 4 group, 10005 live, 10006 app, 10007 forum."""
 
@@ -63,7 +57,6 @@ class Channel(Model):
     permissions: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Role(Model):
     """A guild role. ``hoist`` arrives as 0/1; ``color`` is ARGB."""
 
@@ -75,7 +68,6 @@ class Role(Model):
     member_limit: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GuildRoles(Model):
     """``GET /guilds/{guild_id}/roles``."""
 
@@ -84,7 +76,6 @@ class GuildRoles(Model):
     role_num_limit: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RoleResult(Model):
     """Answer of role create/update: ``{guild_id?, role_id, role}``."""
 
@@ -93,7 +84,6 @@ class RoleResult(Model):
     role: Role | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RoleMembers(Model):
     """``GET /guilds/{guild_id}/roles/{role_id}/members``; ``next`` = next ``start_index``."""
 
@@ -101,7 +91,6 @@ class RoleMembers(Model):
     next: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelPermissions(Model):
     """A user's or role's permissions in a channel (``permissions`` is a decimal bit string)."""
 
@@ -111,7 +100,6 @@ class ChannelPermissions(Model):
     permissions: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageSetting(Model):
     """``GET /guilds/{guild_id}/message/setting``."""
 
@@ -121,14 +109,12 @@ class MessageSetting(Model):
     channel_push_max_num: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MuteResult(Model):
     """Answer of a batch mute: the users actually muted."""
 
     user_ids: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RecommendChannel(Model):
     """One recommended channel of a guild announce."""
 
@@ -136,7 +122,6 @@ class RecommendChannel(Model):
     introduce: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Announce(Model):
     """A guild or channel announce (公告). ``announces_type``: 0 member, 1 welcome."""
 
@@ -147,7 +132,6 @@ class Announce(Model):
     recommend_channels: tuple[RecommendChannel, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PinsMessage(Model):
     """A channel's pinned messages."""
 
@@ -156,7 +140,6 @@ class PinsMessage(Model):
     message_ids: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Schedule(Model):
     """A channel schedule (日程). Timestamps are unix milliseconds sent as strings."""
 
@@ -170,7 +153,6 @@ class Schedule(Model):
     remind_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class APIPermissionDemandIdentify(Model):
     """Which API a permission demand is about."""
 
@@ -178,7 +160,6 @@ class APIPermissionDemandIdentify(Model):
     method: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class APIPermission(Model):
     """One API the bot may (``auth_status`` 1) or may not (0) call in a guild."""
 
@@ -188,14 +169,12 @@ class APIPermission(Model):
     auth_status: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class APIPermissions(Model):
     """``GET /guilds/{guild_id}/api_permission``."""
 
     apis: tuple[APIPermission, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class APIPermissionDemand(Model):
     """A permission request sent to a guild's admins."""
 
@@ -206,7 +185,6 @@ class APIPermissionDemand(Model):
     desc: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class DMS(Model):
     """A DM session (``POST /users/@me/dms``); send to ``/dms/{guild_id}/messages``."""
 
@@ -215,14 +193,12 @@ class DMS(Model):
     create_time: Timestamp | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class OnlineNums(Model):
     """``GET /channels/{channel_id}/online_nums``."""
 
     online_nums: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupMember(Model):
     """One member of a QQ group [UNCERTAIN: extension route, shape from NoneBot]."""
 
@@ -230,7 +206,6 @@ class GroupMember(Model):
     join_timestamp: Timestamp | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupMembers(Model):
     """A page of ``POST /v2/groups/{group_openid}/members`` [UNCERTAIN]."""
 
@@ -238,7 +213,6 @@ class GroupMembers(Model):
     next_index: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class AudioControl(Model):
     """Audio control body; ``status`` 0 start, 1 pause, 2 resume, 3 stop."""
 

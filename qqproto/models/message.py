@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qqproto.models._fields import JSON, Model, Timestamp, event_id_field
@@ -26,7 +25,6 @@ class Replyable:
         return ctx.reply(self, message, **fields)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageAttachment(Model):
     """A file attached to a received message."""
 
@@ -39,14 +37,12 @@ class MessageAttachment(Model):
     height: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class EmbedThumbnail(Model):
     """An embed's thumbnail."""
 
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class EmbedField(Model):
     """One line of an embed."""
 
@@ -54,7 +50,6 @@ class EmbedField(Model):
     value: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Embed(Model):
     """A QQ embed (``title``, ``prompt``, ``thumbnail``, ``fields``)."""
 
@@ -65,7 +60,6 @@ class Embed(Model):
     fields: tuple[EmbedField, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ArkObjKv(Model):
     """A key/value inside an ark list object."""
 
@@ -73,14 +67,12 @@ class ArkObjKv(Model):
     value: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ArkObj(Model):
     """One object of an ark list value."""
 
     obj_kv: tuple[ArkObjKv, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ArkKv(Model):
     """One template key of an ark: a ``value`` or a list ``obj``."""
 
@@ -89,7 +81,6 @@ class ArkKv(Model):
     obj: tuple[ArkObj, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Ark(Model):
     """An ark template message."""
 
@@ -97,7 +88,6 @@ class Ark(Model):
     kv: tuple[ArkKv, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageReference(Model):
     """The message a message quotes."""
 
@@ -105,7 +95,6 @@ class MessageReference(Model):
     ignore_get_message_error: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Message(Model, Replyable):
     """A guild channel message (MESSAGE_CREATE, AT_MESSAGE_CREATE, ``GET``/``POST`` messages)."""
 
@@ -133,14 +122,12 @@ class Message(Model, Replyable):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class DirectMessage(Message):
     """A guild direct message (DIRECT_MESSAGE_CREATE); reply to ``/dms/{guild_id}/messages``."""
 
     direct_message: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupMessageAuthor(Model):
     """The sender of a group message: ``member_openid`` is per group."""
 
@@ -149,7 +136,6 @@ class GroupMessageAuthor(Model):
     union_openid: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class C2CMessageAuthor(Model):
     """The sender of a C2C (single chat) message."""
 
@@ -158,7 +144,6 @@ class C2CMessageAuthor(Model):
     union_openid: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupMessage(Model, Replyable):
     """A QQ group message (GROUP_AT_MESSAGE_CREATE)."""
 
@@ -175,7 +160,6 @@ class GroupMessage(Model, Replyable):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class C2CMessage(Model, Replyable):
     """A QQ single-chat message (C2C_MESSAGE_CREATE)."""
 
@@ -189,7 +173,6 @@ class C2CMessage(Model, Replyable):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDelete(Model):
     """MESSAGE_DELETE / PUBLIC_MESSAGE_DELETE / DIRECT_MESSAGE_DELETE: ``{message, op_user}``."""
 
@@ -198,7 +181,6 @@ class MessageDelete(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageSendResult(Model):
     """Answer of a group or C2C send: ``{id, timestamp}``."""
 
@@ -207,7 +189,6 @@ class MessageSendResult(Model):
     ext_info: JSON = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MediaUploadResult(Model):
     """Answer of a rich-media upload. ``id`` is set only when ``srv_send_msg`` was true."""
 
@@ -217,7 +198,6 @@ class MediaUploadResult(Model):
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class UploadPart(Model):
     """One part of a chunked upload [UNCERTAIN]."""
 
@@ -225,7 +205,6 @@ class UploadPart(Model):
     presigned_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class UploadPrepareResult(Model):
     """Answer of ``upload_prepare`` [UNCERTAIN: extension route, not in the official docs]."""
 
@@ -237,7 +216,6 @@ class UploadPrepareResult(Model):
     upload_config: JSON = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Emoji(Model):
     """An emoji: ``type`` 1 system, 2 custom (``id`` is a string)."""
 
@@ -245,7 +223,6 @@ class Emoji(Model):
     type: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionTarget(Model):
     """What a reaction is on: ``type`` 0 message, 1 post, 2 comment, 3 reply."""
 
@@ -253,7 +230,6 @@ class ReactionTarget(Model):
     type: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Reaction(Model):
     """MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE."""
 
@@ -265,7 +241,6 @@ class Reaction(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionUsers(Model):
     """A page of users who reacted; pass ``cookie`` to get the next page until ``is_end``."""
 
@@ -274,7 +249,6 @@ class ReactionUsers(Model):
     is_end: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageAudit(Model):
     """MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT."""
 
@@ -288,7 +262,6 @@ class MessageAudit(Model):
     event_id: str | None = event_id_field()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class InteractionResolved(Model):
     """What was clicked: button id and data, and who/where."""
 
@@ -299,7 +272,6 @@ class InteractionResolved(Model):
     feature_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class InteractionData(Model):
     """An interaction's payload (``type`` 11 = button click)."""
 
@@ -307,7 +279,6 @@ class InteractionData(Model):
     resolved: InteractionResolved | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Interaction(Model, Replyable):
     """INTERACTION_CREATE (``chat_type`` 0 guild, 1 group, 2 C2C); ack it within 5 s."""
 
