@@ -8,9 +8,12 @@
 It connects and reports (JSON lines on stdout; logs go to stderr):
 
 - ``ready``: VmRSS of the connected, idle process;
-- ``marker`` / ``cpu``: the @-messages come in rounds of one marker and then ``events`` more; the
-  CPU time (``time.process_time``) from the marker handled to the last event of the round
-  handled, divided by ``events``, so every byte of those events is processed inside the window;
+- ``marker`` / ``cpu``: each library's ``on_at_message_create`` reads the message's ``content``
+  and ``author.id`` (as an echo bot would; our models are read lazily, so a handler that read
+  nothing would cost us less than that). The @-messages come in rounds of one marker and then
+  ``events`` more; the CPU time (``time.process_time``) from the marker handled to the last
+  event of the round handled, divided by ``events``, so every byte of those events is processed
+  inside the window;
 - ``post``: on the command ``post M`` (stdin), ``M`` sequential ``post_message`` calls (after one
   untimed warm-up call) and their rate.
 
@@ -26,6 +29,7 @@ import json
 import os
 import sys
 import time
+import types
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -53,7 +57,8 @@ class Probe:
         self.count = 0
         self.cpu0 = 0.0
 
-    def hit(self) -> None:
+    def hit(self, *read: object) -> None:
+        """One event handled; ``read`` is what the handler read of it (as a real bot would)."""
         k = self.count % (self.n + 1)
         self.count += 1
         if k == 0:
@@ -67,7 +72,8 @@ class Probe:
 def stub_ours(stubs: list[str], probe: Probe) -> None:
     """Diagnostics only (``bench_client.py --breakdown``): take a stage out of our per-event path.
 
-    ``parse``: AT_MESSAGE_CREATE is not parsed into typed models (the handler gets the dict);
+    ``parse``: AT_MESSAGE_CREATE is not parsed into typed models (the handler gets a namespace
+    of the two fields it reads);
     ``dispatch``: no handler task per AT_MESSAGE_CREATE, the probe is called at submission.
     """
     from qqproto.client import runtime
@@ -75,10 +81,14 @@ def stub_ours(stubs: list[str], probe: Probe) -> None:
     if "parse" in stubs:
         real_parse = runtime.parse_event  # type: ignore[attr-defined]
 
-        def parse_event(name: str, data: Any, event_id: str | None = None) -> Any:
+        def parse_event(
+            name: str, data: Any, event_id: str | None = None, lazy: bool = False
+        ) -> Any:
             if name == "AT_MESSAGE_CREATE":
-                return data
-            return real_parse(name, data, event_id=event_id)
+                return types.SimpleNamespace(
+                    content=data.get("content"), author=types.SimpleNamespace(**data["author"])
+                )
+            return real_parse(name, data, event_id=event_id, lazy=lazy)
 
         runtime.parse_event = parse_event  # type: ignore[attr-defined]
     if "dispatch" in stubs:
@@ -103,7 +113,7 @@ async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) ->
             ready.set()
 
         async def on_at_message_create(self, ctx: Any, event: Any) -> None:
-            probe.hit()
+            probe.hit(event.content, event.author.id)
 
     api_base = f"http://{cfg['host']}:{cfg['port']}"
     client = qq.Client(
@@ -133,7 +143,7 @@ async def start_botpy(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -
             ready.set()
 
         async def on_at_message_create(self, message: Any) -> None:
-            probe.hit()
+            probe.hit(message.content, message.author.id)
 
     # console logging only: botpy's default ext_handlers add a DEBUG log file written per event
     client = Bot(

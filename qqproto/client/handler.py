@@ -1,7 +1,9 @@
 """The ``EventHandler`` base class: one optional ``on_<event>`` coroutine per dispatch event.
 
 Method names follow botpy (``"on_" + t.lower()``), so botpy handlers port over. Every method
-receives the :class:`~qqproto.client.context.Context` and the typed event. Generated from
+receives the :class:`~qqproto.client.context.Context` and the typed event, read lazily: its fields
+are converted on first access, and a field of the wrong type raises
+:class:`~qqproto.models.InvalidModel` there (which then reaches ``on_error``). Generated from
 :data:`qqproto.models.EVENT_MODELS`; a test checks the two stay in step.
 """
 

@@ -435,7 +435,7 @@ class ClientBase:
                 if method is None:
                     continue  # the handler does not override on_<event>: nothing to parse
                 try:
-                    event = parse_event(name, ev.data, event_id=ev.event_id)
+                    event = parse_event(name, ev.data, event_id=ev.event_id, lazy=True)
                 except RemoteProtocolError as exc:
                     dispatcher.submit(_raise, exc)
                     continue
