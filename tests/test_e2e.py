@@ -362,8 +362,8 @@ async def test_unknown_and_malformed_events_are_reported_not_dropped(qq: ModuleT
         async with running(qq, sim, Watcher()):
             sim.inject("FUTURE_EVENT", {"x": 1}, shard=0)
             sim.inject("AT_MESSAGE_CREATE", ["not", "an", "object"], shard=0)
-            # a bad field: the model is read lazily, so the handler's first access raises
-            sim.inject("AT_MESSAGE_CREATE", {"id": "m1", "seq": "not a number"}, shard=0)
+            # a bad field: the model is read lazily, so the handler's access of it raises
+            sim.inject("AT_MESSAGE_CREATE", {"id": "m1", "content": {"not": "text"}}, shard=0)
             sim.inject("GUILD_CREATE", {"id": "9"}, shard=0)  # not handled: skipped, no parse
             sim.inject_at_message("still fine")
             await until(lambda: len(seen) >= 4)

@@ -11,7 +11,6 @@ or unix timestamps) and keeps unknown keys in ``extra``. Anything else raises
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
 import types
@@ -345,43 +344,68 @@ def _converter_for(hint: Any, lazy: bool) -> Converter:
     raise TypeError(f"no converter for field type {hint!r}")  # pragma: no cover - a model bug
 
 
+Reader = Callable[[Any, dict[str, Any]], Any]
+
+
 class _Plan:
     """A model class's compiled readers (built on its first parse, then cached)."""
 
-    __slots__ = ("_read_slots", "fill", "fill_lazy", "new", "writers")
+    __slots__ = ("fill", "new", "readers", "writers")
 
     def __init__(
         self,
-        cls: type[Model],
         new: Callable[[Any], Any],
         fill: Callable[[Any, dict[str, Any]], None],
-        fill_lazy: Callable[[Any, dict[str, Any]], None],
+        readers: dict[str, Reader],
         writers: tuple[str, ...],
     ) -> None:
         self.new = new
         self.fill = fill
-        self.fill_lazy = fill_lazy
+        self.readers = readers
         self.writers = writers
-        self._read_slots = [getattr(cls, name) for name in ("extra", *writers)]
-
-    def unfill(self, obj: Model) -> None:
-        """Forget the fields a failed ``fill_lazy`` had set."""
-        for slot in self._read_slots:
-            with contextlib.suppress(AttributeError):
-                slot.__delete__(obj)
 
 
 _PLANS: dict[type, _Plan] = {}
 
 
+def _field_reader(cls: type[Model], name: str, conv: Converter) -> Reader:
+    """Reads, converts and stores one field of a lazily parsed model (on its first access)."""
+    store = getattr(cls, name).__set__
+    model = cls.__name__
+
+    def read(obj: Model, data: dict[str, Any]) -> Any:
+        value = data.get(name)
+        if value is not None:
+            try:
+                value = conv(value)
+            except _Mismatch as exc:
+                raise InvalidModel(model, name, str(exc)) from None
+        store(obj, value)
+        return value
+
+    return read
+
+
+def _extra_reader(known: frozenset[str]) -> Reader:
+    store = Model.__dict__["extra"].__set__
+
+    def read(obj: Model, data: dict[str, Any]) -> Any:
+        extra = EMPTY if data.keys() <= known else {k: v for k, v in data.items() if k not in known}
+        store(obj, extra)
+        return extra
+
+    return read
+
+
 def _plan(cls: type[Model]) -> _Plan:
     """Compile ``cls``'s fields into its readers (once per class, then cached).
 
-    ``new(raw)`` makes an instance holding ``raw`` (None once read) with its non-JSON fields
-    None; ``fill(o, data)`` reads every known key with ``dict.get``, converts it (strings skip
-    the call when they already are strings), stores it through the slot descriptor (bypassing
-    the frozen ``__setattr__``) and collects unknown keys into ``extra`` only when the object
-    has any. ``fill`` reads nested models eagerly, ``fill_lazy`` leaves them unread.
+    ``new(raw)`` makes an instance holding ``raw`` (None for an eager parse) with its non-JSON
+    fields None. ``fill(o, data)`` (eager :meth:`Model.parse`) reads every known key with
+    ``dict.get``, converts it (strings skip the call when they already are strings), stores it
+    through the slot descriptor (bypassing the frozen ``__setattr__``) and collects unknown keys
+    into ``extra`` only when the object has any. ``readers`` do the same one field at a time,
+    nested models left unread, for :meth:`Model.parse_lazy`.
     """
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
@@ -395,10 +419,10 @@ def _plan(cls: type[Model]) -> _Plan:
         "set_raw": _RAW.__set__,
     }
     new = ["def new(raw):", "    o = object_new(cls)", "    set_raw(o, raw)"]
-    body = ["    key = None", "    try:"]
+    fill = ["def fill(o, data):", "    key = None", "    try:"]
+    readers: dict[str, Reader] = {}
     writers: list[str] = []
-    specs = cls.__model_specs__
-    for i, (name, spec) in enumerate(specs.items()):
+    for i, (name, spec) in enumerate(cls.__model_specs__.items()):
         env[f"s{i}"] = getattr(cls, name).__set__
         if name == "extra":
             extra_setter = f"s{i}"
@@ -407,16 +431,17 @@ def _plan(cls: type[Model]) -> _Plan:
         else:
             conv = spec.converter if spec is not None else None
             env[f"c{i}"] = conv or _converter_for(hints[name], lazy=False)
-            env[f"l{i}"] = conv or _converter_for(hints[name], lazy=True)
+            readers[name] = _field_reader(cls, name, conv or _converter_for(hints[name], True))
             writers.append(name)
-            body.append(f"        key = {name!r}")
-            body.append(f"        v = data.get({name!r})")
+            fill.append(f"        key = {name!r}")
+            fill.append(f"        v = data.get({name!r})")
             if env[f"c{i}"] is to_str:
-                body.append(f"        s{i}(o, v if v is None or type(v) is str else c{i}(v))")
+                fill.append(f"        s{i}(o, v if v is None or type(v) is str else c{i}(v))")
             else:
-                body.append(f"        s{i}(o, None if v is None else c{i}(v))")
-    env["KNOWN"] = frozenset(writers)
-    body += [
+                fill.append(f"        s{i}(o, None if v is None else c{i}(v))")
+    env["KNOWN"] = known = frozenset(writers)
+    readers["extra"] = _extra_reader(known)
+    fill += [
         "    except Mismatch as exc:",
         f"        raise InvalidModel({cls.__name__!r}, key, str(exc)) from None",
         "    if data.keys() <= KNOWN:",
@@ -424,13 +449,8 @@ def _plan(cls: type[Model]) -> _Plan:
         "    else:",
         f"        {extra_setter}(o, {{k: v for k, v in data.items() if k not in KNOWN}})",
     ]
-    eager = "\n".join(body)
-    lazy = re.sub(r"\bc(\d+)\(", r"l\1(", eager)
-    source = "\n".join(
-        [*new, "    return o", "def fill(o, data):", eager, "def fill_lazy(o, data):", lazy]
-    )
-    exec(source, env)
-    plan = _PLANS[cls] = _Plan(cls, env["new"], env["fill"], env["fill_lazy"], tuple(writers))
+    exec("\n".join([*new, "    return o", *fill]), env)
+    plan = _PLANS[cls] = _Plan(env["new"], env["fill"], readers, tuple(writers))
     return plan
 
 
@@ -450,9 +470,9 @@ class Model(metaclass=_ModelType):
     Every field is optional (absent or null → None); ``extra`` holds the keys the model does not
     know, never dropped. ``Model.parse(json)`` reads and checks everything at once;
     ``Model.parse_lazy(json)`` (what the client hands to event handlers) only checks that the
-    value is an object and reads the fields on the first attribute access, nested models on
-    theirs, so an event costs what its handler reads. A wrong shape raises :class:`InvalidModel`
-    (from ``parse``, or from that first access).
+    value is an object and reads each field on its first access, so an event costs what its
+    handler reads. A wrong shape raises :class:`InvalidModel` (from ``parse``, or from the first
+    access of the wrong field).
     """
 
     __model_defaults__: ClassVar[dict[str, Any]]
@@ -488,18 +508,13 @@ class Model(metaclass=_ModelType):
         return obj
 
     def __getattr__(self, name: str) -> Any:
-        # Only called for a slot not set yet: the fields of a lazily parsed model.
+        # Only called for a slot not set yet: a field of a lazily parsed model not read so far.
         data = _RAW.__get__(self)
-        if data is None or name[:2] == "__":
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        plan = _PLANS[type(self)]
-        try:
-            plan.fill_lazy(self, data)
-        except InvalidModel:
-            plan.unfill(self)  # all or nothing: the next access raises again
-            raise
-        _RAW.__set__(self, None)
-        return object.__getattribute__(self, name)
+        if data is not None:
+            read = _PLANS[type(self)].readers.get(name)
+            if read is not None:
+                return read(self, data)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
