@@ -281,13 +281,67 @@ def event_id_field() -> Any:
 # -- the model class ------------------------------------------------------------------------------
 
 
+class _Lazy:
+    """A field of a model class: reads its key of a lazily parsed model's JSON object on first
+    access and caches the value in the instance ``__dict__``, where later reads find it first
+    (a non-data descriptor, like :func:`functools.cached_property`)."""
+
+    __slots__ = ("conv", "name", "owner")
+
+    def __init__(self, owner: type[Model], name: str) -> None:
+        self.owner = owner
+        self.name = name
+        self.conv: Converter | None = None
+
+    def __get__(self, obj: Model | None, cls: type | None = None) -> Any:
+        if obj is None:
+            return self
+        name = self.name
+        data = obj._raw  # type: ignore[attr-defined]
+        if data is None:  # pragma: no cover - every other model has all its fields set
+            raise AttributeError(name)
+        value = data.get(name)
+        if value is not None:
+            conv = self.conv or self._resolve()
+            try:
+                value = conv(value)
+            except _Mismatch as exc:
+                raise InvalidModel(type(obj).__name__, name, str(exc)) from None
+        obj.__dict__[name] = value
+        return value
+
+    def _resolve(self) -> Converter:
+        spec = self.owner.__model_specs__[self.name]
+        conv = spec.converter if spec is not None else None
+        self.conv = conv or _converter_for(typing.get_type_hints(self.owner)[self.name], True)
+        return self.conv
+
+
+class _Extra:
+    """``extra`` of a lazily parsed model: the keys its class does not know (computed once)."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Model | None, cls: type | None = None) -> Any:
+        if obj is None:
+            return EMPTY
+        data = obj._raw  # type: ignore[attr-defined]
+        if data is None:  # pragma: no cover - every other model has all its fields set
+            raise AttributeError("extra")
+        known = (_PLANS.get(type(obj)) or _plan(type(obj))).known
+        extra = EMPTY if data.keys() <= known else {k: v for k, v in data.items() if k not in known}
+        obj.__dict__["extra"] = extra
+        return extra
+
+
 @dataclass_transform(kw_only_default=True, frozen_default=True)
 class _ModelType(type):
     """Builds model classes from their annotations, without per-class generated code.
 
-    Every annotated name is a field: a slot, keyword-only, default None (or the class body's
-    value); :class:`Model` supplies ``__init__``, equality, hashing, ``repr`` and pickling once for
-    all. This keeps importing ~90 model classes cheap (a ``@dataclass`` execs six functions each).
+    Every annotated name is a field: keyword-only, default None (or the class body's value), read
+    through a :class:`_Lazy` descriptor. :class:`Model` supplies ``__init__``, equality, hashing,
+    ``repr`` and pickling once for all. This keeps importing ~90 model classes cheap (a
+    ``@dataclass`` execs six functions for each).
     """
 
     def __new__(
@@ -298,20 +352,23 @@ class _ModelType(type):
         for base in reversed(bases):
             defaults.update(getattr(base, "__model_defaults__", {}))
             specs.update(getattr(base, "__model_specs__", {}))
-        slots = [] if defaults else ["_raw"]  # the root keeps the not-yet-read JSON object
+        root = not defaults
+        own = {}
         for field_name, hint in ns.get("__annotations__", {}).items():
             if str(hint).startswith(("ClassVar", "typing.ClassVar")):
                 continue
             value = ns.pop(field_name, None)
             spec = value if isinstance(value, _Field) else None
-            if field_name not in defaults:
-                slots.append(field_name)
             defaults[field_name] = None if spec is not None else value
-            specs[field_name] = spec
-        ns["__slots__"] = tuple(slots)
+            specs[field_name] = own[field_name] = spec
+        # the root holds the not-yet-read JSON object (None once read) and the values read
+        ns["__slots__"] = ("__dict__", "_raw") if root else ()
         cls = super().__new__(mcls, name, bases, ns, **kwargs)
         cls.__model_defaults__ = defaults  # type: ignore[attr-defined]
         cls.__model_specs__ = specs  # type: ignore[attr-defined]
+        for field_name in own:
+            descriptor = _Extra() if root else _Lazy(cls, field_name)  # type: ignore[arg-type]
+            setattr(cls, field_name, descriptor)
         return cls
 
 
@@ -344,68 +401,34 @@ def _converter_for(hint: Any, lazy: bool) -> Converter:
     raise TypeError(f"no converter for field type {hint!r}")  # pragma: no cover - a model bug
 
 
-Reader = Callable[[Any, dict[str, Any]], Any]
-
-
 class _Plan:
-    """A model class's compiled readers (built on its first parse, then cached)."""
+    """A model class's compiled constructor and eager reader (built on first use, then cached)."""
 
-    __slots__ = ("fill", "new", "readers", "writers")
+    __slots__ = ("fill", "known", "new", "writers")
 
     def __init__(
         self,
         new: Callable[[Any], Any],
         fill: Callable[[Any, dict[str, Any]], None],
-        readers: dict[str, Reader],
         writers: tuple[str, ...],
     ) -> None:
         self.new = new
         self.fill = fill
-        self.readers = readers
         self.writers = writers
+        self.known = frozenset(writers)
 
 
 _PLANS: dict[type, _Plan] = {}
 
 
-def _field_reader(cls: type[Model], name: str, conv: Converter) -> Reader:
-    """Reads, converts and stores one field of a lazily parsed model (on its first access)."""
-    store = getattr(cls, name).__set__
-    model = cls.__name__
-
-    def read(obj: Model, data: dict[str, Any]) -> Any:
-        value = data.get(name)
-        if value is not None:
-            try:
-                value = conv(value)
-            except _Mismatch as exc:
-                raise InvalidModel(model, name, str(exc)) from None
-        store(obj, value)
-        return value
-
-    return read
-
-
-def _extra_reader(known: frozenset[str]) -> Reader:
-    store = Model.__dict__["extra"].__set__
-
-    def read(obj: Model, data: dict[str, Any]) -> Any:
-        extra = EMPTY if data.keys() <= known else {k: v for k, v in data.items() if k not in known}
-        store(obj, extra)
-        return extra
-
-    return read
-
-
 def _plan(cls: type[Model]) -> _Plan:
-    """Compile ``cls``'s fields into its readers (once per class, then cached).
+    """Compile ``cls``'s fields (once per class, then cached).
 
     ``new(raw)`` makes an instance holding ``raw`` (None for an eager parse) with its non-JSON
     fields None. ``fill(o, data)`` (eager :meth:`Model.parse`) reads every known key with
     ``dict.get``, converts it (strings skip the call when they already are strings), stores it
-    through the slot descriptor (bypassing the frozen ``__setattr__``) and collects unknown keys
-    into ``extra`` only when the object has any. ``readers`` do the same one field at a time,
-    nested models left unread, for :meth:`Model.parse_lazy`.
+    in the instance dict (bypassing the frozen ``__setattr__``) and collects unknown keys into
+    ``extra`` only when the object has any. ``writers`` are the JSON keys the class reads, in order.
     """
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
@@ -419,38 +442,34 @@ def _plan(cls: type[Model]) -> _Plan:
         "set_raw": _RAW.__set__,
     }
     new = ["def new(raw):", "    o = object_new(cls)", "    set_raw(o, raw)"]
-    fill = ["def fill(o, data):", "    key = None", "    try:"]
-    readers: dict[str, Reader] = {}
-    writers: list[str] = []
+    fill = ["def fill(o, data):", "    d = o.__dict__", "    key = None", "    try:"]
+    known: list[str] = []
     for i, (name, spec) in enumerate(cls.__model_specs__.items()):
-        env[f"s{i}"] = getattr(cls, name).__set__
         if name == "extra":
-            extra_setter = f"s{i}"
-        elif spec is not None and not spec.in_json:
-            new.append(f"    s{i}(o, None)")
+            continue
+        if spec is not None and not spec.in_json:
+            new.append(f"    o.__dict__[{name!r}] = None")
+            continue
+        conv = spec.converter if spec is not None else None
+        env[f"c{i}"] = conv or _converter_for(hints[name], lazy=False)
+        known.append(name)
+        fill.append(f"        key = {name!r}")
+        fill.append(f"        v = data.get({name!r})")
+        if env[f"c{i}"] is to_str:
+            fill.append(f"        d[{name!r}] = v if v is None or type(v) is str else c{i}(v)")
         else:
-            conv = spec.converter if spec is not None else None
-            env[f"c{i}"] = conv or _converter_for(hints[name], lazy=False)
-            readers[name] = _field_reader(cls, name, conv or _converter_for(hints[name], True))
-            writers.append(name)
-            fill.append(f"        key = {name!r}")
-            fill.append(f"        v = data.get({name!r})")
-            if env[f"c{i}"] is to_str:
-                fill.append(f"        s{i}(o, v if v is None or type(v) is str else c{i}(v))")
-            else:
-                fill.append(f"        s{i}(o, None if v is None else c{i}(v))")
-    env["KNOWN"] = known = frozenset(writers)
-    readers["extra"] = _extra_reader(known)
+            fill.append(f"        d[{name!r}] = None if v is None else c{i}(v)")
+    env["KNOWN"] = frozenset(known)
     fill += [
         "    except Mismatch as exc:",
         f"        raise InvalidModel({cls.__name__!r}, key, str(exc)) from None",
         "    if data.keys() <= KNOWN:",
-        f"        {extra_setter}(o, EMPTY)",
+        "        d['extra'] = EMPTY",
         "    else:",
-        f"        {extra_setter}(o, {{k: v for k, v in data.items() if k not in KNOWN}})",
+        "        d['extra'] = {k: v for k, v in data.items() if k not in KNOWN}",
     ]
     exec("\n".join([*new, "    return o", *fill]), env)
-    plan = _PLANS[cls] = _Plan(env["new"], env["fill"], readers, tuple(writers))
+    plan = _PLANS[cls] = _Plan(env["new"], env["fill"], tuple(known))
     return plan
 
 
@@ -465,7 +484,7 @@ def _dump(value: Any) -> JSON:
 
 
 class Model(metaclass=_ModelType):
-    """Base of every typed model: immutable, slotted, keyword-only, tolerant and lazy.
+    """Base of every typed model: immutable, keyword-only, tolerant and lazy.
 
     Every field is optional (absent or null → None); ``extra`` holds the keys the model does not
     know, never dropped. ``Model.parse(json)`` reads and checks everything at once;
@@ -483,8 +502,9 @@ class Model(metaclass=_ModelType):
     extra: Mapping[str, JSON] = EMPTY
 
     def __init__(self, **fields: Any) -> None:
+        values = self.__dict__
         for name, default in type(self).__model_defaults__.items():
-            object.__setattr__(self, name, fields.pop(name, default))
+            values[name] = fields.pop(name, default)
         _RAW.__set__(self, None)
         if fields:
             raise TypeError(f"{type(self).__name__}() got unexpected fields {sorted(fields)}")
@@ -501,20 +521,11 @@ class Model(metaclass=_ModelType):
 
     @classmethod
     def parse_lazy(cls: type[M], data: object) -> M:
-        """Like :meth:`parse`, reading the fields only when one is first accessed."""
+        """Like :meth:`parse`, reading each field only when it is first accessed."""
         if type(data) is not dict:
             raise InvalidModel(cls.__name__, None, f"expected an object, got {_kind(data)}")
         obj: M = (_PLANS.get(cls) or _plan(cls)).new(data)
         return obj
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called for a slot not set yet: a field of a lazily parsed model not read so far.
-        data = _RAW.__get__(self)
-        if data is not None:
-            read = _PLANS[type(self)].readers.get(name)
-            if read is not None:
-                return read(self, data)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -566,7 +577,7 @@ class Model(metaclass=_ModelType):
 
 
 _RAW: Any = Model.__dict__["_raw"]
-"""The slot holding a lazily parsed model's JSON object until its fields are read."""
+"""The slot holding a lazily parsed model's JSON object (None for any other model)."""
 
 
 def _restore(cls: type[M], fields: dict[str, Any]) -> M:
