@@ -154,6 +154,7 @@ class Worker:
         env: dict[str, str],
         cwd: str,
         stubs: tuple[str, ...] = (),
+        prefix: Sequence[str] = (),
     ) -> None:
         self.lib = lib
         cfg = {
@@ -169,7 +170,7 @@ class Worker:
         }
         self.log: IO[str] = tempfile.TemporaryFile("w+", prefix=f"bench-{lib}-")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), json.dumps(cfg)],
+            [*prefix, sys.executable, str(WORKER), json.dumps(cfg)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -228,9 +229,10 @@ def connected(
     env: dict[str, str],
     cwd: str,
     stubs: tuple[str, ...] = (),
+    prefix: Sequence[str] = (),
 ) -> Iterator[Worker]:
     channel_id = sim.call(lambda p: next(iter(p.channels)))
-    worker = Worker(lib, sim, channel_id, events, env, cwd, stubs)
+    worker = Worker(lib, sim, channel_id, events, env, cwd, stubs, prefix)
     try:
         yield worker
     finally:
@@ -375,6 +377,77 @@ def breakdown_table(cpu: dict[str, list[float]]) -> str:
     return "\n".join(lines)
 
 
+INSTRUCTION_EVENTS = 2000
+
+JSON_DECODE = """
+import json, sys
+from qqproto.payload import decode_envelope
+from qqproto.sim import Platform
+p = Platform(rng=__import__("random").Random(1))
+inj = p.inject_at_message("hello bot", 0.0)
+frame = json.dumps({"op": 0, "s": 1, "t": "AT_MESSAGE_CREATE", "id": "x", "d": inj.data},
+                   ensure_ascii=False).encode()
+for _ in range(int(sys.argv[1])):
+    decode_envelope(frame)
+"""
+"""Decodes one simulated AT_MESSAGE_CREATE frame (bytes -> envelope) N times."""
+
+
+def callgrind_total(out: str) -> int:
+    with open(out, encoding="utf-8") as data:
+        for line in data:
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no summary in {out}")
+
+
+def measure_instructions(env: dict[str, str], cwd: str) -> dict[str, float]:
+    """``--instructions``: machine instructions per @-message under callgrind (repeatable, unlike
+    CPU time on a shared machine), collected only while one round is handled; and, for
+    reference, what decoding the frame's JSON alone costs (both libraries pay it)."""
+    n = INSTRUCTION_EVENTS
+    found: dict[str, float] = {}
+    for lib in LIBS:
+        out = os.path.join(cwd, f"{lib}.callgrind")
+        prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+        prefix.append(f"--callgrind-out-file={out}")
+        with Simulator.in_thread() as sim, connected(lib, sim, n, env, cwd, (), prefix) as w:
+            w.expect("ready", 600)
+            inject_at_messages(sim, 1)
+            w.expect("marker", 600)
+            pid = str(w.proc.pid)
+            subprocess.run(["callgrind_control", "--instr=on", pid], check=True, **QUIET)
+            subprocess.run(["callgrind_control", "--zero", pid], check=True, **QUIET)
+            inject_at_messages(sim, n)
+            w.expect("cpu", 600)
+            subprocess.run(["callgrind_control", "--dump", pid], check=True, **QUIET)
+        found[lib] = callgrind_total(out + ".1") / n
+        print(f"  {lib}: done", flush=True)
+    script = os.path.join(cwd, "json_decode.py")
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(JSON_DECODE)
+    totals = []
+    seeded = {**env, "PYTHONHASHSEED": "0"}  # the same start-up in both runs
+    for count in (n, 3 * n):
+        out = os.path.join(cwd, f"json{count}.callgrind")
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        subprocess.run([*cmd, sys.executable, script, str(count)], env=seeded, cwd=cwd, **QUIET)
+        totals.append(callgrind_total(out))
+    found["JSON decode of the frame"] = (totals[1] - totals[0]) / (2 * n)
+    return found
+
+
+QUIET: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+
+
+def instructions_table(found: dict[str, float]) -> str:
+    botpy = found["botpy"]
+    lines = ["| per @-message | instructions | vs botpy |", "|---|---|---|"]
+    for name, value in found.items():
+        lines.append(f"| {name} | {value:,.0f} | {value / botpy:.2f}× |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ report
 
 
@@ -491,6 +564,11 @@ def main() -> None:
         action="store_true",
         help="instead: CPU per @-message of our client with stages stubbed out, next to botpy",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead: instructions per @-message under valgrind's callgrind, ours vs botpy",
+    )
     args = parser.parse_args()
     s = QUICK if args.quick else NORMAL
     started = time.monotonic()
@@ -502,6 +580,13 @@ def main() -> None:
     )
     results = {lib: Result() for lib in LIBS}
     floor_import: list[float] = []
+    if args.instructions:
+        with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
+            found = measure_instructions(child_env(os.path.join(tmp, "pycache")), tmp)
+        print()
+        print(instructions_table(found))
+        print(f"\ntotal {time.monotonic() - started:.0f} s")
+        return
     if args.breakdown:
         with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
             cpu = measure_breakdown(s, child_env(os.path.join(tmp, "pycache")), tmp)
