@@ -57,6 +57,8 @@ LIBS = ("ours", "botpy")
 MODULES = {"ours": "qqbot_asyncio", "botpy": "botpy"}
 FLOOR_MODULES = "asyncio, json"
 """What any client measured here imports anyway: the reference floor for import time and RSS."""
+DEPS_MODULES = FLOOR_MODULES + ", h11, wsproto"
+"""The floor plus our two required dependencies: a lower bound on our RSS."""
 BATCH = 20
 """@-messages the simulator sends per write (one scripting call)."""
 RESUME_CAP = 10.0
@@ -122,9 +124,9 @@ def import_time(modules: str, env: dict[str, str], cwd: str) -> float:
     return float(run_python(code, env, cwd).split()[-1])
 
 
-def floor_rss_kb(env: dict[str, str], cwd: str) -> int:
+def floor_rss_kb(env: dict[str, str], cwd: str, modules: str = FLOOR_MODULES) -> int:
     code = (
-        f"import {FLOOR_MODULES}\n"
+        f"import {modules}\n"
         "print([l for l in open('/proc/self/status') if l.startswith('VmRSS:')][0].split()[1])"
     )
     return int(run_python(code, env, cwd).split()[-1])
@@ -507,7 +509,9 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def details(results: dict[str, Result], floor_import: list[float], floor_kb: int) -> str:
+def details(
+    results: dict[str, Result], floor_import: list[float], floor_kb: int, deps_kb: int
+) -> str:
     def fmt(values: list[Any], scale: float, digits: int) -> str:
         return ", ".join("—" if v is None else f"{v * scale:.{digits}f}" for v in values)
 
@@ -515,7 +519,9 @@ def details(results: dict[str, Result], floor_import: list[float], floor_kb: int
     floor_ms = median(floor_import) * 1e3
     out = [
         f"floor (fresh interpreter, import {FLOOR_MODULES}): import {floor_ms:.0f} ms, "
-        f"RSS {floor_kb / 1024:.1f} MiB"
+        f"RSS {floor_kb / 1024:.1f} MiB; with {DEPS_MODULES.split(', ', 2)[2]} imported too: "
+        f"RSS {deps_kb / 1024:.1f} MiB = {deps_kb / max(results['botpy'].rss_kb, 1):.2f}× "
+        "botpy's idle client"
     ]
     for lib in LIBS:
         r = results[lib]
@@ -598,12 +604,13 @@ def main() -> None:
         env = child_env(os.path.join(tmp, "pycache"))
         measure_imports(results, floor_import, s.import_runs, env, tmp)
         floor_kb = floor_rss_kb(env, tmp)
+        deps_kb = floor_rss_kb(env, tmp, DEPS_MODULES)
         print("  imports timed", flush=True)
         measure_clients(s, env, tmp, results)
     print()
     print(markdown_table(build_rows(results["ours"], results["botpy"])))
     print()
-    print(details(results, floor_import, floor_kb))
+    print(details(results, floor_import, floor_kb, deps_kb))
     print(f"\ntotal {time.monotonic() - started:.0f} s")
 
 
