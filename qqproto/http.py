@@ -210,10 +210,20 @@ class HttpRequest:
     __str__ = __repr__
 
 
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def encode_json(value: JSON) -> bytes:
     """Serialise ``value`` as compact UTF-8 JSON; raise :class:`LocalProtocolError` if it can't."""
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _JSON_ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError) as exc:
         raise LocalProtocolError(f"request body is not JSON-serialisable: {exc}") from None
     return text.encode("utf-8")
@@ -223,12 +233,8 @@ def decode_json(body: bytes, *, what: str = "response body") -> JSON:
     """Parse a JSON body (empty is ``None``); bad JSON raises :class:`RemoteProtocolError`."""
     if not body.strip():
         return None
-
-    def reject_constant(name: str) -> Any:
-        raise ValueError(f"non-standard JSON constant {name}")
-
-    try:
-        return json.loads(body, parse_constant=reject_constant)
+    try:  # as json.loads(body, parse_constant=...), without building a decoder per call
+        return _JSON_DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except (ValueError, RecursionError) as exc:
         snippet = body[:80].decode("utf-8", "replace")
         raise RemoteProtocolError(
@@ -298,7 +304,7 @@ def encode_multipart(fields: Sequence[FormField], boundary: str) -> tuple[bytes,
 
 
 def _check_header_value(what: str, value: str) -> None:
-    if any(ch in value for ch in "\r\n\x00") or not value.isprintable():
+    if not value.isprintable():  # CR, LF, NUL or any other control character
         raise LocalProtocolError(f"{what} contains characters not allowed in an HTTP header")
     try:
         value.encode("latin-1")
@@ -349,7 +355,8 @@ def _finish(
     if body or method not in ("GET", "HEAD"):
         full.append(("Content-Length", str(len(body))))
     for name, value in full:
-        _check_header_value(f"header {name}", value)
+        if not (value.isascii() and value.isprintable()):  # else nothing to check
+            _check_header_value(f"header {name}", value)
     return HttpRequest(
         method=method, url=url, target=url.target(target), headers=tuple(full), body=body
     )
@@ -391,6 +398,10 @@ def encode_api_request(
 # The connection
 
 
+_END_OF_MESSAGE = h11.EndOfMessage()
+"""h11 events are immutable: one end-of-message serves every request."""
+
+
 class ConnectionState(enum.Enum):
     """Where an :class:`HttpConnection` is in its life."""
 
@@ -424,7 +435,6 @@ class HttpConnection:
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_header_size)
         self._state = ConnectionState.IDLE
         self._eof = False
-        self._method = ""
         self._reset_response()
 
     def _reset_response(self) -> None:
@@ -450,20 +460,16 @@ class HttpConnection:
                 "open a new connection"
             )
         try:
+            # as bytes: h11 would encode str as ASCII, refusing the Latin-1 values _finish allows
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
             head = self._h11.send(
-                h11.Request(
-                    method=request.method,
-                    target=request.target,
-                    headers=list(request.headers),
-                )
+                h11.Request(method=request.method, target=request.target, headers=headers)
             )
             body = self._h11.send(h11.Data(data=request.body)) if request.body else b""
-            end = self._h11.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
+            end = self._h11.send(_END_OF_MESSAGE)
+        except (h11.LocalProtocolError, UnicodeEncodeError) as exc:
             self._state = ConnectionState.ERROR
             raise LocalProtocolError(f"cannot encode request: {exc}") from None
-        self._method = request.method
-        self._reset_response()
         self._state = ConnectionState.AWAITING_RESPONSE
         return head + body + end
 
@@ -512,7 +518,10 @@ class HttpConnection:
             if isinstance(event, h11.Response):
                 self._status = event.status_code
                 self._headers = tuple(
-                    (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in event.headers
+                    [
+                        (k.decode("latin-1").lower(), v.decode("latin-1"))
+                        for k, v in event.headers.raw_items()
+                    ]
                 )
                 self._check_declared_length()
             elif isinstance(event, h11.Data):

@@ -89,6 +89,9 @@ class _Reply(Exception):
         self.message = message
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps`` with these options, without building an encoder per call."""
+
 _Handler = Callable[[_Ctx, Any], tuple[int, Any]]
 """``(ctx, decoded body) -> (status, JSON or None for no body)``."""
 
@@ -103,7 +106,7 @@ def handle(platform: Platform, request: RestRequest, now: float) -> RestResponse
     method = request.method.upper()
     split = urlsplit(request.target)
     path = split.path or "/"
-    query = dict(parse_qsl(split.query, keep_blank_values=True))
+    query = dict(parse_qsl(split.query, keep_blank_values=True)) if split.query else {}
     route, params, allowed = _match(method, path)
     union = request.header("x-union-appid")
     body: Any = None
@@ -185,7 +188,7 @@ def _response(status: int, data: Any, trace_id: str) -> RestResponse:
     headers = [("X-Tps-trace-ID", trace_id)]
     if status == 204 or data is None:
         return RestResponse(status, tuple(headers))
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    raw = _encode_json(data).encode("utf-8")
     headers.insert(0, ("Content-Type", "application/json"))
     return RestResponse(status, tuple(headers), raw, data)
 
@@ -615,16 +618,35 @@ ROUTES: tuple[tuple[str, str], ...] = (
 _COMPILED: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
     (method, route, tuple(route.strip("/").split("/"))) for method, route in ROUTES
 )
+_FIRSTS = frozenset(p[0] for _, _, p in _COMPILED if not p[0].startswith("{"))
+_LASTS = frozenset(p[-1] for _, _, p in _COMPILED if not p[-1].startswith("{"))
+
+
+def _by_shape() -> dict[tuple[int, str | None, str | None], list[tuple[str, str, tuple[str, ...]]]]:
+    """The templates a path may match, by its segment count, first and last segment (None: a
+    segment no template has as a literal there), in route order."""
+    index: dict[tuple[int, str | None, str | None], list[tuple[str, str, tuple[str, ...]]]] = {}
+    for template in _COMPILED:
+        parts = template[2]
+        heads = (*_FIRSTS, None) if parts[0].startswith("{") else (parts[0],)
+        tails = (*_LASTS, None) if parts[-1].startswith("{") else (parts[-1],)
+        for head in heads:
+            for tail in tails:
+                index.setdefault((len(parts), head, tail), []).append(template)
+    return index
+
+
+_BY_SHAPE = _by_shape()
 
 
 def _match(method: str, path: str) -> tuple[str | None, dict[str, str], bool]:
     """``(route, params, path_known)`` for a request; route None when nothing matches."""
     segments = [unquote(s) for s in path.strip("/").split("/")]
+    first = segments[0] if segments[0] in _FIRSTS else None
+    last = segments[-1] if segments[-1] in _LASTS else None
     known = False
     best: tuple[int, str, dict[str, str]] | None = None
-    for want_method, route, parts in _COMPILED:
-        if len(parts) != len(segments):
-            continue
+    for want_method, route, parts in _BY_SHAPE.get((len(segments), first, last), ()):
         params: dict[str, str] = {}
         literal = 0
         for part, seg in zip(parts, segments, strict=True):

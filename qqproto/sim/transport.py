@@ -174,6 +174,8 @@ class ServerConnection:
                     self.should_close = True
                 elif self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
                     self._h11.start_next_cycle()  # keep-alive; pipelined requests follow
+                    if self._h11.trailing_data == (b"", False):
+                        break  # nothing else buffered: skip asking h11 for NEED_DATA
             else:  # ConnectionClosed
                 self.should_close = True
 
@@ -184,7 +186,10 @@ class ServerConnection:
         target = request.target.decode("latin-1")
         path = target.split("?", 1)[0]
         headers = tuple(
-            (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers
+            [
+                (k.decode("latin-1").lower(), v.decode("latin-1"))
+                for k, v in request.headers.raw_items()
+            ]
         )
         if path.rstrip("/") == self.ws_path or path == self.ws_path + "/":
             self._websocket_request(request, headers, now)
@@ -197,8 +202,8 @@ class ServerConnection:
         self._respond(response)
 
     def _respond(self, response: RestResponse) -> None:
-        headers = [(k, v) for k, v in response.headers]
-        headers.append(("Content-Length", str(len(response.body))))
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        headers.append((b"Content-Length", b"%d" % len(response.body)))
         self._send(h11.Response(status_code=response.status, headers=headers))
         if response.body:
             self._send(h11.Data(data=response.body))
