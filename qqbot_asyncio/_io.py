@@ -6,7 +6,7 @@ import asyncio
 import ssl
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -286,11 +286,11 @@ class AsyncioIo:
         )
         return AsyncioListener(server, queue)
 
-    async def receive_by(
+    def receive_by(
         self, stream: Stream, max_bytes: int, deadline: float | None
-    ) -> bytes | None:
+    ) -> Coroutine[Any, Any, bytes | None]:
         assert isinstance(stream, AsyncioStream)
-        return await stream.receive_by(max_bytes, deadline)
+        return stream.receive_by(max_bytes, deadline)  # no coroutine of its own per read
 
     async def wait_by(self, event: Waitable, deadline: float | None) -> bool:
         if deadline is None:

@@ -113,7 +113,7 @@ class GatewayConnection:
         self._rng = rng
         self.limiter = limiter if limiter is not None else IdentifyLimiter()
         self._throttle = ReconnectThrottle(rng, config.backoff)
-        self._recent = RecentIds(config.dedup_window)
+        self._seen = RecentIds(config.dedup_window).seen
         self.state = State.DISCONNECTED
         self._live = False
         self.session_id: str | None = None
@@ -153,16 +153,18 @@ class GatewayConnection:
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` must be called next (None: no timer needed)."""
-        if self.state not in LIVE_STATES:
+        if not self._live:
             return None
-        deadlines = [
-            d
-            for d in (self._hello_deadline, self._identify_at, self._heartbeat_due)
-            if d is not None
-        ]
-        if self.config.silence_timeout is not None and self._last_receive is not None:
-            deadlines.append(self._last_receive + self.config.silence_timeout)
-        return min(deadlines) if deadlines else None
+        deadline = self._heartbeat_due
+        for other in (self._hello_deadline, self._identify_at, self._silence_deadline()):
+            if other is not None and (deadline is None or other < deadline):
+                deadline = other
+        return deadline
+
+    def _silence_deadline(self) -> float | None:
+        timeout = self.config.silence_timeout
+        last = self._last_receive
+        return None if timeout is None or last is None else last + timeout
 
     @property
     def will_resume(self) -> bool:
@@ -235,8 +237,22 @@ class GatewayConnection:
         except RemoteProtocolError as exc:
             self._protocol_error(now, str(exc))
             raise
-        if op == _DISPATCH:
-            self._on_dispatch(t, s, event_id, d, now)
+        if op == _DISPATCH:  # the hot path, inline
+            if t is None or self.state is _AWAITING_HELLO:
+                self._remote_violation(
+                    now,
+                    "dispatch received before Hello"
+                    if t is not None
+                    else "dispatch without an event name 't'",
+                )
+            if s is not None:
+                self.seq = s
+            if t in _SESSION_EVENTS:
+                self._on_session_event(t, d, s, now)
+            elif event_id is not None and self._seen(event_id):
+                self._events.append(DuplicateDropped(t, s, event_id))
+            else:
+                self._events.append(new_dispatch(t, s, event_id, d))
         elif op == _HEARTBEAT_ACK:
             self._on_heartbeat_ack(now)
         elif op == _HELLO:
@@ -274,17 +290,13 @@ class GatewayConnection:
                 failure=True,
             )
             return
-        timeout = self.config.silence_timeout
-        if (
-            timeout is not None
-            and self._last_receive is not None
-            and now >= self._last_receive + timeout
-        ):
+        silence = self._silence_deadline()
+        if silence is not None and now >= silence:
             self._close_and_end(
                 now,
                 CLOSE_RECONNECT,
                 close_code_info(None),
-                f"zombie connection: nothing received for {timeout:g} s",
+                f"zombie connection: nothing received for {self.config.silence_timeout:g} s",
             )
             return
         if self._identify_at is not None and now >= self._identify_at:
@@ -374,26 +386,6 @@ class GatewayConnection:
 
     def _auth(self) -> str:
         return f"QQBot {self._token}"
-
-    def _on_dispatch(
-        self, name: str | None, seq: int | None, event_id: str | None, d: Any, now: float
-    ) -> None:
-        if name is None or self.state is _AWAITING_HELLO:
-            self._remote_violation(
-                now,
-                "dispatch received before Hello"
-                if name is not None
-                else "dispatch without an event name 't'",
-            )
-        if seq is not None:
-            self.seq = seq
-        if name in _SESSION_EVENTS:
-            self._on_session_event(name, d, seq, now)
-            return
-        if event_id is not None and self._recent.seen(event_id):
-            self._events.append(DuplicateDropped(name, seq, event_id))
-            return
-        self._events.append(new_dispatch(name, seq, event_id, d))
 
     def _on_session_event(self, name: str, d: Any, seq: int | None, now: float) -> None:
         if name == "READY":

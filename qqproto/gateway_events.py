@@ -49,27 +49,23 @@ class Dispatch:
     data: Any
 
 
-def _fast_dispatch() -> Any:
-    """A constructor for :class:`Dispatch` that skips the frozen ``__init__``'s per-field
-    ``object.__setattr__`` (it sets the same slots; the object is just as immutable after)."""
-    new = object.__new__
-    set_name, set_seq, set_id, set_data = (
-        Dispatch.__dict__[f].__set__ for f in ("name", "seq", "event_id", "data")
-    )
+class _Unfrozen:
+    """:class:`Dispatch`'s slots without its frozen ``__setattr__`` (see :func:`new_dispatch`)."""
 
-    def make(name: str, seq: int | None, event_id: str | None, data: Any) -> Dispatch:
-        event = new(Dispatch)
-        set_name(event, name)
-        set_seq(event, seq)
-        set_id(event, event_id)
-        set_data(event, data)
-        return event
-
-    return make
+    __slots__ = Dispatch.__slots__
 
 
-new_dispatch: Any = _fast_dispatch()
-"""``new_dispatch(name, seq, event_id, data)``: the gateway's hot-path ``Dispatch`` constructor."""
+def new_dispatch(name: str, seq: int | None, event_id: str | None, data: Any) -> Dispatch:
+    """The gateway's hot-path :class:`Dispatch` constructor, at half the cost of the frozen
+    ``__init__`` (which sets each field through ``object.__setattr__``): plain slot stores on a
+    twin of the same layout, then the object becomes a ``Dispatch``, just as immutable."""
+    event: Any = _Unfrozen()
+    event.name = name
+    event.seq = seq
+    event.event_id = event_id
+    event.data = data
+    event.__class__ = Dispatch
+    return event  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ def _loads(text: str) -> Any:
     if end != len(text) and text[end:].strip(_WHITESPACE):
         return _decode(text)  # raises "Extra data"
     return obj
+
+
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -65,21 +67,22 @@ def decode_envelope(data: str | bytes, max_size: int = DEFAULT_MAX_PAYLOAD_SIZE)
         raise RemoteProtocolError(f"gateway payload is not valid JSON: {exc}") from None
     if type(obj) is not dict:
         raise RemoteProtocolError(f"gateway payload is a {type(obj).__name__}, not an object")
-    op = obj.get("op")
+    try:  # a dispatch has every field
+        op, d, s, t, event_id = obj["op"], obj["d"], obj["s"], obj["t"], obj["id"]
+    except KeyError:
+        get = obj.get
+        op, d, s, t, event_id = get("op"), get("d"), get("s"), get("t"), get("id")
     if type(op) is not int:
         raise RemoteProtocolError(f"gateway payload has no integer 'op': {op!r:.80}")
-    s = obj.get("s")
-    if s is not None and type(s) is not int:
+    if type(s) is not int and s is not None:
         raise RemoteProtocolError(f"gateway payload 's' is not an integer: {s!r:.80}")
-    t = obj.get("t")
-    if t is not None and type(t) is not str:
+    if type(t) is not str and t is not None:
         raise RemoteProtocolError(f"gateway payload 't' is not a string: {t!r:.80}")
-    event_id = obj.get("id")
-    if event_id is not None and type(event_id) is not str:
+    if type(event_id) is not str and event_id is not None:
         if type(event_id) is not int:
             raise RemoteProtocolError(f"gateway payload 'id' is not a string: {event_id!r:.80}")
         event_id = str(event_id)
-    return op, obj.get("d"), s, t, event_id
+    return op, d, s, t, event_id
 
 
 def encode_payload(op: int, d: Any) -> str:

@@ -5,9 +5,9 @@
 connection; the gateway outlives it. No IO and no clock: every input takes ``now``. The only
 randomness is wsproto's own (the upgrade nonce and the frame masks RFC 6455 requires).
 
-Whole, unfragmented, unmasked data frames that arrive complete are decoded by a short fast path;
-everything else goes through wsproto, which stays the reference (``fast_path=False`` uses it alone,
-and the tests check that both give identical events).
+Whole, unfragmented, unmasked data frames (up to 64 KiB, also when split across reads) are decoded
+by a short fast path; everything else goes through wsproto, which stays the reference
+(``fast_path=False`` uses it alone, and the tests check that both give identical events).
 """
 
 from __future__ import annotations
@@ -218,9 +218,11 @@ class WireConnection:
         # the message being assembled from wsproto's pieces
         self._parts: list[Any] = []
         self._size = 0
-        # fast path framing: unconsumed bytes at a frame boundary, bytes of the current frame
-        # that belong to wsproto, and whether wsproto holds an unfinished fragmented message
-        self._buf = b""
+        # fast path framing: bytes from a frame boundary on that are not enough to go on and how
+        # many more are needed, bytes of the current frame that belong to wsproto, and whether
+        # wsproto holds an unfinished fragmented message
+        self._held: list[bytes] = []
+        self._short = 0
         self._owed = 0
         self._fragmented = False
 
@@ -232,6 +234,8 @@ class WireConnection:
 
     def bytes_to_send(self) -> bytes:
         """Everything to write to the transport since the last call."""
+        if not self._out:
+            return b""
         out = bytes(self._out)
         self._out.clear()
         return out
@@ -375,20 +379,32 @@ class WireConnection:
     # ---------------------------------------------------------------- frames
 
     def _receive_frames(self, data: bytes, now: float) -> None:
-        """Deliver whole unfragmented data frames (up to 64 KiB) that arrived complete; hand every
-        other frame to wsproto.
+        """Deliver whole unfragmented data frames (up to 64 KiB); hand every other frame to
+        wsproto.
 
         wsproto only ever receives whole frames or frame starts, so it is at a frame boundary
         (with no message in progress unless ``_fragmented``) whenever this loop reads a header,
-        exactly as if it had parsed every frame itself. A partial header waits in ``_buf``.
+        exactly as if it had parsed every frame itself. A partial header, or a partial frame
+        this loop will deliver, waits in ``_held`` until the ``_short`` bytes it lacks arrive.
         """
-        buf = self._buf + data if self._buf else data
+        if self._short:
+            held = self._held
+            held.append(data)
+            self._short -= len(data)
+            if self._short > 0:
+                return
+            self._short = 0
+            data = b"".join(held)
+            held.clear()
+        buf = data
         n = len(buf)
         pos = 0
+        need = 0
         open_ = WireState.OPEN
         limit = self.max_message_size
-        receive = self._gateway.receive_payload
-        pending = self._gateway.data_to_send
+        gateway = self._gateway
+        receive = gateway.receive_payload
+        outgoing = gateway._outgoing  # a dispatch queues no output: look before asking for it
         while pos < n:
             if self.state is not open_:
                 if self.state is WireState.CLOSING:
@@ -404,6 +420,7 @@ class WireConnection:
                 pos = end
                 continue
             if n - pos < 2:
+                need = 2
                 break
             b0 = buf[pos]
             length = buf[pos + 1]
@@ -412,33 +429,38 @@ class WireConnection:
                 head = 2
                 if length == 126:
                     if n - pos < 4:
+                        need = 4
                         break
                     length = (buf[pos + 2] << 8) | buf[pos + 3]
                     head = 4
                     if length < 126:
                         self._owed = -1  # not the minimal length encoding: wsproto fails it
                         continue
-                end = pos + head + length
-                if end > n or length > limit:
+                if length > limit:
                     self._owed = head + length
                     continue
+                start = pos + head
+                end = start + length
+                if end > n:
+                    need = head + length
+                    break
                 payload: str | bytes
                 if b0 == 0x81:
                     try:
-                        payload = buf[pos + head : end].decode("utf-8")
+                        payload = buf[start:end].decode("utf-8")
                     except UnicodeDecodeError:
                         self._owed = head + length  # wsproto reports it (1007)
                         continue
                 else:
-                    payload = buf[pos + head : end]
+                    payload = buf[start:end]
                 pos = end
                 try:
                     receive(payload, now)
                 except RemoteProtocolError as exc:
                     self._error = exc
-                outputs = pending()
-                if outputs:
-                    self._send(outputs, now)
+                if outgoing:
+                    self._send(gateway.data_to_send(), now)
+                    outgoing = gateway._outgoing
                 continue
             # any other frame goes to wsproto: find where it ends
             if length > 127 or b0 & 0x70:  # masked, or reserved bits: wsproto fails it
@@ -454,11 +476,13 @@ class WireConnection:
             head = 2
             if length == 126:
                 if n - pos < 4:
+                    need = 4
                     break
                 length = (buf[pos + 2] << 8) | buf[pos + 3]
                 head = 4
             elif length == 127:
                 if n - pos < 10:
+                    need = 10
                     break
                 length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
                 head = 10
@@ -467,7 +491,9 @@ class WireConnection:
                 continue
             self._fragmented = not b0 & 0x80
             self._owed = head + length
-        self._buf = buf[pos:] if pos < n else b""
+        if pos < n:
+            self._held.append(buf[pos:])
+            self._short = need - (n - pos)
 
     def _feed_ws(self, data: bytes, now: float) -> None:
         self._ws.receive_data(data)
@@ -545,7 +571,8 @@ class WireConnection:
         self._pump(now)
 
     def _pump(self, now: float) -> None:
-        self._send(self._gateway.data_to_send(), now)
+        if self._gateway._outgoing:
+            self._send(self._gateway.data_to_send(), now)
 
     def _send(self, outputs: list[Output], now: float) -> None:
         for out in outputs:

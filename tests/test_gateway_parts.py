@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+from collections import OrderedDict
 
 import pytest
 from hypothesis import given
@@ -165,6 +166,23 @@ def test_recent_ids_bounded() -> None:
     assert not ids.seen("a")  # evicted
     with pytest.raises(ValueError):
         RecentIds(0)
+
+
+@given(st.integers(1, 6), st.lists(st.sampled_from("abcdefghij"), max_size=60))
+def test_recent_ids_are_the_least_recently_seen_window(capacity: int, keys: list[str]) -> None:
+    """Exactly an LRU window of ``capacity`` ids: an id seen again becomes the most recent."""
+    ids = RecentIds(capacity)
+    model: OrderedDict[str, None] = OrderedDict()
+    for key in keys:
+        again = key in model
+        if again:
+            model.move_to_end(key)
+        else:
+            model[key] = None
+            if len(model) > capacity:
+                model.popitem(last=False)
+        assert ids.seen(key) is again
+        assert len(ids) == len(model)
 
 
 # ------------------------------------------------------------------ payload codec

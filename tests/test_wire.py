@@ -409,6 +409,26 @@ def test_dispatches(fast_path: bool) -> None:
     assert gw.seq == 39
 
 
+def test_frames_split_across_reads_stay_on_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame cut by a read boundary (as TLS records or a full read buffer cut them) waits for
+    its rest instead of going to wsproto; its pieces are kept, not joined again on every read."""
+    wire, server, _ = ready()
+    fed: list[bytes] = []
+    monkeypatch.setattr(wire, "_feed_ws", lambda data, now: fed.append(data))
+    frames = [server.text(dispatch(s, "x" * 300)) for s in range(2, 5)]
+    stream = b"".join(frames)
+    first = len(frames[0])
+    for a, b in itertools.pairwise([0, 1, 3, first + 2, first + 200, len(stream) - 50]):
+        wire.receive_data(stream[a:b], 1.0)  # cuts inside headers and inside payloads
+    tail = stream[-50:]
+    for i in range(49):
+        wire.receive_data(tail[i : i + 1], 1.0)
+        assert len(wire._held) == i + 2  # the start of the last frame, then each piece
+    wire.receive_data(tail[49:], 1.0)
+    assert [e.seq for e in wire.events() if isinstance(e, Dispatch)] == [2, 3, 4]
+    assert fed == [] and wire._held == [] and wire._short == 0
+
+
 @pytest.mark.parametrize("fast_path", [True, False])
 def test_fragmented_message_with_a_ping_inside(fast_path: bool) -> None:
     wire, server, _ = ready(fast_path=fast_path)

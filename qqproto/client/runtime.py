@@ -76,22 +76,29 @@ class Dispatcher:
         self._queue: deque[Job] = deque()
         self._workers = 1  # run()
         self._idle = 0
+        self._asleep = False
+        """Whether a worker went to sleep on ``_wake`` since it was last set."""
         self._wake: Waitable = io.create_event()
-        self.room: Waitable = io.create_event()
+        self._room: Waitable | None = None
 
     @property
     def full(self) -> bool:
-        """The backlog is at its bound: stop reading the socket until :attr:`room` is set."""
+        """The backlog is at its bound: stop reading the socket until :meth:`room` is set."""
         return len(self._queue) >= self._backlog
+
+    def room(self) -> Waitable:
+        """An event set once the backlog is below its bound again (to wait on while full)."""
+        if self._room is None:
+            self._room = self._io.create_event()
+        return self._room
 
     def submit(self, method: Callable[..., Awaitable[Any]], event: Any) -> None:
         """Queue ``method(ctx, event)``; it starts after every job queued before it."""
-        queue = self._queue
-        queue.append((method, event))
-        if len(queue) >= self._backlog and self.room.is_set():
-            self.room = self._io.create_event()
+        self._queue.append((method, event))
         if self._idle:
-            self._wake.set()
+            if self._asleep:  # wake the idle workers once, not once per job
+                self._asleep = False
+                self._wake.set()
         elif self._workers < self._limit:
             self._workers += 1
             self._group.start_soon(self.run)
@@ -103,14 +110,17 @@ class Dispatcher:
         while True:
             while queue:
                 method, event = queue.popleft()
-                if len(queue) < self._backlog:
-                    self.room.set()
+                room = self._room
+                if room is not None and len(queue) < self._backlog:
+                    self._room = None
+                    room.set()
                 try:
                     await method(ctx, event)
                 except Exception as exc:
                     await report_error(self._handler, ctx, exc)
             wake = self._wake
             self._idle += 1
+            self._asleep = True
             try:
                 await wake.wait()
             finally:
@@ -384,7 +394,7 @@ class ClientBase:
             deadline = wire.next_deadline()
             data: bytes | None
             if dispatcher.full:
-                await io.wait_by(dispatcher.room, deadline)
+                await io.wait_by(dispatcher.room(), deadline)
                 data = None
             else:
                 try:
@@ -429,8 +439,9 @@ class ClientBase:
         for ev in events:
             if type(ev) is Dispatch:
                 name = ev.name
-                method = methods.get(name, _UNSEEN)
-                if method is _UNSEEN:
+                try:
+                    method = methods[name]
+                except KeyError:
                     method = methods[name] = self._method_for(name)
                 if method is None:
                     continue  # the handler does not override on_<event>: nothing to parse
@@ -481,9 +492,6 @@ class ClientBase:
             else:
                 log.debug("shard %d: %r", shard_id, ev)
         return ended
-
-
-_UNSEEN: Any = object()
 
 
 async def _raise(ctx: Context, exc: BaseException) -> None:
