@@ -38,6 +38,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:ssl.PROTOCOL_TLS:DeprecationWarning"),
 ]
 
+
 def test_botpy_connects_gets_ready_replies_and_resumes(
     qq_sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
