@@ -12,7 +12,7 @@ import pytest
 
 from qqproto.errors import LocalProtocolError
 from qqproto.http import HttpConnection, HttpRequest, HttpUrl, decode_json
-from qqproto.sim.rest import ROUTES, _match
+from qqproto.sim.rest import ROUTES, _match, match_parts
 
 URL = HttpUrl.parse("http://example.test")
 
@@ -23,24 +23,11 @@ def linear_match(method: str, path: str) -> tuple[str | None, dict[str, str], bo
     known = False
     best: tuple[int, str, dict[str, str]] | None = None
     for want, route in ROUTES:
-        parts = route.strip("/").split("/")
-        if len(parts) != len(segments):
-            continue
-        params: dict[str, str] = {}
-        literal = 0
-        for part, seg in zip(parts, segments, strict=True):
-            if part.startswith("{"):
-                if not seg:
-                    break
-                params[part[1:-1]] = seg
-            elif part != seg:
-                break
-            else:
-                literal += 1
-        else:
+        found = match_parts(route.strip("/").split("/"), segments)
+        if found is not None:
             known = True
-            if want == method and (best is None or literal > best[0]):
-                best = (literal, route, params)
+            if want == method and (best is None or found[0] > best[0]):
+                best = (found[0], route, found[1])
     return (None, {}, known) if best is None else (best[1], best[2], known)
 
 

@@ -16,7 +16,7 @@ message, malformed body, unknown route) ``code`` is the HTTP status.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -647,21 +647,29 @@ def _match(method: str, path: str) -> tuple[str | None, dict[str, str], bool]:
     known = False
     best: tuple[int, str, dict[str, str]] | None = None
     for want_method, route, parts in _BY_SHAPE.get((len(segments), first, last), ()):
-        params: dict[str, str] = {}
-        literal = 0
-        for part, seg in zip(parts, segments, strict=True):
-            if part.startswith("{"):
-                if not seg:
-                    break
-                params[part[1:-1]] = seg
-            elif part != seg:
-                break
-            else:
-                literal += 1
-        else:
+        found = match_parts(parts, segments)
+        if found is not None:
             known = True
-            if want_method == method and (best is None or literal > best[0]):
-                best = (literal, route, params)
+            if want_method == method and (best is None or found[0] > best[0]):
+                best = (found[0], route, found[1])
     if best is None:
         return None, {}, known
     return best[1], best[2], known
+
+
+def match_parts(parts: Sequence[str], segments: Sequence[str]) -> tuple[int, dict[str, str]] | None:
+    """``(literal segments, params)`` when a route template's ``parts`` match ``segments``."""
+    if len(parts) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    literal = 0
+    for part, seg in zip(parts, segments, strict=True):
+        if part.startswith("{"):
+            if not seg:
+                return None
+            params[part[1:-1]] = seg
+        elif part != seg:
+            return None
+        else:
+            literal += 1
+    return literal, params
