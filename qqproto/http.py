@@ -18,7 +18,7 @@ import enum
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -398,6 +398,11 @@ def encode_api_request(
 # The connection
 
 
+def decode_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    """Received headers (h11's ``headers.raw_items()``) as ``(lower-case name, value)``."""
+    return tuple([(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw])
+
+
 _END_OF_MESSAGE = h11.EndOfMessage()
 """h11 events are immutable: one end-of-message serves every request."""
 
@@ -517,12 +522,7 @@ class HttpConnection:
                 continue
             if isinstance(event, h11.Response):
                 self._status = event.status_code
-                self._headers = tuple(
-                    [
-                        (k.decode("latin-1").lower(), v.decode("latin-1"))
-                        for k, v in event.headers.raw_items()
-                    ]
-                )
+                self._headers = decode_headers(event.headers.raw_items())
                 self._check_declared_length()
             elif isinstance(event, h11.Data):
                 if len(self._body) + len(event.data) > self.max_body_size:

@@ -313,7 +313,7 @@ class _Lazy:
     def _resolve(self) -> Converter:
         spec = self.owner.__model_specs__[self.name]
         conv = spec.converter if spec is not None else None
-        self.conv = conv or _converter_for(typing.get_type_hints(self.owner)[self.name], True)
+        self.conv = conv or _converter_for(_hints(self.owner)[self.name], lazy=True)
         return self.conv
 
 
@@ -419,6 +419,15 @@ class _Plan:
 
 
 _PLANS: dict[type, _Plan] = {}
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """``cls``'s resolved type hints, computed once per class (they are not cheap)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
 def _plan(cls: type[Model]) -> _Plan:
@@ -430,7 +439,7 @@ def _plan(cls: type[Model]) -> _Plan:
     in the instance dict (bypassing the frozen ``__setattr__``) and collects unknown keys into
     ``extra`` only when the object has any. ``writers`` are the JSON keys the class reads, in order.
     """
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     env: dict[str, Any] = {
         "object_new": object.__new__,
         "cls": cls,

@@ -24,6 +24,8 @@ from wsproto.connection import ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError as WSLocalProtocolError
 
+from qqproto.http import decode_headers
+
 from .gateway import DropTransport, GatewayServer, SendClose, SendText
 from .rest import RestRequest, RestResponse, handle
 from .world import Platform
@@ -185,12 +187,7 @@ class ServerConnection:
         self._request = None
         target = request.target.decode("latin-1")
         path = target.split("?", 1)[0]
-        headers = tuple(
-            [
-                (k.decode("latin-1").lower(), v.decode("latin-1"))
-                for k, v in request.headers.raw_items()
-            ]
-        )
+        headers = decode_headers(request.headers.raw_items())
         if path.rstrip("/") == self.ws_path or path == self.ws_path + "/":
             self._websocket_request(request, headers, now)
             return
