@@ -9,8 +9,6 @@ answer to the upgrade instead, to fuzz the handshake too.
 
 from __future__ import annotations
 
-import sys
-
 from _harness import CHUNK_SIZES, OPENING, Reader, feed, open_wire, run_atheris
 
 
@@ -31,4 +29,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

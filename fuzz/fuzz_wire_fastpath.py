@@ -7,8 +7,6 @@ wsproto-only path produces when fed the whole stream at once.
 
 from __future__ import annotations
 
-import sys
-
 from _harness import CHUNK_SIZES, OPENING, Reader, feed, open_wire, run_atheris
 
 
@@ -30,4 +28,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

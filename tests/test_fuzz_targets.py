@@ -38,6 +38,19 @@ def test_regressions(name: str, seed: bytes) -> None:
     target(name)(seed)
 
 
+def test_build_skips_json_too_deep_for_the_harness() -> None:
+    """Deep nesting makes a harness's own json.loads (or json.dumps, a level deeper, depending on
+    the caller's stack) raise RecursionError: the input goes in as a string ``d``, not a finding."""
+    from _harness import Reader
+    from fuzz_gateway import build as build_gateway
+    from fuzz_webhook import build as build_webhook
+
+    for depth in [*range(1, sys.getrecursionlimit() + 10), 100_000]:
+        nested = b"[" * depth + b"]" * depth
+        assert b'"d": ' in build_gateway(b"\0\0\0" + nested)
+        assert b'"d": ' in build_webhook(Reader(b"\0\0" + nested))
+
+
 @pytest.mark.parametrize("name", TARGETS)
 def test_targets_under_hypothesis(name: str) -> None:
     run = target(name)
