@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
+from codecs import utf_8_decode
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,6 +69,15 @@ _RESERVED_HEADERS = frozenset(
         "transfer-encoding",
     }
 )
+
+
+def _utf8_tail(data: bytes) -> bytes | None:
+    """The unfinished character at the end of ``data`` if ``data`` can start valid UTF-8, else
+    None: what wsproto's incremental decoder (``utf_8_decode`` with ``final=False``) keeps."""
+    try:
+        return data[utf_8_decode(data, "strict", False)[1] :]
+    except UnicodeDecodeError:
+        return None
 
 
 class WireState(enum.Enum):
@@ -219,10 +229,12 @@ class WireConnection:
         self._parts: list[Any] = []
         self._size = 0
         # fast path framing: bytes from a frame boundary on that are not enough to go on and how
-        # many more are needed, bytes of the current frame that belong to wsproto, and whether
-        # wsproto holds an unfinished fragmented message
+        # many more are needed, if they are a text frame's the unfinished character at their end
+        # (their UTF-8 is checked as they come, as wsproto does), bytes of the current frame that
+        # belong to wsproto, and whether wsproto holds an unfinished fragmented message
         self._held: list[bytes] = []
         self._short = 0
+        self._tail: bytes | None = None
         self._owed = 0
         self._fragmented = False
 
@@ -386,14 +398,24 @@ class WireConnection:
         (with no message in progress unless ``_fragmented``) whenever this loop reads a header,
         exactly as if it had parsed every frame itself. A partial header, or a partial frame
         this loop will deliver, waits in ``_held`` until the ``_short`` bytes it lacks arrive.
+        The UTF-8 of a partial text frame is checked as it comes (``_tail`` holds an unfinished
+        character), since wsproto fails it with 1007 as soon as it has read a bad byte.
         """
         if self._short:
             held = self._held
             held.append(data)
-            self._short -= len(data)
-            if self._short > 0:
+            short = self._short - len(data)
+            tail = self._tail
+            if short > 0 and tail is not None:
+                tail = self._tail = _utf8_tail(tail + data)
+                if tail is None:  # bad UTF-8 in an unfinished text frame: wsproto's to fail
+                    self._owed = sum(map(len, held)) + short  # the whole frame
+                    short = 0
+            if short > 0:
+                self._short = short
                 return
             self._short = 0
+            self._tail = None
             data = b"".join(held)
             held.clear()
         buf = data
@@ -443,6 +465,11 @@ class WireConnection:
                 end = start + length
                 if end > n:
                     need = head + length
+                    if b0 == 0x81:  # wsproto fails bad UTF-8 as soon as it reads it (1007)
+                        self._tail = _utf8_tail(buf[start:n])
+                        if self._tail is None:
+                            self._owed = need
+                            continue
                     break
                 payload: str | bytes
                 if b0 == 0x81:

@@ -538,6 +538,40 @@ def test_invalid_utf8_text_fails_with_1007(fast_path: bool) -> None:
     assert wire.should_close_transport
 
 
+def _reads_until_failure(fast_path: bool, reads: list[bytes]) -> tuple[int | None, Any, str]:
+    """(index of the read that raised, the close code sent, the events) for ``reads``."""
+    wire, server, _ = ready(fast_path=fast_path)
+    failed = None
+    for i, data in enumerate(reads):
+        try:
+            wire.receive_data(data, 1.0)
+        except RemoteProtocolError:
+            failed = i
+            break
+    closes = [e.code for e in server.read(wire) if isinstance(e, CloseConnection)]
+    return failed, closes, repr(wire.events())
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [
+        [bytes([0x81, 40]) + b'{"op":\xff'],  # the frame starts badly and is incomplete
+        [bytes([0x81, 40]), b'{"op":\xff'],  # the header alone first
+        [bytes([0x81, 40]) + b'{"op":', b"1", b"1,\xff"],  # goes bad in a later read
+        [bytes([0x81, 40]) + b'{"d":"\xe2\x82', b'"'],  # a cut character, then not its end
+        [bytes([0x81, 126, 0, 200]) + b"\xc3(" + b"x" * 100],  # 16-bit length
+    ],
+)
+def test_incomplete_text_frame_with_invalid_utf8_fails_at_once_like_wsproto(
+    reads: list[bytes],
+) -> None:
+    """wsproto fails with 1007 as soon as the part of a text frame it has read is not UTF-8; the
+    fast path must not wait for the rest of the frame (the server may never send it)."""
+    reference = _reads_until_failure(False, reads)
+    assert reference[:2] == (len(reads) - 1, [1007])
+    assert _reads_until_failure(True, reads) == reference
+
+
 @pytest.mark.parametrize("fast_path", [True, False])
 def test_ping_gets_a_pong_and_pong_is_ignored(fast_path: bool) -> None:
     wire, server, _ = ready(fast_path=fast_path)
