@@ -173,6 +173,11 @@ class AsyncioStream:
         transport = protocol.transport
         return bool(protocol.eof or protocol.buffer or transport is None or transport.is_closing())
 
+    def peer(self) -> str:
+        transport = self._protocol.transport
+        name = None if transport is None else transport.get_extra_info("peername")
+        return str(name[0]) if isinstance(name, tuple) else ""
+
     async def aclose(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

@@ -44,6 +44,17 @@ class TrioStream:
             return bool(stream.socket.is_readable())  # EOF or unasked bytes while idle
         return False  # pragma: no cover - the adapter only makes socket streams
 
+    def peer(self) -> str:
+        stream = self._stream
+        if isinstance(stream, trio.SSLStream):
+            stream = stream.transport_stream
+        if not isinstance(stream, trio.SocketStream):
+            return ""  # pragma: no cover - the adapter only makes socket streams
+        try:
+            return str(stream.socket.getpeername()[0])
+        except OSError:  # already disconnected
+            return ""
+
 
 class TrioListener:
     """A listening socket (wrapped for TLS when asked for)."""

@@ -16,9 +16,9 @@ hands the events to the handlers. ``now`` is wall-clock Unix time, used only for
 window. Statuses:
 
 ==========  ===================================================================================
-200         op 13 answered; op 0 acknowledged (its event in ``events``, unless its ``id`` was
-            seen before: a platform retry is acknowledged again and dispatched once); op 1
-            answered with op 11; any other op acknowledged and ignored
+200         op 13 answered; op 0 acknowledged (its event in ``events``, unless it was seen
+            before: a platform retry or a replay is acknowledged again and dispatched once);
+            op 1 answered with op 11; any other op acknowledged and ignored
 400         malformed request: bad JSON, not an envelope, a dispatch without ``t``, an op 13
             without its fields, no ``X-Bot-Appid`` while several bots share the endpoint
 403         **every authentication failure**: missing, malformed or wrong signature, a timestamp
@@ -27,7 +27,20 @@ window. Statuses:
             NoneBot answers 403 too)
 404 / 405   wrong path / not ``POST``
 413         body (or declared ``Content-Length``) over ``max_body_size``
+503         an authentic op 0 that is new while ``dedup_capacity`` pushes are remembered: it
+            cannot be remembered, so it is refused (``Retry-After: 1``) rather than dispatched
+            without replay protection; the platform retries it later
 ==========  ===================================================================================
+
+Replays: a push stays acceptable while its signature timestamp is within ``timestamp_window``
+of ``now``, so each dispatched push is remembered (by its ``id``, or by its signature when it
+has none) until its timestamp plus the window has passed: a captured push sent again in that
+time, or a platform retry with the same ``id``, is acknowledged and not dispatched. At most
+``dedup_capacity`` pushes are remembered per bot (each for up to ``timestamp_window`` plus the
+clock skew, so the default 65,536 covers about 200 pushes/s); none is forgotten early: over the
+bound, new pushes get 503 until old ones expire. With ``timestamp_window=None`` (no timestamp
+check) a push is remembered for :data:`DEFAULT_TIMESTAMP_WINDOW` seconds after it last arrived,
+and a replay after that is not detected.
 
 Only a 200 ever carries events; nothing is dispatched, and no ``id`` is remembered, for a
 request that was not authenticated. A validation request without signature headers is answered
@@ -49,7 +62,7 @@ from types import ModuleType
 from typing import Any, TypeAlias
 
 from qqproto.auth import Token
-from qqproto.dedup import RecentIds
+from qqproto.dedup import ExpiringKeys, Recall
 from qqproto.errors import LocalProtocolError, QQError, RemoteProtocolError
 from qqproto.models import UnknownEvent, handler_name, parse_event
 from qqproto.payload import decode_payload
@@ -80,8 +93,9 @@ DEFAULT_MAX_BODY_SIZE = 1 << 20
 """1 MiB, the gateway's payload limit: no event is larger."""
 DEFAULT_TIMESTAMP_WINDOW = 300.0
 """Seconds a signature's timestamp may differ from ``now`` (either way)."""
-DEFAULT_DEDUP_CAPACITY = 2048
-"""Pushed ids remembered per bot (the platform retries within seconds, up to 3 times)."""
+DEFAULT_DEDUP_CAPACITY = 65536
+"""Pushes remembered per bot at once, each until its timestamp window has passed (about 200
+pushes/s sustained with the 300 s window; about 15 MiB when full); over it, new pushes get 503."""
 ACK_BODY = b'{"op":12,"d":0}'
 """The op 12 "HTTP callback ACK" every accepted dispatch is answered with."""
 
@@ -239,9 +253,10 @@ class WebhookReceiver:
 
     ``bots`` is a :class:`~qqproto.auth.Token` or several; their keys are built here, once.
     ``path`` is the only path served (None: any, for an app mounted in a web framework).
-    ``timestamp_window`` (seconds, None: unchecked) bounds the signature's age; ``dedup_capacity``
-    ids per bot are remembered to drop the platform's retries; ``allow_unsigned_validation``
-    answers op 13 requests that carry no signature (see the module docstring).
+    ``timestamp_window`` (seconds, None: unchecked) bounds the signature's age; at most
+    ``dedup_capacity`` pushes per bot are remembered, each until its window has passed, to drop
+    retries and replays (503 for new pushes when full; see the module docstring);
+    ``allow_unsigned_validation`` answers op 13 requests that carry no signature.
     """
 
     def __init__(
@@ -259,7 +274,7 @@ class WebhookReceiver:
             raise LocalProtocolError("a WebhookReceiver needs one or more Token(app_id, secret)")
         if max_body_size < 1:
             raise LocalProtocolError("max_body_size must be at least 1 byte")
-        if timestamp_window is not None and timestamp_window < 0:
+        if timestamp_window is not None and not timestamp_window >= 0:  # NaN too
             raise LocalProtocolError("timestamp_window must be >= 0 seconds (or None)")
         if dedup_capacity < 1:
             raise LocalProtocolError("dedup_capacity must be at least 1")
@@ -268,12 +283,12 @@ class WebhookReceiver:
         self.timestamp_window = timestamp_window
         self.allow_unsigned_validation = allow_unsigned_validation
         self._keys: dict[str, WebhookKey] = {}
-        self._seen: dict[str, RecentIds] = {}
+        self._seen: dict[str, ExpiringKeys] = {}
         for token in tokens:
             if token.app_id in self._keys:
                 raise LocalProtocolError(f"app_id {token.app_id!r} is given twice")
             self._keys[token.app_id] = WebhookKey(token.secret)
-            self._seen[token.app_id] = RecentIds(dedup_capacity)
+            self._seen[token.app_id] = ExpiringKeys(dedup_capacity)
 
     def __repr__(self) -> str:
         return f"<WebhookReceiver path={self.path!r} app_ids={list(self._keys)}>"
@@ -335,9 +350,9 @@ class WebhookReceiver:
         timestamp = h.get(HEADER_TIMESTAMP)
         if signature is None and timestamp is None:
             return self._unsigned(key, app_id, body)
-        failure = self._authenticate(key, signature, timestamp, body, now)
-        if failure is not None:
-            return _error(403, failure, app_id)
+        signed = self._authenticate(key, signature, timestamp, body, now)
+        if isinstance(signed, str):
+            return _error(403, signed, app_id)
         try:
             payload = decode_payload(body, self.max_body_size)
         except RemoteProtocolError as exc:
@@ -350,7 +365,7 @@ class WebhookReceiver:
         if payload.op == 0:
             if payload.t is None:
                 return _error(400, "a dispatch (op 0) without an event name 't'", app_id)
-            return self._dispatch(app_id, payload.t, payload.id, payload.d)
+            return self._dispatch(app_id, payload.t, payload.id, payload.d, signed, now)
         if payload.op == 1:
             seq = payload.d if type(payload.d) is int else 0
             body = json.dumps({"op": 11, "d": seq}).encode("ascii")
@@ -364,8 +379,8 @@ class WebhookReceiver:
         timestamp: str | None,
         body: bytes,
         now: float,
-    ) -> str | None:
-        """Why the request is not authentic, or None."""
+    ) -> tuple[int, bytes] | str:
+        """``(timestamp, signature)`` of an authentic request, or why it is not authentic."""
         if signature is None or timestamp is None:
             return "both X-Signature-Ed25519 and X-Signature-Timestamp are required"
         timestamp = timestamp.strip()
@@ -387,7 +402,7 @@ class WebhookReceiver:
             )
         if not key.verify(timestamp.encode("ascii") + body, raw):
             return "signature mismatch (check that the secret matches the bot)"
-        return None
+        return int(timestamp), raw
 
     def _unsigned(self, key: WebhookKey, app_id: str, body: bytes) -> WebhookResult:
         """A request without signature headers: only a plain op 13 validation is answered."""
@@ -417,9 +432,27 @@ class WebhookReceiver:
         body = validation_body(key, event_ts, plain_token)
         return WebhookResult(200, body, _JSON, (), app_id, "callback validation answered")
 
-    def _dispatch(self, app_id: str, name: str, event_id: str | None, data: Any) -> WebhookResult:
-        if event_id is not None and self._seen[app_id].seen(event_id):
-            return WebhookResult(200, ACK_BODY, _JSON, (), app_id, f"duplicate {event_id} acked")
+    def _dispatch(
+        self,
+        app_id: str,
+        name: str,
+        event_id: str | None,
+        data: Any,
+        signed: tuple[int, bytes],
+        now: float,
+    ) -> WebhookResult:
+        timestamp, signature = signed
+        window = self.timestamp_window
+        until = timestamp + window if window is not None else now + DEFAULT_TIMESTAMP_WINDOW
+        # known by its id, or without one by its signature (one per timestamp + body)
+        key = "i" + event_id if event_id is not None else "s" + signature.decode("latin-1")
+        seen = self._seen[app_id]
+        recall = seen.check(key, until, now)
+        if recall is Recall.SEEN:
+            return WebhookResult(200, ACK_BODY, _JSON, (), app_id, f"duplicate {name} acked")
+        if recall is Recall.FULL:
+            reason = f"{seen.capacity} pushes remembered against replays; retry later"
+            return _error(503, reason, app_id, **{"retry-after": "1"})
         try:
             event = parse_event(name, data, event_id=event_id)
         except RemoteProtocolError as exc:

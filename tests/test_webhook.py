@@ -153,22 +153,6 @@ def test_retried_push_is_acked_again_but_delivered_once() -> None:
     assert len(post(rx, signed(other), other).events) == 1
 
 
-def test_dedup_window_is_bounded() -> None:
-    rx = receiver(dedup_capacity=2)
-    for event_id in ("a", "b", "c"):
-        body = push_body(event_id=event_id)
-        assert len(post(rx, signed(body), body).events) == 1
-    again = push_body(event_id="a")  # fell out of the 2-id window: delivered again
-    assert len(post(rx, signed(again), again).events) == 1
-
-
-def test_push_without_id_is_always_delivered() -> None:
-    rx = receiver()
-    body = push_body(event_id=None)
-    assert len(post(rx, signed(body), body).events) == 1
-    assert len(post(rx, signed(body), body).events) == 1
-
-
 def test_unknown_event_and_unparsable_data() -> None:
     rx = receiver()
     body = push_body(name="NEW_THING", d={"x": 1})

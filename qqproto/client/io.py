@@ -34,6 +34,10 @@ class Stream(Protocol):
         it must not carry another request."""
         ...
 
+    def peer(self) -> str:
+        """The peer's IP address (``""`` when unknown), e.g. to bound connections per peer."""
+        ...
+
 
 class Listener(Protocol):
     """A listening TCP socket (TLS on top when asked for): the webhook server's side."""

@@ -13,9 +13,11 @@
   remembered and the platform's retry is delivered later (with several bots on one endpoint, one
   bot's full backlog delays the others' pushes too: give busy bots their own endpoint).
 * :func:`serve_http` is the standalone server: HTTP/1.1 (h11) over the adapter's
-  :class:`~qqproto.client.io.Listener`, with bounded heads and bodies, a deadline for each
-  request, an idle keep-alive timeout and a bound on connections. The ASGI app
-  (:mod:`qqproto.client.asgi`) uses the same endpoint under any ASGI server.
+  :class:`~qqproto.client.io.Listener`, with bounded heads and bodies, a short deadline for the
+  head and one for the whole request, an idle keep-alive timeout, and bounds on connections in
+  all and per peer address. A connection is closed after any answer that is not a success, so
+  a rejected peer holds no slot. The ASGI app (:mod:`qqproto.client.asgi`) uses the same
+  endpoint under any ASGI server (which does its own HTTP hardening).
 """
 
 from __future__ import annotations
@@ -63,10 +65,19 @@ class WebhookOptions:
     8080 or 8443, so serve TLS here (``ssl_context``) or behind a reverse proxy. ``path`` is the
     callback path (for the ASGI app, None accepts any path its framework routes to it).
     ``max_body_size`` bounds a request body (413 above), ``timestamp_window`` the signature's age
-    in seconds (None: unchecked), ``dedup_capacity`` the pushed ids remembered per bot;
-    ``request_timeout`` is the time a request may take to arrive once it started,
-    ``keepalive_timeout`` how long an idle connection is kept, ``max_connections`` how many are
-    served at once, ``max_header_size`` the largest request head.
+    in seconds (None: unchecked). ``dedup_capacity`` is how many pushes are remembered per bot
+    against retries and replays, each until its signature timestamp is out of the window; none
+    is forgotten early: when that many are remembered, new pushes are refused with 503 (the
+    platform retries them) until old ones expire (65,536 cover about 200 pushes/s).
+
+    The standalone server: a request (head and body) must arrive within ``request_timeout``
+    seconds of its start (a new connection's start, or its first byte on a kept-alive one), and
+    its head within ``header_timeout`` (the lower of the two counts); ``keepalive_timeout`` is how
+    long a connection may idle between requests. ``max_connections`` are served at once, at
+    most ``max_connections_per_peer`` from one IP address (further ones are closed at once;
+    behind a reverse proxy every connection comes from the proxy, so raise it to
+    ``max_connections`` there). ``max_header_size`` bounds a request head (431 above). Any
+    answer that is not a success (4xx, 503) closes the connection.
     """
 
     host: str = "127.0.0.1"
@@ -81,14 +92,20 @@ class WebhookOptions:
     keepalive_timeout: float = 30.0
     max_connections: int = 256
     max_header_size: int = 16 * 1024
+    header_timeout: float = 5.0
+    max_connections_per_peer: int = 32
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise LocalProtocolError(f"webhook port {self.port} is not a TCP port")
-        if self.request_timeout <= 0 or self.keepalive_timeout <= 0:
-            raise LocalProtocolError("request_timeout and keepalive_timeout must be positive")
-        if self.max_connections < 1 or self.max_header_size < 1024:
-            raise LocalProtocolError("max_connections must be >= 1, max_header_size >= 1024")
+        if not min(self.request_timeout, self.keepalive_timeout, self.header_timeout) > 0:
+            raise LocalProtocolError(
+                "request_timeout, keepalive_timeout and header_timeout must be positive"
+            )
+        if self.max_connections < 1 or self.max_connections_per_peer < 1:
+            raise LocalProtocolError("max_connections and max_connections_per_peer must be >= 1")
+        if self.max_header_size < 1024:
+            raise LocalProtocolError("max_header_size must be >= 1024")
 
     def receiver(self, clients: Sequence[ClientBase], path: str | None) -> WebhookReceiver:
         """A receiver for ``clients`` with these options and ``path``."""
@@ -155,7 +172,8 @@ class WebhookEndpoint:
             log.debug("webhook: %d %s", result.status, result.reason)
         else:
             self.rejected += 1
-            log.info("webhook: rejected with %d: %s", result.status, result.reason)
+            level = logging.WARNING if result.status >= 500 else logging.INFO
+            log.log(level, "webhook: rejected with %d: %s", result.status, result.reason)
         for item in result.events:
             self.bots[item.app_id].submit(item)
         return result
@@ -212,14 +230,18 @@ async def serve_http(
 ) -> None:
     """Accept connections from ``listener`` and serve ``endpoint`` on each until cancelled."""
     active = [0]
+    peers: dict[str, int] = {}  # open connections per peer address
 
-    async def connection(stream: Stream) -> None:
+    async def connection(stream: Stream, peer: str) -> None:
         try:
             await _serve_connection(io, stream, endpoint, options)
         except io.transport_errors as exc:
             log.debug("webhook: connection ended: %r", exc)
         finally:
             active[0] -= 1
+            peers[peer] -= 1
+            if not peers[peer]:
+                del peers[peer]
             await stream.aclose()
 
     async with io.open_task_group() as group:
@@ -230,12 +252,18 @@ async def serve_http(
                 log.warning("webhook: accept failed: %r", exc)
                 await io.sleep_until(io.now() + 0.1)
                 continue
+            peer = stream.peer()
             if active[0] >= options.max_connections:
                 log.warning("webhook: %d connections open; refusing another", active[0])
                 await stream.aclose()
                 continue
+            if peers.get(peer, 0) >= options.max_connections_per_peer:
+                log.info("webhook: %s has %d connections open; refusing another", peer, peers[peer])
+                await stream.aclose()
+                continue
             active[0] += 1
-            group.start_soon(connection, stream)
+            peers[peer] = peers.get(peer, 0) + 1
+            group.start_soon(connection, stream, peer)
 
 
 class _Timeout(Exception):
@@ -257,15 +285,15 @@ async def _serve_connection(
     io: Io, stream: Stream, endpoint: WebhookEndpoint, options: WebhookOptions
 ) -> None:
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=options.max_header_size)
-    timeout = options.request_timeout
+    idle_until: float | None = None  # a new connection: its first request starts now
     while True:
         try:
-            result, keep = await _one_request(io, stream, conn, endpoint, options, timeout)
+            result, keep = await _one_request(io, stream, conn, endpoint, options, idle_until)
         except _Timeout:
             if conn.their_state is not h11.IDLE and conn.our_state is h11.SEND_RESPONSE:
                 result, keep = _plain(408, "request timeout"), False
             else:
-                return  # an idle keep-alive connection expired
+                return  # an idle keep-alive connection expired, or a head stalled
         except h11.RemoteProtocolError as exc:
             if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):  # pragma: no cover
                 return
@@ -276,7 +304,7 @@ async def _serve_connection(
         if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
             return
         conn.start_next_cycle()
-        timeout = options.keepalive_timeout
+        idle_until = io.now() + options.keepalive_timeout
 
 
 async def _one_request(
@@ -285,13 +313,33 @@ async def _one_request(
     conn: h11.Connection,
     endpoint: WebhookEndpoint,
     options: WebhookOptions,
-    timeout: float,
+    idle_until: float | None,
 ) -> tuple[WebhookResult | None, bool]:
-    """Read one request and produce its result; ``(None, False)`` when the peer closed."""
-    request = await _next_event(io, stream, conn, io.now() + timeout)
+    """Read one request and produce its result and whether to keep the connection;
+    ``(None, False)`` when the peer closed. A kept-alive connection may wait for the request's
+    first byte until ``idle_until``; the request starts then (a new connection's at once)."""
+    buffered = len(conn.trailing_data[0])  # bytes already received, not yet parsed
+    idle = idle_until is not None and not buffered
+    start = io.now()
+    head_time = min(options.header_timeout, options.request_timeout)
+    received = 0
+    while (request := conn.next_event()) is h11.NEED_DATA:
+        deadline = idle_until if idle else start + head_time
+        data = await io.receive_by(stream, READ_SIZE, deadline)
+        if data is None:
+            raise _Timeout
+        if idle:
+            idle, start = False, io.now()
+        received += len(data)
+        conn.receive_data(data)
     if not isinstance(request, h11.Request):
         return None, False  # ConnectionClosed
-    deadline = io.now() + options.request_timeout
+    # h11 bounds only a head still incomplete: measure one that arrived whole, too
+    if buffered + received - len(conn.trailing_data[0]) > options.max_header_size:
+        return _plain(431, f"request head over {options.max_header_size} bytes"), False
+    names = {name for name, _ in request.headers}
+    if b"content-length" in names and b"transfer-encoding" in names:  # RFC 9112 section 6.3
+        return _plain(400, "both Content-Length and Transfer-Encoding"), False
     method = request.method.decode("ascii", "replace")
     target = request.target.decode("latin-1")
     early = endpoint.check_head(method, target, request.headers)
@@ -299,6 +347,7 @@ async def _one_request(
         return early, False
     if conn.they_are_waiting_for_100_continue:
         await stream.send_all(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+    deadline = start + options.request_timeout
     body = bytearray()
     while True:
         event = await _next_event(io, stream, conn, deadline)
@@ -310,7 +359,8 @@ async def _one_request(
             break
         else:  # pragma: no cover - h11 raises RemoteProtocolError for an EOF mid-body
             return None, False
-    return endpoint.handle(method, target, request.headers, bytes(body)), True
+    result = endpoint.handle(method, target, request.headers, bytes(body))
+    return result, result.ok  # a rejected peer keeps no connection
 
 
 def _plain(status: int, message: str) -> WebhookResult:
