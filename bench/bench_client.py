@@ -13,7 +13,9 @@ load drifts hit both alike. Measured:
    median of the rounds.
 2. Time from a gateway fault (close 4009; op 7 then close 4009; dropped TCP; op 7 with the socket
    left open) to RESUMED, on the simulator's clock (fault injected -> RESUMED sent), each on a
-   connection up for 1.5 s; median of the repetitions. Capped at 10 s ("did not resume"); a fault
+   connection up for 1.5 s (our client counts a session as stable after 1 s here instead of 60 s,
+   so that each fault is one on a stable session, not part of a storm); median of the
+   repetitions. Capped at 10 s ("did not resume"); a fault
    a library does not resume from is not repeated.
 3. Import time (``import X`` timed inside a fresh interpreter, bytecode caches warm for both,
    median) and VmRSS of the connected, idle client process after READY. For reference, the same

@@ -48,6 +48,7 @@ from qqproto.sim import (
     ResumeRecord,
     SentMessage,
     ServerConnection,
+    SessionFault,
     SimBot,
     UploadRecord,
 )
@@ -774,6 +775,19 @@ class Simulator:
     def drop_shard(self, shard: int | None = 0) -> int:
         """Drop the shard's TCP connection abruptly (no close frame)."""
         return self.call(lambda p: p.drop_shard(shard))
+
+    def send_raw(self, text: str, shard: int | None = 0) -> int:
+        """Send ``text`` as it is (any payload, valid or not) on ``shard``'s connection."""
+        return self.call(lambda p: p.send_raw(text, shard))
+
+    def set_session_fault(self, fault: SessionFault | None) -> None:
+        """End every gateway connection as ``fault`` says right after READY/RESUMED (a
+        reconnect storm); None stops it."""
+
+        def set_fault(p: Platform) -> None:
+            p.session_fault = fault
+
+        self.call(set_fault)
 
     def stop_acking(self, shard: int | None = None) -> None:
         """Stop acknowledging heartbeats (on ``shard``; None: everywhere)."""

@@ -13,6 +13,7 @@ from qqproto._version import __version__
 from qqproto.auth import Token
 from qqproto.close_codes import CloseAction, close_code_info
 from qqproto.errors import (
+    EventsLostError,
     GatewayClosedError,
     LocalProtocolError,
     ProtocolError,
@@ -27,6 +28,7 @@ from qqproto.wire import WireConnection
 
 __all__ = [
     "CloseAction",
+    "EventsLostError",
     "GatewayClosedError",
     "GatewayConfig",
     "GatewayConnection",

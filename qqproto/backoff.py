@@ -1,12 +1,15 @@
 """The reconnect throttle: how long to wait before dialling the gateway again.
 
-Reconnects after a connection ended (op 7, 4009, a dropped transport) go almost at once, with a
-small jitter so that many shards do not reconnect in the same instant. Failures (a connect that
-failed, 4008, no Hello) back off exponentially with jitter up to ``cap``, and so does a crash loop
-(several connections in a row that each died before their session was established): slowed down,
-never given up on.
-The count resets once a connection has stayed up ``stable_after`` seconds. Randomness comes from
-the injected RNG.
+A connection that ends after its session had been established (READY or RESUMED) for at least
+``stable_after`` seconds was stable: the reconnect goes almost at once (op 7, 4009 or a dropped
+transport on a healthy session), with a small jitter so that many shards do not reconnect in the
+same instant, and the count of unstable connections starts again from zero. Every other ending is
+unstable: a connection that never got its session going, or whose session died young (a server
+that accepts the session and closes it at once, in a loop). The first ``crash_loop - 1`` unstable
+endings in a row still reconnect quickly; from the ``crash_loop``-th on the wait grows
+exponentially with jitter up to ``cap``: slowed down, never given up on. Failures (a connect that
+failed, 4008, no Hello) back off exponentially whatever came before. Randomness comes from the
+injected RNG.
 """
 
 from __future__ import annotations
@@ -18,19 +21,23 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class BackoffConfig:
     base: float = 1.0
-    """The first failure waits between base/2 and base seconds."""
+    """The first exponential wait is between base/2 and base seconds; each next one doubles."""
     cap: float = 60.0
     """No wait is longer than this."""
     quick_jitter: float = 0.1
-    """Server-requested reconnects wait a uniform delay in [0, quick_jitter]."""
+    """Quick reconnects wait a uniform delay in [0, quick_jitter]."""
     crash_loop: int = 3
-    """This many connections in a row that died before READY/RESUMED are a crash loop."""
+    """This many unstable connections in a row are a crash loop: from then on, back off."""
     stable_after: float = 60.0
-    """A connection that lived this long resets the failure count."""
+    """A session established (READY/RESUMED) for this long was stable: its ending reconnects
+    quickly and resets the count. The default is longer than one heartbeat interval of the
+    platform (41.25 s), so a stable session has had a heartbeat acknowledged, and far shorter
+    than the platform's routine closes (4009 about every 30 min), which therefore always find the
+    session stable."""
 
 
 class ReconnectThrottle:
-    """Pure reconnect-delay policy; feed it connection lifetimes, get delays."""
+    """Pure reconnect-delay policy; feed it how each connection ended, get delays."""
 
     __slots__ = ("_rng", "config", "failures")
 
@@ -38,31 +45,22 @@ class ReconnectThrottle:
         self._rng = rng
         self.config = config or BackoffConfig()
         self.failures = 0
+        """Unstable connections and failures in a row (since the last stable session)."""
 
-    def next_delay(
-        self, lifetime: float | None, *, established: bool = True, failure: bool = False
-    ) -> float:
+    def next_delay(self, established_for: float | None, *, failure: bool = False) -> float:
         """The delay before the next connect.
 
-        ``lifetime`` is how long the connection that just ended had been open (None: it never
-        opened); ``established`` whether its session got going (READY or RESUMED). ``failure``
-        marks an ending that must back off whatever the lifetime (4008, no Hello). Other endings
-        reconnect quickly unless they form a crash loop: ``crash_loop`` connections in a row that
-        each died before their session was established.
+        ``established_for`` is how long the connection that just ended had had its session
+        established (READY or RESUMED), None if it never had. ``failure`` marks an ending that
+        must back off whatever came before (a failed connect, 4008, no Hello).
         """
         cfg = self.config
-        if lifetime is not None and lifetime >= cfg.stable_after:
+        if established_for is not None and established_for >= cfg.stable_after:
             self.failures = 0
-        if failure or lifetime is None:
-            self.failures += 1
-            return self._exponential()
-        if not established:
-            self.failures += 1
-        if self.failures < cfg.crash_loop:
+            if not failure:
+                return self._rng.uniform(0.0, cfg.quick_jitter)
+        self.failures += 1
+        if not failure and self.failures < cfg.crash_loop:
             return self._rng.uniform(0.0, cfg.quick_jitter)
-        return self._exponential()
-
-    def _exponential(self) -> float:
-        cfg = self.config
         ceiling = min(cfg.cap, cfg.base * 2.0 ** min(self.failures - 1, 62))
         return ceiling / 2.0 + self._rng.uniform(0.0, ceiling / 2.0)

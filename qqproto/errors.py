@@ -34,3 +34,20 @@ class GatewayClosedError(QQError):
         super().__init__(f"gateway closed with code {code}: {meaning}")
         self.code = code
         self.meaning = meaning
+
+
+class EventsLostError(QQError):
+    """Events of a gateway session were lost: the session had to be given up (its resumes kept
+    failing at one sequence number) and a new one started.
+
+    ``session_id`` is the lost session, ``after_seq`` the last sequence number received in it
+    (None if none was): every event of that session after it is missing. ``reason`` says why.
+    """
+
+    def __init__(self, session_id: str, after_seq: int | None, reason: str) -> None:
+        super().__init__(
+            f"events of gateway session {session_id[:64]} after seq {after_seq} were lost: {reason}"
+        )
+        self.session_id = session_id
+        self.after_seq = after_seq
+        self.reason = reason

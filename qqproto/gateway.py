@@ -26,6 +26,7 @@ from .gateway_events import (
     Closed,
     Disconnected,
     DuplicateDropped,
+    EventsLost,
     GatewayEvent,
     HeartbeatAcked,
     Hello,
@@ -52,6 +53,7 @@ _RECONNECT = int(Opcode.RECONNECT)
 _INVALID_SESSION = int(Opcode.INVALID_SESSION)
 _AWAITING_HELLO = State.AWAITING_HELLO
 _SESSION_EVENTS = frozenset({"READY", "RESUMED"})
+_HELLO_SEEN = frozenset({State.IDENTIFYING, State.RESUMING, State.CONNECTED})
 
 CLOSE_NORMAL = 1000
 """Our close code when the session is over (shutdown, invalid session)."""
@@ -61,6 +63,15 @@ CLOSE_RECONNECT = 3000
 
 def _default_properties() -> Mapping[str, str]:
     return {"$os": sys.platform, "$browser": "qqbot", "$device": "qqbot"}
+
+
+def excerpt(data: str | bytes, limit: int = 200) -> str:
+    """At most ``limit`` characters of a received message's raw text, for errors and logs: cheap
+    and bounded whatever the message holds (no repr of the decoded value, which can be huge or
+    nested deeper than ``repr`` can go)."""
+    if isinstance(data, bytes):
+        return data[: limit * 4].decode("utf-8", "replace")[:limit]
+    return data[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,18 @@ class GatewayConfig:
     invalid_session_delay: tuple[float, float] = (1.0, 3.0)
     """After op 9, identify again after a uniform delay in this range (seconds)."""
     backoff: BackoffConfig = field(default_factory=BackoffConfig)
+    min_heartbeat_interval: float = 0.1
+    """The shortest heartbeat interval used, whatever Hello asks (seconds). The platform asks
+    for 41.25 s; a server asking for less than this floor is heartbeaten at the floor (reported
+    by :attr:`Hello.clamped_from`), so a Hello of 1 ms cannot make the client send 1000
+    heartbeats a second. 0.1 s still lets a simulator run fast heartbeats in tests."""
+    max_failed_resumes: int = 3
+    """After this many resumes in a row ended before RESUMED because the client refused what
+    was replayed, each at the same sequence number (the server keeps replaying an event the
+    client cannot take: larger than ``max_payload_size``, not valid JSON), the session is given
+    up: identify anew and report the events lost (:class:`~qqproto.gateway_events.EventsLost`)
+    instead of retrying forever. A resume cut short otherwise (a dropped transport, a server's
+    close) neither counts nor resets the count."""
 
     def __post_init__(self) -> None:
         if self.shard_count < 1 or not 0 <= self.shard_id < self.shard_count:
@@ -97,6 +120,10 @@ class GatewayConfig:
             raise LocalProtocolError(
                 "invalid_session_delay must be (low, high) with 0 <= low <= high"
             )
+        if not self.min_heartbeat_interval > 0:
+            raise LocalProtocolError("min_heartbeat_interval must be a positive number of seconds")
+        if self.max_failed_resumes < 1:
+            raise LocalProtocolError("max_failed_resumes must be at least 1")
 
 
 class GatewayConnection:
@@ -124,13 +151,23 @@ class GatewayConnection:
         self._token: str | None = None
         self._events: list[GatewayEvent] = []
         self._outgoing: list[Output] = []
-        self._opened_at: float | None = None
-        self._established = False
+        self._established_at: float | None = None
+        """When this connection's session got going (READY/RESUMED); None before."""
         self._hello_deadline: float | None = None
         self._identify_at: float | None = None
         self._heartbeat_due: float | None = None
         self._heartbeat_sent: float | None = None
-        self._last_receive: float | None = None
+        """When the heartbeat not yet acknowledged went out (None: none pending)."""
+        self._last_receive = 0.0
+        """When a payload last arrived, moved on by the time spent with reading paused."""
+        self._reading_since = 0.0
+        """Since when the client has been reading without a pause."""
+        self._paused_at: float | None = None
+        """When reading was paused (None: the client is reading)."""
+        self._clamp_reported = False
+        self._failed_resumes = 0
+        """Resumes in a row that failed at ``_failed_seq`` (see ``max_failed_resumes``)."""
+        self._failed_seq: int | None = None
 
     def __repr__(self) -> str:
         cfg = self.config
@@ -163,13 +200,25 @@ class GatewayConnection:
 
     def _silence_deadline(self) -> float | None:
         timeout = self.config.silence_timeout
-        last = self._last_receive
-        return None if timeout is None or last is None else last + timeout
+        if timeout is None or self._paused_at is not None:
+            return None
+        return self._last_receive + timeout
 
     @property
     def will_resume(self) -> bool:
         """Whether the next connection will resume (a session exists) rather than identify."""
         return self.session_id is not None
+
+    @property
+    def can_pause_reading(self) -> bool:
+        """Whether :meth:`pause_reading` is allowed now: after Hello, while the transport is live
+        (before Hello the client must read, or the Hello timeout ends the connection)."""
+        return self.state in _HELLO_SEEN
+
+    @property
+    def reading_paused(self) -> bool:
+        """Whether reading is paused (:meth:`pause_reading` without :meth:`resume_reading`)."""
+        return self._paused_at is not None
 
     # ---------------------------------------------------------------- inputs
 
@@ -179,9 +228,10 @@ class GatewayConnection:
             raise LocalProtocolError("connection_made needs the current access token")
         self._transition(Input.CONNECT, local=True)
         self._token = access_token
-        self._opened_at = now
-        self._established = False
+        self._established_at = None
         self._last_receive = now
+        self._reading_since = now
+        self._paused_at = None
         self._hello_deadline = now + self.config.hello_timeout
         self._identify_at = None
         self._heartbeat_due = None
@@ -192,8 +242,7 @@ class GatewayConnection:
         """Opening a transport failed (DNS, TCP, TLS or the WebSocket handshake)."""
         if self.state is not State.DISCONNECTED:
             raise LocalProtocolError(f"connection_failed in state {self.state.name}")
-        self._opened_at = None
-        self._end(now, close_code_info(None), f"connect failed: {reason}")
+        self._end(now, close_code_info(None), f"connect failed: {reason}", failure=True)
 
     def connection_lost(self, now: float, code: int | None = None, reason: str = "") -> None:
         """The transport ended: ``code`` is the server's close code, None for a dropped transport.
@@ -219,7 +268,7 @@ class GatewayConnection:
         transport itself: plan a reconnect as for a lost transport, naming ``reason``."""
         if self.state not in LIVE_STATES:
             return
-        self._end(now, close_code_info(None), f"protocol error: {reason}")
+        self._end(now, close_code_info(None), f"protocol error: {reason}", rejected=True)
 
     def receive_payload(self, data: str | bytes, now: float) -> None:
         """Feed one whole WebSocket message.
@@ -248,7 +297,7 @@ class GatewayConnection:
             if s is not None:
                 self.seq = s
             if t in _SESSION_EVENTS:
-                self._on_session_event(t, d, s, now)
+                self._on_session_event(t, d, s, now, data)
             elif event_id is not None and self._seen(event_id):
                 self._events.append(DuplicateDropped(t, s, event_id))
             else:
@@ -256,7 +305,7 @@ class GatewayConnection:
         elif op == _HEARTBEAT_ACK:
             self._on_heartbeat_ack(now)
         elif op == _HELLO:
-            self._on_hello(d, now)
+            self._on_hello(d, now, data)
         elif op == _HEARTBEAT:
             if self.state is not State.AWAITING_HELLO:
                 self._send_heartbeat(now)
@@ -275,7 +324,7 @@ class GatewayConnection:
                 invalid_session=True,
             )
         else:
-            self._events.append(UnknownPayload(op, d))
+            self._events.append(UnknownPayload(op, d, excerpt(data)))
 
     def handle_timer(self, now: float) -> None:
         """Do whatever is due at ``now``; safe to call early, late or repeatedly."""
@@ -302,7 +351,10 @@ class GatewayConnection:
         if self._identify_at is not None and now >= self._identify_at:
             self._try_identify(now)
         if self._heartbeat_due is not None and now >= self._heartbeat_due:
-            if self._heartbeat_sent is not None:
+            sent = self._heartbeat_sent
+            # unacknowledged: a zombie, unless reading paused since it went (the ACK may be
+            # waiting unread in the socket)
+            if sent is not None and self._paused_at is None and self._reading_since <= sent:
                 self._close_and_end(
                     now,
                     CLOSE_RECONNECT,
@@ -311,6 +363,31 @@ class GatewayConnection:
                 )
                 return
             self._send_heartbeat(now)
+
+    def pause_reading(self, now: float) -> None:
+        """The client stops reading the transport for a while (its handlers are behind).
+
+        Heartbeats keep their cadence (call :meth:`handle_timer` at :meth:`next_deadline` as
+        usual), but a heartbeat not acknowledged yet counts as a zombie connection only once the
+        client has been reading for a whole interval since it went, and ``silence_timeout``
+        counts only time spent reading. Idempotent; allowed only while :attr:`can_pause_reading`.
+        """
+        if self._paused_at is not None:
+            return
+        if not self.can_pause_reading:
+            raise LocalProtocolError(
+                f"pause_reading in state {self.state.name}: read until Hello has arrived"
+            )
+        self._paused_at = now
+
+    def resume_reading(self, now: float) -> None:
+        """The client reads the transport again (idempotent; a no-op when not paused)."""
+        paused = self._paused_at
+        if paused is None:
+            return
+        self._paused_at = None
+        self._reading_since = now
+        self._last_receive += now - paused
 
     def close(self, now: float) -> None:
         """Close the gateway for good (the session is not kept)."""
@@ -335,25 +412,34 @@ class GatewayConnection:
 
     def _protocol_error(self, now: float, message: str) -> None:
         self._close_and_end(
-            now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}"
+            now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}", rejected=True
         )
 
     def _remote_violation(self, now: float, message: str) -> NoReturn:
         self._protocol_error(now, message)
         raise RemoteProtocolError(message)
 
-    def _on_hello(self, d: Any, now: float) -> None:
+    def _on_hello(self, d: Any, now: float, raw: str | bytes) -> None:
         if self.state is not State.AWAITING_HELLO:
             self._remote_violation(now, f"Hello received in state {self.state.name}")
         interval: Any = d.get("heartbeat_interval") if type(d) is dict else None
         if type(interval) not in (int, float) or not 0 < interval < 3_600_000:
-            self._remote_violation(now, f"Hello without a valid heartbeat_interval: {d!r:.80}")
+            self._remote_violation(
+                now, f"Hello without a valid heartbeat_interval: {excerpt(raw, 80)!r}"
+            )
         seconds = float(interval) / 1000.0
+        clamped_from = None
+        first_clamp = False
+        floor = self.config.min_heartbeat_interval
+        if seconds < floor:
+            clamped_from, seconds = seconds, floor
+            first_clamp = not self._clamp_reported
+            self._clamp_reported = True
         self.heartbeat_interval = seconds
         self._hello_deadline = None
         fraction = self._rng.random() if self.config.first_heartbeat_jitter else 1.0
         self._heartbeat_due = now + seconds * fraction
-        self._events.append(Hello(seconds))
+        self._events.append(Hello(seconds, clamped_from, first_clamp))
         if self.session_id is not None:
             self._transition(Input.HELLO_RESUME, local=False)
             self._send(
@@ -387,24 +473,28 @@ class GatewayConnection:
     def _auth(self) -> str:
         return f"QQBot {self._token}"
 
-    def _on_session_event(self, name: str, d: Any, seq: int | None, now: float) -> None:
+    def _on_session_event(
+        self, name: str, d: Any, seq: int | None, now: float, raw: str | bytes
+    ) -> None:
         if name == "READY":
-            self._on_ready(d, seq, now)
+            self._on_ready(d, seq, now, raw)
         else:  # RESUMED
             if self.state is State.RESUMING:
                 self._transition(Input.RESUMED, local=False)
-                self._established = True
+                self._established_at = now
+                self._failed_resumes = 0
             self._events.append(Resumed(seq))
 
-    def _on_ready(self, d: Any, seq: int | None, now: float) -> None:
+    def _on_ready(self, d: Any, seq: int | None, now: float, raw: str | bytes) -> None:
         session_id = d.get("session_id") if type(d) is dict else None
         if type(session_id) is not str or not session_id:
-            self._remote_violation(now, f"READY without a session_id: {d!r:.80}")
+            self._remote_violation(now, f"READY without a session_id: {excerpt(raw, 80)!r}")
         assert type(d) is dict
         if self.state not in (State.IDENTIFYING, State.RESUMING):
             self._remote_violation(now, f"READY received in state {self.state.name}")
         self._transition(Input.READY, local=False)
-        self._established = True
+        self._established_at = now
+        self._failed_resumes = 0
         self.session_id = session_id
         user = d.get("user")
         shard = d.get("shard")
@@ -425,7 +515,8 @@ class GatewayConnection:
     def _on_heartbeat_ack(self, now: float) -> None:
         sent = self._heartbeat_sent
         self._heartbeat_sent = None
-        latency = None if sent is None else now - sent
+        # a round trip that spans a pause in reading measured the pause, not the link
+        latency = None if sent is None or self._reading_since > sent else now - sent
         if latency is not None:
             self.latency = latency
         self._events.append(HeartbeatAcked(latency))
@@ -448,9 +539,12 @@ class GatewayConnection:
         *,
         failure: bool = False,
         invalid_session: bool = False,
+        rejected: bool = False,
     ) -> None:
         self._outgoing.append(CloseConnection(code, reason[:120]))
-        self._end(now, info, reason, failure=failure, invalid_session=invalid_session)
+        self._end(
+            now, info, reason, failure=failure, invalid_session=invalid_session, rejected=rejected
+        )
 
     def _end(
         self,
@@ -460,9 +554,15 @@ class GatewayConnection:
         *,
         failure: bool = False,
         invalid_session: bool = False,
+        rejected: bool = False,
     ) -> None:
-        lifetime = None if self._opened_at is None else now - self._opened_at
-        self._opened_at = None
+        """End the connection. ``failure``: back off whatever came before; ``invalid_session``:
+        op 9's delay; ``rejected``: the client refused something it received (a protocol error,
+        an oversized message)."""
+        established = self._established_at
+        established_for = None if established is None else now - established
+        resuming = self.state is State.RESUMING
+        self._established_at = self._paused_at = None
         self._hello_deadline = self._identify_at = self._heartbeat_due = None
         self._heartbeat_sent = None
         self._token = None
@@ -476,9 +576,13 @@ class GatewayConnection:
         if action is not CloseAction.RESUME:
             self.session_id = None
             self.seq = None
-        delay = self._throttle.next_delay(
-            lifetime, established=self._established, failure=failure or info.code == 4008
-        )
+        elif resuming and rejected:  # a replayed event the client cannot take, maybe
+            same = self.seq == self._failed_seq
+            self._failed_resumes = self._failed_resumes + 1 if same else 1
+            self._failed_seq = self.seq
+            if self._failed_resumes >= self.config.max_failed_resumes:
+                reason = self._give_up_session(reason)
+        delay = self._throttle.next_delay(established_for, failure=failure or info.code == 4008)
         if invalid_session:
             delay = max(delay, self._rng.uniform(*self.config.invalid_session_delay))
         not_before = now + delay
@@ -490,3 +594,15 @@ class GatewayConnection:
                 info.code, reason, resume, False, action is CloseAction.RENEW_TOKEN, not_before
             )
         )
+
+    def _give_up_session(self, reason: str) -> str:
+        """Resumes keep failing at the same sequence number: forget the session (the next
+        connection identifies anew) and report what is lost. Returns the ending's reason."""
+        session_id = self.session_id
+        assert session_id is not None  # a resume was under way
+        failed = self._failed_resumes
+        lost = f"{failed} resumes in a row failed at seq {self.seq} (the last: {reason})"
+        self._events.append(EventsLost(session_id, self.seq, lost))
+        self.session_id = None
+        self.seq = None
+        return f"{reason}; {failed} resumes failed at the same seq: identifying anew"

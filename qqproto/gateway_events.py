@@ -10,14 +10,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import GatewayClosedError
+from .errors import EventsLostError, GatewayClosedError
 
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """The server said hello; heartbeats will go every ``heartbeat_interval`` seconds."""
+    """The server said hello; heartbeats will go every ``heartbeat_interval`` seconds.
+
+    ``clamped_from`` is the interval the server asked for when it was below
+    ``GatewayConfig.min_heartbeat_interval`` (then ``heartbeat_interval`` is that floor), else
+    None; ``first_clamp`` is true the first time this gateway connection clamped (worth a
+    warning; later ones are routine).
+    """
 
     heartbeat_interval: float
+    clamped_from: float | None = None
+    first_clamp: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +87,41 @@ class DuplicateDropped:
 
 @dataclass(frozen=True, slots=True)
 class HeartbeatAcked:
-    """The server acknowledged a heartbeat; ``latency`` in seconds (None if none was pending)."""
+    """The server acknowledged a heartbeat; ``latency`` in seconds (None if none was pending, or
+    if reading was paused since it went: the round trip is not known)."""
 
     latency: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class UnknownPayload:
-    """A payload with an opcode this library does not know; kept, not dropped."""
+    """A payload with an opcode this library does not know; kept, not dropped.
+
+    ``raw`` is the start of the payload's text (at most 200 characters): log that, not ``data``.
+    """
 
     op: int
-    data: Any
+    data: Any = field(repr=False)
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventsLost:
+    """The session was given up and the events after ``after_seq`` in it are lost.
+
+    Resumes kept failing at the same sequence number (``GatewayConfig.max_failed_resumes``), so
+    the gateway identifies anew instead of retrying forever; typically the server replays an
+    event the client cannot take (larger than ``max_payload_size``). ``reason`` says why;
+    :meth:`error` is what to report to the bot.
+    """
+
+    session_id: str
+    after_seq: int | None
+    reason: str
+
+    def error(self) -> EventsLostError:
+        """The exception that reports the loss to the bot (``on_error``)."""
+        return EventsLostError(self.session_id, self.after_seq, self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +166,7 @@ GatewayEvent = (
     | HeartbeatAcked
     | UnknownPayload
     | IdentifyDelayed
+    | EventsLost
     | Disconnected
     | Closed
 )

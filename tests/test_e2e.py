@@ -16,6 +16,7 @@ import pytest
 from _e2e import until, wait
 
 from qqbot_asyncio.simulator import Simulator
+from qqproto.backoff import BackoffConfig
 
 T = TypeVar("T")
 WINDOW = 0.5
@@ -332,7 +333,9 @@ async def test_chaos_soak_delivers_every_event_once_in_order(qq: ModuleType, req
         return faults
 
     with Simulator.in_thread() as sim:
-        async with running(qq, sim, Counter(), max_concurrent_handlers=1):
+        # faults every few ms: each session counts as stable (else they back off, as a storm)
+        quick = {"backoff": BackoffConfig(stable_after=0.0)}
+        async with running(qq, sim, Counter(), max_concurrent_handlers=1, gateway_options=quick):
             faults = await wait(inject_all, sim)
             with anyio.fail_after(60):
                 while len(seen) < total:

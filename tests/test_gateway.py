@@ -183,7 +183,10 @@ def test_dispatch_before_ready_is_delivered() -> None:
 def test_unknown_opcode_is_kept() -> None:
     conn = ready_conn()
     conn.receive_payload('{"op":42,"d":{"x":1}}', 1.0)
-    assert conn.events() == [UnknownPayload(42, {"x": 1})]
+    assert conn.events() == [UnknownPayload(42, {"x": 1}, '{"op":42,"d":{"x":1}}')]
+    conn.receive_payload(b'{"op":42,"d":"' + "中".encode() * 300 + b'"}', 1.0)
+    (ev,) = conn.events()
+    assert isinstance(ev, UnknownPayload) and ev.raw == '{"op":42,"d":"' + "中" * 186
 
 
 # ------------------------------------------------------------------ heartbeats
@@ -391,13 +394,23 @@ def test_connect_failure_backs_off_and_crash_loop_slows_down() -> None:
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.not_before is not None
     assert disc.not_before - (now + 0.5) >= 4.0
-    # a stable connection resets the throttle: the next reconnect is quick
+    # a connection that lived long but never got its session going is no better
     now = disc.not_before
     conn.connection_made(now, "t")
     conn.connection_lost(now + 120.0, 4009)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.not_before is not None
-    assert disc.not_before - (now + 120.0) <= 0.1
+    assert disc.not_before - (now + 120.0) >= 4.0
+    # a stable session resets the throttle: the next reconnect is quick
+    now = disc.not_before
+    conn.connection_made(now, "t")
+    conn.receive_payload(HELLO, now)
+    conn.receive_payload(READY, now + 0.1)
+    conn.events()
+    conn.connection_lost(now + 60.1, 4009)
+    (disc,) = conn.events()
+    assert isinstance(disc, Disconnected) and disc.not_before is not None
+    assert disc.not_before - (now + 60.1) <= 0.1
 
 
 def test_4008_backs_off_even_after_a_long_connection() -> None:

@@ -130,29 +130,44 @@ def test_limiter_never_allows_two_identifies_in_a_bucket_within_window(
     st.lists(st.tuples(st.one_of(st.none(), st.floats(0, 200)), st.booleans()), max_size=30),
     st.integers(0, 2**32),
 )
-def test_throttle_delays_are_bounded(lifetimes: list[tuple[float | None, bool]], seed: int) -> None:
+def test_throttle_delays_are_bounded(endings: list[tuple[float | None, bool]], seed: int) -> None:
     cfg = BackoffConfig(base=0.5, cap=30.0)
     throttle = ReconnectThrottle(random.Random(seed), cfg)
-    for lifetime, established in lifetimes:
-        delay = throttle.next_delay(lifetime, established=established)
+    for established_for, failure in endings:
+        delay = throttle.next_delay(established_for, failure=failure)
         assert 0.0 <= delay <= cfg.cap
-        if lifetime is not None and lifetime >= cfg.stable_after:
-            assert delay <= cfg.quick_jitter
+        if established_for is not None and established_for >= cfg.stable_after:
+            assert delay <= (cfg.base if failure else cfg.quick_jitter)
+            assert throttle.failures == int(failure)
 
 
 def test_throttle_backoff_grows_to_cap_and_crash_loop_counts() -> None:
     throttle = ReconnectThrottle(random.Random(1), BackoffConfig(base=1.0, cap=10.0))
-    delays = [throttle.next_delay(None) for _ in range(8)]
+    delays = [throttle.next_delay(None, failure=True) for _ in range(8)]
     assert 0.5 <= delays[0] <= 1.0 and 5.0 <= delays[-1] <= 10.0
     throttle = ReconnectThrottle(random.Random(1))
-    assert throttle.next_delay(1.0) <= 0.1  # an established session that ended: quick
-    quick = [throttle.next_delay(1.0, established=False) for _ in range(2)]
+    assert throttle.next_delay(61.0) <= 0.1  # a stable session that ended: quick
+    # sessions that never got going or died young: quick twice, then a crash loop
+    quick = [throttle.next_delay(None), throttle.next_delay(1.0)]
     assert all(d <= 0.1 for d in quick)
-    # third connection in a row that died before READY/RESUMED: a crash loop
-    assert throttle.next_delay(1.0, established=False) >= 2.0
-    assert throttle.next_delay(30.0) >= 2.0  # not yet stable: still backing off
-    assert throttle.next_delay(61.0) <= 0.1  # stable: reset
-    assert throttle.next_delay(10.0, failure=True) >= 0.5
+    assert 2.0 <= throttle.next_delay(0.01) <= 4.0
+    assert 4.0 <= throttle.next_delay(59.0) <= 8.0  # not yet stable: still backing off
+    assert throttle.next_delay(60.0) <= 0.1  # stable: reset
+    assert throttle.failures == 0
+    assert 0.5 <= throttle.next_delay(10.0, failure=True) <= 1.0
+    assert 0.5 <= throttle.next_delay(600.0, failure=True) <= 1.0  # a failure after a stable
+    assert throttle.failures == 1  # session backs off, from the first step
+
+
+def test_throttle_storm_makes_few_connections_at_the_defaults() -> None:
+    """Sessions that die at once after READY/RESUMED, in a loop: at most 8 connects in 15 s."""
+    for seed in range(200):
+        throttle = ReconnectThrottle(random.Random(seed))
+        now, connects = 0.0, 0
+        while now < 15.0:
+            connects += 1
+            now += 0.01 + throttle.next_delay(0.005)  # connect, session, dies
+        assert connects <= 8, (seed, connects)
 
 
 # ------------------------------------------------------------------ dedup

@@ -1,10 +1,12 @@
 """A hypothesis rule-based model of two shards against a server that may do anything.
 
 The server sends any opcode or closes with any code, the clock advances, transports drop, and
-garbage arrives; an ideal adapter calls ``handle_timer`` exactly at each deadline. Invariants: never
-two identifies for one bucket inside 5 s; no heartbeat before it is due and never more than one
-interval late; a resume whenever a session exists and the code allows; ``next_deadline`` never
-lies in the past after the machine ran; only ``RemoteProtocolError`` escapes on garbage.
+garbage arrives, the client pauses and resumes reading (the server's payloads wait meanwhile); an
+ideal adapter calls ``handle_timer`` exactly at each deadline. Invariants: never two identifies
+for one bucket inside 5 s; no heartbeat before it is due and never more than one interval late
+(also while reading is paused); never a zombie unless the server left a heartbeat unacknowledged;
+a resume whenever a session exists and the code allows; ``next_deadline`` never lies in the past
+after the machine ran; only ``RemoteProtocolError`` escapes on garbage.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class Shard:
         self.fatal = False
         self.auto_ack = True  # a healthy server acknowledges every heartbeat at once
         self.requested = False  # the server sent op 1: the next beat answers it, off schedule
+        self.paused = False  # the client stopped reading (its handlers are behind)
+        self.unread_acks = 0  # ACKs the server sent while the client was not reading
+        self.beat_unacked = False  # the server left a beat of this connection unacknowledged
 
 
 class GatewayModel(RuleBasedStateMachine):
@@ -84,7 +89,10 @@ class GatewayModel(RuleBasedStateMachine):
                 beat = True
         for ev in conn.events():
             if isinstance(ev, Disconnected):
+                assert "zombie" not in ev.reason or shard.beat_unacked, "zombie with every ACK sent"
                 shard.interval = None
+                shard.paused = False
+                shard.unread_acks = 0
                 if ev.fatal:
                     shard.fatal = True
                 else:
@@ -95,8 +103,13 @@ class GatewayModel(RuleBasedStateMachine):
         if hello_seen and shard.interval is None and conn.heartbeat_interval is not None:
             shard.interval = conn.heartbeat_interval
             shard.last_beat = self.now
-        if beat and shard.auto_ack and conn.state in LIVE_STATES:
-            self.feed(shard, '{"op":11}')
+        if beat and conn.state in LIVE_STATES:
+            if not shard.auto_ack:
+                shard.beat_unacked = True
+            elif shard.paused:
+                shard.unread_acks += 1
+            else:
+                self.feed(shard, '{"op":11}')
         deadline = conn.next_deadline()
         assert deadline is None or deadline > self.now or conn.state not in LIVE_STATES, (
             "next_deadline in the past after the machine ran"
@@ -116,7 +129,8 @@ class GatewayModel(RuleBasedStateMachine):
         self.drain(shard, before)
 
     def live(self, i: int) -> bool:
-        return self.shards[i].conn.state in LIVE_STATES
+        """Whether the server's next payload reaches the client (live, and the client reads)."""
+        return self.shards[i].conn.state in LIVE_STATES and not self.shards[i].paused
 
     # ------------------------------------------------------------ rules
 
@@ -126,7 +140,25 @@ class GatewayModel(RuleBasedStateMachine):
         if shard.conn.state is not State.DISCONNECTED or self.now < shard.not_before:
             return
         shard.conn.connection_made(self.now, "token")
+        shard.beat_unacked = False
         self.drain(shard, shard.conn.session_id)
+
+    @rule(i=st.integers(0, 1))
+    def client_pauses_reading(self, i: int) -> None:
+        shard = self.shards[i]
+        if shard.conn.can_pause_reading and not shard.paused:
+            shard.conn.pause_reading(self.now)
+            shard.paused = True
+
+    @rule(i=st.integers(0, 1))
+    def client_resumes_reading(self, i: int) -> None:
+        shard = self.shards[i]
+        if shard.paused:
+            shard.conn.resume_reading(self.now)
+            shard.paused = False
+            for _ in range(shard.unread_acks):
+                self.feed(shard, '{"op":11}')
+            shard.unread_acks = 0
 
     @rule(i=st.integers(0, 1), data=st.data())
     def server_hello(self, i: int, data: st.DataObject) -> None:

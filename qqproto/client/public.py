@@ -25,6 +25,7 @@ from qqproto.client.context import Context
 from qqproto.client.handler import EventHandler
 from qqproto.client.rest import BotApi, TransportError
 from qqproto.errors import (
+    EventsLostError,
     GatewayClosedError,
     LocalProtocolError,
     ProtocolError,
@@ -44,6 +45,7 @@ __all__ = [
     "Context",
     "Disconnected",
     "EventHandler",
+    "EventsLostError",
     "ForbiddenError",
     "GatewayClosedError",
     "Intents",

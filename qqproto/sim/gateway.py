@@ -200,6 +200,11 @@ class GatewayServer:
         if close_code is not None:
             self.close(close_code, "invalid session")
 
+    def send_raw(self, text: str) -> None:
+        """Send ``text`` as it is, whatever it holds."""
+        if not self.closed:
+            self._out.append(SendText(text))
+
     def close(self, code: int, reason: str = "") -> None:
         """Close the connection with ``code`` (the session, if any, stays resumable)."""
         if self.closed:
@@ -302,6 +307,7 @@ class GatewayServer:
                 },
             }
         )
+        self._session_fault()
 
     def _on_resume(self, d: Any) -> None:
         platform = self.platform
@@ -358,8 +364,27 @@ class GatewayServer:
             self._send_event(event)
         self._send({"op": int(Opcode.DISPATCH), "s": session.seq, "t": "RESUMED", "d": ""})
         record("resumed", session.shard_id, len(events))
+        self._session_fault()
 
     # ---------------------------------------------------------------- internals
+
+    def _session_fault(self) -> None:
+        """End the connection as :attr:`Platform.session_fault` says (a reconnect storm)."""
+        fault = self.platform.session_fault
+        if fault is None:
+            return
+        kind = fault.kind
+        if kind == "close":
+            self.close(fault.code, "storm")
+        elif kind == "reconnect":
+            self.send_reconnect(None)
+        elif kind == "garbage":
+            self.send_raw("<html><body>502 Bad Gateway</body></html>")
+        elif kind == "oversized":
+            pad = max(0, fault.size - len('{"op":11,"d":""}'))
+            self.send_raw('{"op":11,"d":"' + "x" * pad + '"}')
+        else:
+            self.abort()
 
     def _invalid_session(self) -> None:
         self._send({"op": int(Opcode.INVALID_SESSION), "d": False})

@@ -29,7 +29,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from qqproto.errors import LocalProtocolError
 from qqproto.intents import Intents
@@ -56,6 +56,7 @@ __all__ = [
     "RestRecord",
     "ResumeRecord",
     "SentMessage",
+    "SessionFault",
     "SimBot",
     "SimChannel",
     "SimGroup",
@@ -81,6 +82,21 @@ class TokenRefused(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFault:
+    """How a broken or hostile server ends every gateway connection right after its READY or
+    RESUMED (set :attr:`Platform.session_fault`): a reconnect storm.
+
+    ``kind``: ``"close"`` (close frame with ``code``), ``"reconnect"`` (op 7, the socket left
+    open), ``"garbage"`` (a text message that is not JSON), ``"oversized"`` (a valid payload of
+    ``size`` bytes, above the client's limit) or ``"drop"`` (the TCP connection dropped).
+    """
+
+    kind: Literal["close", "reconnect", "garbage", "oversized", "drop"]
+    code: int = 4000
+    size: int = (1 << 20) + 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,6 +468,8 @@ class Platform:
         self.close_after_reconnect: int | None = 4009
         self.superseded_close_code = 4009
         self.identify_timeout_close_code = 4009
+        self.session_fault: SessionFault | None = None
+        """When set, every gateway connection is ended this way right after READY/RESUMED."""
 
         self.bots: dict[str, SimBot] = {}
         self.guilds: dict[str, SimGuild] = {}
@@ -975,6 +993,13 @@ class Platform:
         conns = self._live(shard, app_id)
         for conn in conns:
             conn.abort()
+        return len(conns)
+
+    def send_raw(self, text: str, shard: int | None = 0, *, app_id: str | None = None) -> int:
+        """Send ``text`` as it is (any payload, valid or not) on the shard's connection."""
+        conns = self._live(shard, app_id)
+        for conn in conns:
+            conn.send_raw(text)
         return len(conns)
 
     # ------------------------------------------------------------------ REST failures
