@@ -65,7 +65,7 @@ def _default_properties() -> Mapping[str, str]:
     return {"$os": sys.platform, "$browser": "qqbot", "$device": "qqbot"}
 
 
-def excerpt(data: str | bytes, limit: int = 200) -> str:
+def _excerpt(data: str | bytes, limit: int = 200) -> str:
     """At most ``limit`` characters of a received message's raw text, for errors and logs: cheap
     and bounded whatever the message holds (no repr of the decoded value, which can be huge or
     nested deeper than ``repr`` can go)."""
@@ -324,7 +324,7 @@ class GatewayConnection:
                 invalid_session=True,
             )
         else:
-            self._events.append(UnknownPayload(op, d, excerpt(data)))
+            self._events.append(UnknownPayload(op, d, _excerpt(data)))
 
     def handle_timer(self, now: float) -> None:
         """Do whatever is due at ``now``; safe to call early, late or repeatedly."""
@@ -425,7 +425,7 @@ class GatewayConnection:
         interval: Any = d.get("heartbeat_interval") if type(d) is dict else None
         if type(interval) not in (int, float) or not 0 < interval < 3_600_000:
             self._remote_violation(
-                now, f"Hello without a valid heartbeat_interval: {excerpt(raw, 80)!r}"
+                now, f"Hello without a valid heartbeat_interval: {_excerpt(raw, 80)!r}"
             )
         seconds = float(interval) / 1000.0
         clamped_from = None
@@ -488,7 +488,7 @@ class GatewayConnection:
     def _on_ready(self, d: Any, seq: int | None, now: float, raw: str | bytes) -> None:
         session_id = d.get("session_id") if type(d) is dict else None
         if type(session_id) is not str or not session_id:
-            self._remote_violation(now, f"READY without a session_id: {excerpt(raw, 80)!r}")
+            self._remote_violation(now, f"READY without a session_id: {_excerpt(raw, 80)!r}")
         assert type(d) is dict
         if self.state not in (State.IDENTIFYING, State.RESUMING):
             self._remote_violation(now, f"READY received in state {self.state.name}")
