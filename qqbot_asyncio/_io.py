@@ -12,6 +12,9 @@ from typing import Any
 
 from qqproto.client.io import Stream, Waitable
 
+if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
+    from exceptiongroup import BaseExceptionGroup
+
 if sys.version_info >= (3, 11):
     _timeout_at = asyncio.timeout_at
 else:  # pragma: no cover - Python 3.10
@@ -236,20 +239,28 @@ class _TaskGroup:
 
 @asynccontextmanager
 async def _task_group() -> AsyncIterator[_TaskGroup]:
+    """trio's nursery semantics: an error in a task or in the body cancels the rest, and every
+    error is raised together in one ``ExceptionGroup`` (never one kept, the others dropped)."""
     group = _TaskGroup()
+    body_error: BaseException | None = None
     try:
         yield group
         await group._wait_all()
-    except BaseException:
+    except BaseException as exc:
+        body_error = exc
         group.cancel()
         while group._tasks:
             try:
                 await group._wait_all()
             except asyncio.CancelledError:
                 group.cancel()
-        raise
-    if group._errors:
-        raise group._errors[0]
+    errors = group._errors
+    if body_error is not None and not isinstance(body_error, asyncio.CancelledError):
+        errors = [body_error, *errors]
+    if errors:
+        raise BaseExceptionGroup("errors in a qqbot task group", errors)
+    if body_error is not None:
+        raise body_error
 
 
 class AsyncioIo:

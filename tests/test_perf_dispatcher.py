@@ -83,9 +83,36 @@ async def test_a_raising_job_goes_to_on_error_and_the_next_one_runs(qq: ModuleTy
     assert [str(e) for e in errors.errors] == ["handler bug"]
 
 
-async def test_a_batch_wakes_the_idle_worker_once_and_busy_workers_get_help(
-    qq: ModuleType,
-) -> None:
+async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
+    """Issue 9 §3: 20 events at once with ``limit=8`` run 8 handlers at once, not one (a worker
+    used to be added only when no worker was idle, so one idle worker took the whole burst)."""
+    io = make_io(qq)
+    running = 0
+    most = 0
+    release = anyio.Event()
+
+    async def slow(ctx: Any, n: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await release.wait()
+        running -= 1
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 8, 100)
+        group.start_soon(dispatcher.run)
+        await anyio.sleep(0.01)  # the first worker is idle, asleep on its wake event
+        for n in range(20):
+            dispatcher.submit(slow, n)
+        await until(lambda: running == 8)
+        assert dispatcher._workers == 8 and most == 8  # the limit, never more
+        release.set()
+        await until(lambda: running == 0 and not dispatcher._queue)
+        group.cancel()
+    assert most == 8
+
+
+async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) -> None:
     io = make_io(qq)
     done: list[int] = []
     release = anyio.Event()
@@ -100,21 +127,54 @@ async def test_a_batch_wakes_the_idle_worker_once_and_busy_workers_get_help(
     async with io.open_task_group() as group:
         dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 3, 100)
         group.start_soon(dispatcher.run)
-        for round_ in range(3):  # the worker sleeps between batches; each batch wakes it once
+        for round_ in range(3):  # the workers sleep between batches; each batch wakes them
             await anyio.sleep(0.01)
             for n in range(20):
                 dispatcher.submit(quick, round_ * 20 + n)
             await until(lambda r=round_: len(done) == (r + 1) * 20)  # type: ignore[misc]
-        assert dispatcher._workers == 1, "an idle worker was there: no other one was started"
-        for n in range(5):  # a job comes while every worker is held up: another starts
+        assert dispatcher._workers == 3  # a burst fans out to the limit, and no further
+        for n in range(5):  # jobs that hold every worker up: the rest wait their turn
             dispatcher.submit(slow, 100 + n)
             await anyio.sleep(0.01)
-        assert dispatcher._workers == 3  # the limit
+        assert dispatcher._workers == 3
         release.set()
         await until(lambda: len(done) == 65)
         group.cancel()
     assert done[:60] == list(range(60))
     assert sorted(done[60:]) == list(range(100, 105))
+
+
+async def test_the_backlog_is_bounded_by_bytes_too(qq: ModuleType) -> None:
+    """Issue 9 §3: the backlog bound counts the bytes each job was read with, so large events
+    fill it long before the count bound; popping a job gives its bytes back."""
+    io = make_io(qq)
+    release = anyio.Event()
+    started: list[int] = []
+
+    async def job(ctx: Any, n: int) -> None:
+        started.append(n)
+        await release.wait()
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(
+            io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 10_000, 200_000
+        )
+        group.start_soon(dispatcher.run)
+        dispatcher.submit(job, 0, 65_536)
+        await until(lambda: started == [0])  # popped: its bytes no longer count
+        assert dispatcher.queued_bytes == 0
+        for n in range(1, 4):
+            dispatcher.submit(job, n, 65_536)
+        assert dispatcher.queued_bytes == 3 * 65_536 and not dispatcher.full
+        dispatcher.submit(job, 4, 65_536)
+        assert dispatcher.full  # 4 x 64 KiB >= 200,000 bytes, far below 10,000 jobs
+        room = dispatcher.room()
+        release.set()
+        await until(room.is_set)
+        assert not dispatcher.full
+        await until(lambda: len(started) == 5)
+        assert dispatcher.queued_bytes == 0
+        group.cancel()
 
 
 async def test_a_full_backlog_asks_for_room_until_a_job_is_taken(qq: ModuleType) -> None:

@@ -13,28 +13,32 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qqproto.auth import Token, TokenMachine
+from qqproto.auth import AccessToken, Token, TokenFetchError, TokenMachine
 from qqproto.client.context import Context
 from qqproto.client.handler import EventHandler
 from qqproto.client.io import Io, Stream, TaskGroup, Waitable
-from qqproto.client.rest import READ_SIZE, BotApi, HttpPool, TokenSource
+from qqproto.client.rest import READ_SIZE, BotApi, HttpPool, TokenSource, TransportError
 from qqproto.errors import LocalProtocolError, QQError, RemoteProtocolError
 from qqproto.gateway import GatewayConfig, GatewayConnection
 from qqproto.gateway_events import (
     Disconnected,
     Dispatch,
     DuplicateDropped,
+    EventsLost,
     GatewayEvent,
     HeartbeatAcked,
+    Hello,
     IdentifyDelayed,
     Ready,
     Resumed,
     UnknownPayload,
 )
+from qqproto.gateway_state import State
 from qqproto.http import TOKEN_URL, Endpoints
 from qqproto.identify import IDENTIFY_WINDOW, IdentifyLimiter, session_limit_from_api
 from qqproto.models import EVENT_MODELS, UnknownEvent, User, handler_name, parse_event
@@ -42,12 +46,22 @@ from qqproto.models import Ready as ReadyModel
 from qqproto.models import Resumed as ResumedModel
 from qqproto.wire import WireConnection
 
+if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
+    from exceptiongroup import BaseExceptionGroup
+
 if TYPE_CHECKING:  # webhook mode is imported only when a client uses it
     from qqproto.client.webhook import WebhookOptions
 
 log = logging.getLogger("qqbot.gateway")
 
-Job = tuple[Callable[..., Awaitable[Any]], Any]
+Job = tuple[Callable[..., Awaitable[Any]], Any, int]
+
+TOKEN_RETRY_DELAY = 5.0
+"""Seconds between attempts to get a token for a shard while the token endpoint fails."""
+LOG_LIMIT = 200
+"""The most characters of peer-controlled text in one log field."""
+DEFAULT_BACKLOG_BYTES = 16 * 1024 * 1024
+"""The default bound of a shard's handler backlog in bytes of the events' wire payloads."""
 
 
 class Dispatcher:
@@ -55,7 +69,12 @@ class Dispatcher:
 
     A pool of up to ``limit`` long-lived workers takes jobs from one queue in order, so an event
     costs no task of its own; ``limit=1`` handles events strictly one after another. :meth:`run`
-    is the first worker; more start when every worker is busy and jobs wait.
+    is the first worker; another starts whenever more jobs wait than workers are idle, so a burst
+    fans out to ``limit`` handlers at once.
+
+    The queue is bounded twice: by ``backlog`` jobs and by ``backlog_bytes``, the summed wire
+    size each job was submitted with (:attr:`full`); the read loop stops reading while it is
+    full, so a flood of large events costs bounded memory.
     """
 
     def __init__(
@@ -66,6 +85,7 @@ class Dispatcher:
         ctx: Context,
         limit: int,
         backlog: int,
+        backlog_bytes: int = DEFAULT_BACKLOG_BYTES,
     ) -> None:
         self._io = io
         self._group = group
@@ -73,7 +93,10 @@ class Dispatcher:
         self._ctx = ctx
         self._limit = limit
         self._backlog = backlog
+        self._backlog_bytes = backlog_bytes
         self._queue: deque[Job] = deque()
+        self._bytes = 0
+        """The summed ``size`` of the queued jobs."""
         self._workers = 1  # run()
         self._idle = 0
         self._asleep = False
@@ -83,23 +106,30 @@ class Dispatcher:
 
     @property
     def full(self) -> bool:
-        """The backlog is at its bound: stop reading the socket until :meth:`room` is set."""
-        return len(self._queue) >= self._backlog
+        """The backlog is at a bound: stop reading the socket until :meth:`room` is set."""
+        return len(self._queue) >= self._backlog or self._bytes >= self._backlog_bytes
+
+    @property
+    def queued_bytes(self) -> int:
+        """The summed wire size of the jobs waiting for a worker."""
+        return self._bytes
 
     def room(self) -> Waitable:
-        """An event set once the backlog is below its bound again (to wait on while full)."""
+        """An event set once the backlog is below its bounds again (to wait on while full)."""
         if self._room is None:
             self._room = self._io.create_event()
         return self._room
 
-    def submit(self, method: Callable[..., Awaitable[Any]], event: Any) -> None:
-        """Queue ``method(ctx, event)``; it starts after every job queued before it."""
-        self._queue.append((method, event))
-        if self._idle:
-            if self._asleep:  # wake the idle workers once, not once per job
-                self._asleep = False
-                self._wake.set()
-        elif self._workers < self._limit:
+    def submit(self, method: Callable[..., Awaitable[Any]], event: Any, size: int = 0) -> None:
+        """Queue ``method(ctx, event)``; it starts after every job queued before it. ``size`` is
+        what the job counts against ``backlog_bytes`` (its share of the bytes read)."""
+        queue = self._queue
+        queue.append((method, event, size))
+        self._bytes += size
+        if self._idle and self._asleep:  # wake the idle workers once, not once per job
+            self._asleep = False
+            self._wake.set()
+        if len(queue) > self._idle and self._workers < self._limit:
             self._workers += 1
             self._group.start_soon(self.run)
 
@@ -109,9 +139,10 @@ class Dispatcher:
         ctx = self._ctx
         while True:
             while queue:
-                method, event = queue.popleft()
+                method, event, size = queue.popleft()
+                self._bytes -= size
                 room = self._room
-                if room is not None and len(queue) < self._backlog:
+                if room is not None and not self.full:
                     self._room = None
                     room.set()
                 try:
@@ -130,11 +161,29 @@ class Dispatcher:
 
 
 async def report_error(handler: EventHandler, ctx: Context, exc: BaseException) -> None:
-    """Give ``exc`` to ``on_error``; if that raises too, log both."""
+    """Give ``exc`` to ``on_error``; if that raises too, log both (bounded: an error's text may
+    quote what a peer sent)."""
     try:
         await handler.on_error(ctx, exc)
-    except Exception:
-        log.exception("on_error raised while handling %r", exc)
+    except Exception as again:
+        log.error(
+            "on_error raised %s while handling %s: %s",
+            type(again).__name__,
+            type(exc).__name__,
+            clip(again),
+        )
+
+
+def clip(value: object, limit: int = LOG_LIMIT) -> str:
+    """``str(value)`` cut to ``limit`` characters, for log lines: anything that may hold what a
+    peer sent is bounded before it is formatted. A value whose ``str`` fails (or recurses too
+    deep) is named by its type."""
+    try:
+        text = value if type(value) is str else str(value)
+    except Exception:  # RecursionError, a broken __str__
+        return f"<unprintable {type(value).__name__}>"
+    assert isinstance(text, str)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class ClientBase:
@@ -166,6 +215,7 @@ class ClientBase:
         shard_count: int | None = None,
         max_concurrent_handlers: int = 32,
         max_backlog: int = 10_000,
+        max_backlog_bytes: int = DEFAULT_BACKLOG_BYTES,
         gateway_options: dict[str, Any] | None = None,
         identify_window: float = IDENTIFY_WINDOW,
         rng: random.Random | None = None,
@@ -177,8 +227,10 @@ class ClientBase:
             raise LocalProtocolError("handler must be an instance of an EventHandler subclass")
         if timeout_secs <= 0:
             raise LocalProtocolError("timeout_secs must be positive")
-        if max_concurrent_handlers < 1 or max_backlog < 1:
-            raise LocalProtocolError("max_concurrent_handlers and max_backlog must be at least 1")
+        if max_concurrent_handlers < 1 or max_backlog < 1 or max_backlog_bytes < 1:
+            raise LocalProtocolError(
+                "max_concurrent_handlers, max_backlog and max_backlog_bytes must be at least 1"
+            )
         if shard_count is not None and shard_count < 1:
             raise LocalProtocolError("shard_count must be at least 1")
         self.token = token
@@ -193,6 +245,7 @@ class ClientBase:
         self.shard_count = shard_count
         self.max_concurrent_handlers = max_concurrent_handlers
         self.max_backlog = max_backlog
+        self.max_backlog_bytes = max_backlog_bytes
         self.gateway_options = dict(gateway_options or {})
         self.identify_window = identify_window
         GatewayConfig(intents=self.intents, **self.gateway_options)  # validate early
@@ -210,8 +263,9 @@ class ClientBase:
         """The shared ``BotApi``, available once ``start()`` is running."""
         self.bot: User | None = None
         self.connections: dict[int, GatewayConnection] = {}
-        self._methods: dict[str, Callable[..., Awaitable[Any]] | None] = {}
         """The gateway machine of each running shard (for inspection)."""
+        self._dispatchers: dict[int, Dispatcher] = {}
+        self._methods: dict[str, Callable[..., Awaitable[Any]] | None] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} app_id={self.token.app_id!r} intents={self.intents:#x}>"
@@ -295,6 +349,15 @@ class ClientBase:
             raise fatal[0]
 
     async def _serve_webhook(self, options: WebhookOptions) -> None:
+        try:
+            await self._serve_webhook_inner(options)
+        except BaseExceptionGroup as group:  # a task group's error: raise the fatal one plainly
+            fatal = [e for e in group.exceptions if isinstance(e, QQError)]
+            if len(group.exceptions) == 1 and fatal:
+                raise fatal[0] from None
+            raise
+
+    async def _serve_webhook_inner(self, options: WebhookOptions) -> None:
         from qqproto.client.webhook import serve_http, webhook_session
 
         io = self._io
@@ -324,7 +387,7 @@ class ClientBase:
         try:
             await self._run_shard(group, tokens, url, shard_id, count, limiter)
         except QQError as exc:
-            log.error("shard %d stopped: %s", shard_id, exc)
+            log.error("shard %d stopped: %s", shard_id, clip(exc))
             fatal.append(exc)
             group.cancel()
 
@@ -337,6 +400,10 @@ class ClientBase:
         count: int,
         limiter: IdentifyLimiter,
     ) -> None:
+        """Connect, pump and reconnect as the gateway decides, until a fatal ending (raised).
+
+        Nothing a peer sends ends this loop: protocol errors are the gateway's to decide on, and
+        anything unexpected while a connection runs costs that connection, not the shard."""
         io = self._io
         assert self.api is not None
         config = GatewayConfig(
@@ -346,8 +413,15 @@ class ClientBase:
         self.connections[shard_id] = gateway
         ctx = Context(self.api, self.bot, (shard_id, count))
         dispatcher = Dispatcher(
-            io, group, self.handler, ctx, self.max_concurrent_handlers, self.max_backlog
+            io,
+            group,
+            self.handler,
+            ctx,
+            self.max_concurrent_handlers,
+            self.max_backlog,
+            self.max_backlog_bytes,
         )
+        self._dispatchers[shard_id] = dispatcher
         group.start_soon(dispatcher.run)
         not_before = io.now()
         renew = False
@@ -357,19 +431,21 @@ class ClientBase:
                 await io.sleep_until(not_before)
             if renew:
                 tokens.invalidate(token)
-            token = await tokens.get()
+            token = await self._token_for_shard(tokens, shard_id)
             wire = WireConnection(gateway, url, token.value, now=io.now())
             try:
                 stream = await io.connect(
                     wire.host, wire.port, tls=wire.secure, timeout=self.timeout_secs
                 )
             except (TimeoutError, *io.transport_errors) as exc:  # type: ignore[misc]
-                log.warning("shard %d: cannot connect to %s: %r", shard_id, url, exc)
-                gateway.connection_failed(io.now(), repr(exc))
+                log.warning("shard %d: cannot connect to %s: %s", shard_id, url, clip(repr(exc)))
+                gateway.connection_failed(io.now(), clip(repr(exc)))
                 ended = self._handle_events(gateway.events(), dispatcher, shard_id)
             else:
                 try:
-                    ended = await self._pump(wire, stream, dispatcher, shard_id)
+                    ended = await self._pump(wire, gateway, stream, dispatcher, shard_id)
+                except Exception as exc:  # a bug below us: lose this connection, not the shard
+                    ended = self._connection_crashed(gateway, dispatcher, shard_id, exc)
                 finally:
                     await stream.aclose()
             if ended is None:  # pragma: no cover - the wire always ends with a decision
@@ -380,9 +456,58 @@ class ClientBase:
             not_before = ended.not_before
             renew = ended.renew_token
 
-    async def _pump(
-        self, wire: WireConnection, stream: Stream, dispatcher: Dispatcher, shard_id: int
+    async def _token_for_shard(self, tokens: TokenSource, shard_id: int) -> AccessToken:
+        """The token for the next connection. Refused credentials are fatal (raised); an
+        unreachable or failing token endpoint is waited out, however long it lasts."""
+        io = self._io
+        while True:
+            try:
+                return await tokens.get()
+            except TokenFetchError as exc:
+                if not exc.retryable:
+                    raise
+                error: BaseException = exc
+            except (TransportError, RemoteProtocolError, TimeoutError, *io.transport_errors) as exc:  # type: ignore[misc]
+                error = exc
+            log.warning(
+                "shard %d: no access token (%s); retrying in %.0f s",
+                shard_id,
+                clip(error),
+                TOKEN_RETRY_DELAY,
+            )
+            await io.sleep_until(io.now() + TOKEN_RETRY_DELAY)
+
+    def _connection_crashed(
+        self, gateway: GatewayConnection, dispatcher: Dispatcher, shard_id: int, exc: Exception
     ) -> Disconnected | None:
+        """Something unexpected escaped a connection (a bug, not the peer): log it and let the
+        gateway plan the reconnect as for a failed transport (its throttle backs off a loop)."""
+        log.error(
+            "shard %d: unexpected %s on the gateway connection; reconnecting",
+            shard_id,
+            type(exc).__name__,
+            exc_info=exc,
+        )
+        reason = f"internal error: {type(exc).__name__}"
+        now = self._io.now()
+        if gateway.state is State.DISCONNECTED:
+            gateway.connection_failed(now, reason)
+        else:
+            gateway.transport_failed(now, reason)
+        return self._handle_events(gateway.events(), dispatcher, shard_id)
+
+    async def _pump(
+        self,
+        wire: WireConnection,
+        gateway: GatewayConnection,
+        stream: Stream,
+        dispatcher: Dispatcher,
+        shard_id: int,
+    ) -> Disconnected | None:
+        """One connection's loop: read with the wire's deadline, feed the core, write what it
+        returns, hand events on. While the handler backlog is full (and the session is past
+        Hello) it stops reading and tells the gateway, which keeps heartbeating and does not
+        count the acknowledgements it cannot read as missing."""
         io = self._io
         ended: Disconnected | None = None
         out = wire.bytes_to_send()
@@ -390,34 +515,49 @@ class ClientBase:
             await stream.send_all(out)
         except io.transport_errors:
             wire.receive_data(b"", io.now())
+        paused = False
+        unassigned = 0
+        """Bytes read whose events have not been handed on yet (a frame split across reads)."""
         while True:
             deadline = wire.next_deadline()
             data: bytes | None
-            if dispatcher.full:
-                await io.wait_by(dispatcher.room(), deadline)
+            if dispatcher.full and gateway.can_pause_reading:
+                if not paused:
+                    paused = True
+                    gateway.pause_reading(io.now())
+                    log.debug("shard %d: handler backlog full; reading paused", shard_id)
+                if await io.wait_by(dispatcher.room(), deadline):
+                    continue
                 data = None
             else:
+                if paused:
+                    paused = False
+                    gateway.resume_reading(io.now())
                 try:
                     data = await io.receive_by(stream, READ_SIZE, deadline)
                 except io.transport_errors as exc:
-                    log.info("shard %d: transport error: %r", shard_id, exc)
+                    log.info("shard %d: transport error: %s", shard_id, clip(repr(exc)))
                     data = b""
             now = io.now()
             try:
                 if data is None:
                     wire.handle_timer(now)
                 else:
+                    unassigned += len(data)
                     wire.receive_data(data, now)
             except RemoteProtocolError as exc:
-                log.warning("shard %d: protocol error from the gateway: %s", shard_id, exc)
+                log.warning("shard %d: protocol error from the gateway: %s", shard_id, clip(exc))
             out = wire.bytes_to_send()
             if out:
                 try:
                     await stream.send_all(out)
                 except io.transport_errors as exc:
-                    log.info("shard %d: write failed: %r", shard_id, exc)
+                    log.info("shard %d: write failed: %s", shard_id, clip(repr(exc)))
                     wire.receive_data(b"", io.now())
-            ended = self._handle_events(wire.events(), dispatcher, shard_id) or ended
+            events = wire.events()
+            if events:
+                ended = self._handle_events(events, dispatcher, shard_id, unassigned) or ended
+                unassigned = 0
             if wire.should_close_transport:
                 return ended
 
@@ -431,67 +571,114 @@ class ClientBase:
         return method
 
     def _handle_events(
-        self, events: list[GatewayEvent], dispatcher: Dispatcher, shard_id: int
+        self,
+        events: list[GatewayEvent],
+        dispatcher: Dispatcher,
+        shard_id: int,
+        nbytes: int = 0,
     ) -> Disconnected | None:
-        handler = self.handler
-        methods = self._methods
+        """Hand the core's events on: dispatches to their handlers (each counting an even share
+        of the ``nbytes`` read against the backlog), the rest to logging and the lifecycle
+        handlers. Returns the connection's ending, if one came. An event that cannot be handed
+        on is logged and skipped, never allowed to end the connection loop."""
         ended = None
+        share = nbytes // len(events) if events else 0
         for ev in events:
-            if type(ev) is Dispatch:
-                name = ev.name
-                try:
-                    method = methods[name]
-                except KeyError:
-                    method = methods[name] = self._method_for(name)
-                if method is None:
-                    continue  # the handler does not override on_<event>: nothing to parse
-                try:
-                    event = parse_event(name, ev.data, event_id=ev.event_id, lazy=True)
-                except RemoteProtocolError as exc:
-                    dispatcher.submit(_raise, exc)
-                    continue
-                if type(event) is UnknownEvent:
-                    log.info("shard %d: unknown event %s", shard_id, name)
-                dispatcher.submit(method, event)
-            elif isinstance(ev, Ready):
-                log.info("shard %d: READY, session %s", shard_id, ev.session_id)
-                try:
-                    ready = ReadyModel.parse(dict(ev.data))
-                except RemoteProtocolError as exc:
-                    dispatcher.submit(_raise, exc)
+            try:
+                if type(ev) is Dispatch:
+                    self._submit_dispatch(ev, dispatcher, shard_id, share)
+                elif isinstance(ev, Disconnected):
+                    ended = ev
+                    self._on_disconnected(ev, dispatcher, shard_id)
                 else:
-                    dispatcher.submit(handler.on_ready, ready)
-            elif isinstance(ev, Resumed):
-                log.info("shard %d: RESUMED at seq %s", shard_id, ev.seq)
-                dispatcher.submit(handler.on_resumed, ResumedModel("", None))
-            elif isinstance(ev, Disconnected):
-                ended = ev
-                level = logging.ERROR if ev.fatal else logging.INFO
-                log.log(
-                    level,
-                    "shard %d: disconnected (code %s: %s); %s",
+                    self._on_other_event(ev, dispatcher, shard_id)
+            except Exception as exc:
+                log.error(
+                    "shard %d: could not hand on %s: %s: %s",
                     shard_id,
-                    ev.code,
-                    ev.reason,
-                    "fatal"
-                    if ev.fatal
-                    else ("resuming" if ev.resume else "identifying")
-                    + f" in {max(0.0, (ev.not_before or 0) - self._io.now()):.2f} s",
+                    type(ev).__name__,
+                    type(exc).__name__,
+                    clip(exc),
                 )
-                dispatcher.submit(handler.on_disconnected, ev)
-            elif isinstance(ev, HeartbeatAcked):
-                log.debug("shard %d: heartbeat acked, latency %s", shard_id, ev.latency)
-            elif isinstance(ev, DuplicateDropped):
-                log.debug("shard %d: duplicate %s %s dropped", shard_id, ev.name, ev.event_id)
-            elif isinstance(ev, IdentifyDelayed):
-                log.info(
-                    "shard %d: identify waits for the rate limit until %.1f", shard_id, ev.until
-                )
-            elif isinstance(ev, UnknownPayload):
-                log.info("shard %d: unknown opcode %d: %.200r", shard_id, ev.op, ev.data)
-            else:
-                log.debug("shard %d: %r", shard_id, ev)
         return ended
+
+    def _submit_dispatch(
+        self, ev: Dispatch, dispatcher: Dispatcher, shard_id: int, size: int
+    ) -> None:
+        name = ev.name
+        methods = self._methods
+        try:
+            method = methods[name]
+        except KeyError:
+            method = methods[name] = self._method_for(name)
+        if method is None:
+            return  # the handler does not override on_<event>: nothing to parse
+        try:
+            event = parse_event(name, ev.data, event_id=ev.event_id, lazy=True)
+        except RemoteProtocolError as exc:
+            dispatcher.submit(_raise, exc, size)
+            return
+        if type(event) is UnknownEvent:
+            log.info("shard %d: unknown event %s", shard_id, clip(name, 64))
+        dispatcher.submit(method, event, size)
+
+    def _on_disconnected(self, ev: Disconnected, dispatcher: Dispatcher, shard_id: int) -> None:
+        if ev.fatal:
+            what = "fatal"
+        else:
+            delay = max(0.0, (ev.not_before or 0) - self._io.now())
+            what = ("resuming" if ev.resume else "identifying") + f" in {delay:.2f} s"
+        log.log(
+            logging.ERROR if ev.fatal else logging.INFO,
+            "shard %d: disconnected (code %s: %s); %s",
+            shard_id,
+            ev.code,
+            clip(ev.reason),
+            what,
+        )
+        dispatcher.submit(self.handler.on_disconnected, ev)
+
+    def _on_other_event(self, ev: GatewayEvent, dispatcher: Dispatcher, shard_id: int) -> None:
+        handler = self.handler
+        if isinstance(ev, Ready):
+            log.info("shard %d: READY, session %s", shard_id, clip(ev.session_id, 64))
+            try:
+                ready = ReadyModel.parse(dict(ev.data))
+            except RemoteProtocolError as exc:
+                dispatcher.submit(_raise, exc)
+            else:
+                dispatcher.submit(handler.on_ready, ready)
+        elif isinstance(ev, Resumed):
+            log.info("shard %d: RESUMED at seq %s", shard_id, ev.seq)
+            dispatcher.submit(handler.on_resumed, ResumedModel("", None))
+        elif isinstance(ev, HeartbeatAcked):
+            log.debug("shard %d: heartbeat acked, latency %s", shard_id, ev.latency)
+        elif isinstance(ev, DuplicateDropped):
+            log.debug(
+                "shard %d: duplicate %s %s dropped",
+                shard_id,
+                clip(ev.name, 64),
+                clip(ev.event_id, 64),
+            )
+        elif isinstance(ev, IdentifyDelayed):
+            log.info("shard %d: identify waits for the rate limit until %.1f", shard_id, ev.until)
+        elif isinstance(ev, UnknownPayload):
+            log.info("shard %d: unknown opcode %d: %s", shard_id, ev.op, clip(ev.raw))
+        elif isinstance(ev, EventsLost):
+            error = ev.error()
+            log.warning("shard %d: %s", shard_id, clip(error))
+            dispatcher.submit(_raise, error)
+        elif isinstance(ev, Hello) and ev.clamped_from is not None:
+            log.log(
+                logging.WARNING if ev.first_clamp else logging.DEBUG,
+                "shard %d: the server asked for heartbeats every %.3f s; sending them every "
+                "%.3f s instead (min_heartbeat_interval)",
+                shard_id,
+                ev.clamped_from,
+                ev.heartbeat_interval,
+            )
+        else:
+            log.debug("shard %d: %s", shard_id, type(ev).__name__)
 
 
 async def _raise(ctx: Context, exc: BaseException) -> None:
