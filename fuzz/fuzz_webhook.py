@@ -1,8 +1,10 @@
 """atheris target: arbitrary callback requests into ``WebhookReceiver.handle``.
 
-Invariants: ``handle`` never raises; the status is one of 200, 400, 403, 404, 405, 413; only a
-200 carries events; a request that is not signed with the bot's key never dispatches anything;
-and a push with an id that was dispatched, sent again (the platform's retry), dispatches nothing.
+Invariants: ``handle`` never raises; the status is one of 200, 400, 403, 404, 405, 413, or 503
+only while the replay memory is full (``NOW`` is fixed, so remembered pushes never expire here:
+then a fresh receiver takes over); only a 200 carries events; a request that is not signed with
+the bot's key never dispatches anything; and a push with an id that was dispatched, sent again
+(the platform's retry), dispatches nothing.
 
 The first byte holds options: bit 0 signs the body with the bot's key (so the fuzzer reaches
 the JSON and dispatch paths), bit 1 builds the body as a JSON envelope around the input (a chosen
@@ -22,7 +24,16 @@ APP = "102000000"
 SECRET = "fuzzsecretfuzzsecret"
 NOW = 1_700_000_000
 KEY = WebhookKey(SECRET)
-RECEIVER = WebhookReceiver(Token(APP, SECRET), path="/qqbot", max_body_size=4096, dedup_capacity=64)
+CAPACITY = 64
+
+
+def new_receiver() -> WebhookReceiver:
+    return WebhookReceiver(
+        Token(APP, SECRET), path="/qqbot", max_body_size=4096, dedup_capacity=CAPACITY
+    )
+
+
+RECEIVER = new_receiver()
 OPS = (0, 0, 0, 13, 1, 12, 11, -1)
 NAMES = ("C2C_MESSAGE_CREATE", "AT_MESSAGE_CREATE", "READY", "NEW_EVENT", None, 5)
 METHODS = ("POST", "POST", "GET", "post")
@@ -37,6 +48,7 @@ def build(reader: Reader) -> bytes:
 
 
 def TestOneInput(data: bytes) -> None:
+    global RECEIVER
     reader = Reader(data)
     options = reader.byte()
     skew = reader.byte() - 128
@@ -61,6 +73,10 @@ def TestOneInput(data: bytes) -> None:
     method = METHODS[(options >> 3) & 3]
     path = PATHS[(options >> 6) & 3]
     result = RECEIVER.handle(method, path, headers, body, float(NOW))
+    if result.status == 503:
+        assert len(RECEIVER._seen[APP]) >= CAPACITY, "503 while the replay memory had room"
+        RECEIVER = new_receiver()
+        return
     assert result.status in {200, 400, 403, 404, 405, 413}, result
     assert result.status == 200 or not result.events
     if not sign:
