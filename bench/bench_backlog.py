@@ -10,6 +10,12 @@ idle client before the flood::
 
     python bench/bench_backlog.py                 # 3,000 events of 64 KiB (about 1 min)
     python bench/bench_backlog.py --events 10000  # the 640 MB flood of the issue
+    python bench/bench_backlog.py --cadence 20    # heartbeats while the backlog stays full
+
+``--cadence S`` measures something else: a client (asyncio, in this process) whose handlers
+never finish, with ``max_backlog=5``, against a simulator asking for a heartbeat every second,
+flooded until its backlog is full; for ``S`` seconds it reports the gaps between the heartbeats
+the simulator received, and how many gateway connections were opened (1: the session survived).
 
 The simulator runs in this process; only the clients' memory is measured.
 """
@@ -17,6 +23,7 @@ The simulator runs in this process; only the clients' memory is measured.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -100,12 +107,61 @@ def measure(sim: object, events: int, size: int, max_backlog_bytes: int) -> dict
     return {"ready_mib": ready["ready_kb"] / 1024, "peak_mib": peak / 1024}
 
 
+def cadence(seconds: float) -> None:
+    import asyncio
+    import statistics
+
+    import qqbot_asyncio as qq
+    from qqbot_asyncio.simulator import Simulator
+
+    class Stuck(qq.EventHandler):
+        async def on_at_message_create(self, ctx: object, message: object) -> None:
+            await asyncio.Event().wait()
+
+    async def run(sim: Simulator) -> tuple[list[float], int, float]:
+        client = qq.Client(
+            qq.Token(sim.app_id, sim.secret),
+            qq.Intents.default(),
+            Stuck(),
+            api_base=sim.api_base,
+            token_url=sim.token_url,
+            max_concurrent_handlers=1,
+            max_backlog=5,
+        )
+        task = asyncio.create_task(client.start())
+        await asyncio.to_thread(sim.wait_for_session, 0)
+        for i in range(50):
+            sim.inject_at_message(f"m{i}")
+        while not client.connections[0].reading_paused:
+            await asyncio.sleep(0.01)
+        start = sim.now()
+        await asyncio.sleep(seconds)
+        paused = client.connections[0].reading_paused
+        task.cancel()
+        beats = [h.time for h in sim.heartbeats(0) if h.time >= start]
+        return beats, sim.websocket_connections, float(paused)
+
+    with Simulator.in_thread(heartbeat_interval_ms=1000) as sim:
+        beats, connections, paused = asyncio.run(run(sim))
+    gaps = [b - a for a, b in itertools.pairwise(beats)]
+    print(f"backlog full for {seconds:g} s (still paused at the end: {bool(paused)}), interval 1 s")
+    print(
+        f"heartbeats: {len(beats)}; gaps min {min(gaps):.3f} s, median "
+        f"{statistics.median(gaps):.3f} s, max {max(gaps):.3f} s; gateway connections: "
+        f"{connections}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--size", type=int, default=65536)
+    parser.add_argument("--cadence", type=float, metavar="SECONDS")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cadence:
+        cadence(args.cadence)
+        return
     if args.child:
         child(json.loads(args.child))
         return
