@@ -364,3 +364,31 @@ def test_pusher_rejects_bad_validation_answers() -> None:
     platform.inject_c2c_message("not pushed: the URL failed validation", 9.0)
     assert pusher.due(9.0) == [] and pusher.next_deadline() is None
     pusher.unregister("nobody")
+
+
+async def test_a_backlog_full_of_bytes_answers_503() -> None:
+    """The byte bound of the backlog holds in webhook mode too: large pushes fill it long before
+    the count bound, and the next push gets 503 until a handler frees room."""
+    handler = Blocking()
+    with Simulator.in_thread() as sim:
+        client = client_for(sim, handler, max_concurrent_handlers=1, max_backlog_bytes=120_000)
+        app = client.asgi_app()
+        async with app.running():
+            assert app.endpoint is not None
+            (bot,) = app.endpoint.bots.values()
+            body, headers = signed_push(sim.secret, "b1", "one")
+            assert (await call(app, body=body, headers=headers))[0] == 200
+            with anyio.fail_after(5):
+                while "one" not in handler.seen:  # the only worker is held up by it
+                    await anyio.sleep(0.01)
+            for n in (2, 3):
+                body, headers = signed_push(sim.secret, f"b{n}", str(n) + "x" * 70_000)
+                assert (await call(app, body=body, headers=headers))[0] == 200
+            assert bot.dispatcher.full and len(bot.dispatcher._queue) == 2
+            body, headers = signed_push(sim.secret, "b4", "four")
+            assert (await call(app, body=body, headers=headers))[0] == 503
+            handler.release.set()
+            with anyio.fail_after(5):
+                while len(handler.seen) < 3:
+                    await anyio.sleep(0.01)
+            assert (await call(app, body=body, headers=headers))[0] == 200

@@ -127,12 +127,13 @@ class WebhookBot:
         self.dispatcher = dispatcher
         self.ctx = ctx
 
-    def submit(self, item: WebhookEvent) -> None:
-        """Queue the handler call for ``item`` (it runs in the dispatcher's task group)."""
+    def submit(self, item: WebhookEvent, size: int = 0) -> None:
+        """Queue the handler call for ``item`` (it runs in the dispatcher's task group); ``size``
+        is what it counts against the backlog's byte bound."""
         if item.error is not None:
-            self.dispatcher.submit(_raise, item.error)
+            self.dispatcher.submit(_raise, item.error, size)
         else:
-            self.dispatcher.submit(getattr(self.client.handler, item.handler), item.event)
+            self.dispatcher.submit(getattr(self.client.handler, item.handler), item.event, size)
 
 
 async def _raise(ctx: Context, exc: BaseException) -> None:
@@ -175,7 +176,7 @@ class WebhookEndpoint:
             level = logging.WARNING if result.status >= 500 else logging.INFO
             log.log(level, "webhook: rejected with %d: %s", result.status, result.reason)
         for item in result.events:
-            self.bots[item.app_id].submit(item)
+            self.bots[item.app_id].submit(item, len(body) // len(result.events))
         return result
 
 
@@ -191,7 +192,13 @@ async def _start_bot(client: ClientBase, group: TaskGroup, pool: HttpPool) -> We
     log.info("webhook: serving bot %s (%s)", client.token.app_id, bot.username)
     ctx = Context(api, bot, (0, 1))
     dispatcher = Dispatcher(
-        io, group, client.handler, ctx, client.max_concurrent_handlers, client.max_backlog
+        io,
+        group,
+        client.handler,
+        ctx,
+        client.max_concurrent_handlers,
+        client.max_backlog,
+        client.max_backlog_bytes,
     )
     group.start_soon(dispatcher.run)
     dispatcher.submit(client.handler.on_ready, Ready(user=bot, shard=(0, 1)))
