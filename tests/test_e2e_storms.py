@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 import pytest
-from _e2e import until, wait
+from _e2e import sim_client, until, wait
 
 from qqbot_asyncio.simulator import Simulator
 from qqproto.backoff import BackoffConfig
@@ -55,15 +55,7 @@ async def started(
     qq: ModuleType, sim: Simulator, handler: Any, **options: Any
 ) -> AsyncIterator[Any]:
     options = {"max_payload_size": LIMIT, "backoff": BACKOFF, **options}
-    client = qq.Client(
-        qq.Token(sim.app_id, sim.secret),
-        qq.Intents.default(),
-        handler,
-        api_base=sim.api_base,
-        token_url=sim.token_url,
-        identify_window=0.5,
-        gateway_options=options,
-    )
+    client = sim_client(qq, sim, handler, identify_window=0.5, gateway_options=options)
     async with anyio.create_task_group() as tg:
         tg.start_soon(client.start)
         yield client

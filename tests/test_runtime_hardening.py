@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
-from _e2e import until, wait
+from _e2e import sim_client, until, wait
 
 from qqbot_asyncio.simulator import Simulator
 
@@ -28,15 +28,7 @@ pytestmark = pytest.mark.anyio
 
 
 def make_client(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> Any:
-    return qq.Client(
-        qq.Token(sim.app_id, sim.secret),
-        qq.Intents.default(),
-        handler,
-        api_base=sim.api_base,
-        token_url=sim.token_url,
-        identify_window=0.5,
-        **kw,
-    )
+    return sim_client(qq, sim, handler, identify_window=0.5, **kw)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+from _e2e import sim_client
 
 import qqbot_asyncio as qq
 import qqbot_trio
@@ -87,14 +88,7 @@ class Blocking(qq.EventHandler):
 
 
 def client_for(sim: Simulator, handler: Any, **kw: Any) -> Any:
-    return qq.Client(
-        qq.Token(sim.app_id, sim.secret),
-        qq.Intents.none(),
-        handler,
-        api_base=sim.api_base,
-        token_url=sim.token_url,
-        **kw,
-    )
+    return sim_client(qq, sim, handler, intents=qq.Intents.none(), **kw)
 
 
 async def test_not_started_answers_503_and_lifespan_starts_it() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
-from _e2e import until
+from _e2e import sim_client, until
 
 from qqbot_asyncio.simulator import Simulator
 from qqproto.auth import Token
@@ -161,12 +161,11 @@ async def serving(qq: ModuleType, **options: Any) -> AsyncIterator[tuple[Simulat
     """A webhook client (standalone server on a free port, handlers one at a time)."""
     rec = Handler(qq)
     with Simulator.in_thread() as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            qq.Intents.none(),
+        client = sim_client(
+            qq,
+            sim,
             rec.handler,
-            api_base=sim.api_base,
-            token_url=sim.token_url,
+            intents=qq.Intents.none(),
             max_concurrent_handlers=1,
             webhook=qq.WebhookOptions(port=0, **options),
         )
