@@ -44,7 +44,9 @@ from qqproto.gateway import GatewayConfig, GatewayConnection
 from qqproto.gateway_events import Dispatch
 from qqproto.wire import WireConnection
 
-FIXTURES = Path(os.environ.get("QQBOT_FIXTURES", "/work/shared/fixtures"))
+FIXTURES = Path(
+    os.environ.get("QQBOT_FIXTURES", Path(__file__).resolve().parents[1] / "tests" / "fixtures")
+)
 PAYLOAD_SIZE = 571
 CHUNK = 64 * 1024
 BAR_US = 8.0

@@ -36,7 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qqproto.auth import Token
 from qqproto.webhook import WebhookKey, WebhookReceiver
 
-FIXTURES = Path(os.environ.get("QQBOT_FIXTURES", "/work/shared/fixtures"))
+FIXTURES = Path(
+    os.environ.get("QQBOT_FIXTURES", Path(__file__).resolve().parents[1] / "tests" / "fixtures")
+)
 SECRET = "DG5g3B4j9X2KOErG"
 APP = "11111111"
 NOW = 1_725_442_341

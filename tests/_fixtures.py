@@ -1,4 +1,4 @@
-"""Where the shared official fixtures live (../shared/fixtures from the repo root), and loaders."""
+"""The official fixtures (``tests/fixtures``, provenance in its README.md), and loaders."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EVENTS = FIXTURES / "events"
 REST = FIXTURES / "rest"
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from qqproto.api.call import ApiRequest, ApiResponse
 
-FIXTURES = Path("/work/shared/fixtures/rest")
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rest"
 
 
 def fixture(name: str) -> Any:
-    """A JSON fixture from the shared REST fixtures directory."""
+    """A JSON fixture from ``tests/fixtures/rest``."""
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 

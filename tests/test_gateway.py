@@ -31,7 +31,7 @@ from qqproto.gateway_state import State
 from qqproto.identify import IdentifyLimiter, SessionStartLimit
 from qqproto.intents import Intents
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HELLO = '{"op":10,"d":{"heartbeat_interval":45000}}'
 READY = json.dumps(
     {
