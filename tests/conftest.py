@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import _repo_guard
 import pytest
+from _repo_guard import pytest_sessionfinish as pytest_sessionfinish
+from _repo_guard import pytest_terminal_summary as pytest_terminal_summary
 
 import qqbot_asyncio
 import qqbot_trio
+
+_repo_guard.install()  # the session fails if a test reads a path outside the repository
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
