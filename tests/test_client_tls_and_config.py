@@ -121,12 +121,13 @@ def test_client_rejects_misconfiguration(qq: ModuleType) -> None:
 
 
 @contextmanager
-def one_answer_per_connection() -> Iterator[tuple[int, list[int]]]:
+def one_answer_per_connection() -> Iterator[tuple[int, list[int], list[int]]]:
     """A plain HTTP server that answers one request per connection, then closes it (as a server
-    whose keep-alive timeout ran out would); counts the connections it accepted."""
+    whose keep-alive timeout ran out would); counts the connections it accepted and closed."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     accepted: list[int] = []
+    closed: list[int] = []
     stop = threading.Event()
 
     def serve() -> None:
@@ -147,11 +148,12 @@ def one_answer_per_connection() -> Iterator[tuple[int, list[int]]]:
                     data += chunk
                 # keep-alive promised, then the connection is closed anyway
                 conn.sendall(ANSWER)
+            closed.append(1)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield port, accepted
+        yield port, accepted, closed
     finally:
         stop.set()
         thread.join(5)
@@ -163,15 +165,20 @@ async def test_pool_skips_a_connection_the_server_closed_while_idle(qq: ModuleTy
 
     from qqproto.client.rest import HttpPool
 
-    with one_answer_per_connection() as (port, accepted):
+    with one_answer_per_connection() as (port, accepted, closed):
         pool = HttpPool(io_for(qq, None), timeout=5.0)
         url = HttpUrl.parse(f"http://127.0.0.1:{port}/app/getAppAccessToken")
         try:
-            for _ in range(3):
+            for n in range(1, 4):
                 # a POST is never retried blindly: it must not go out on the dead connection
                 response = await pool.request(encode_json_request(url, "POST", "", {"a": 1}))
                 assert response.status == 200
-                await anyio.sleep(0.05)  # let the server's close arrive
+                # the server closed it, and the client's side has seen the FIN (asyncio learns
+                # of it on a loop iteration, trio by polling the socket)
+                idle = [c for conns in pool._idle.values() for c in conns]
+                with anyio.fail_after(5):
+                    while len(closed) < n or not all(c.stream.is_stale() for c in idle):
+                        await anyio.sleep(0.005)
         finally:
             await pool.aclose()
     assert len(accepted) == 3
