@@ -55,6 +55,12 @@ def test_fast_path_oracle(seed: bytes) -> None:
     target("fuzz_wire_fastpath")(seed)
 
 
+def test_webhook_replay_without_id_dispatches_once() -> None:
+    """A signed push without an id, sent twice: the second must dispatch nothing (the webhook
+    oracle checks every dispatched push again, not only pushes with an id)."""
+    target("fuzz_webhook")(b"\x0b\xa3\xa3\n")
+
+
 def test_build_skips_json_too_deep_for_the_harness() -> None:
     """Deep nesting makes a harness's own json.loads (or json.dumps, a level deeper, depending on
     the caller's stack) raise RecursionError: the input goes in as a string ``d``, not a finding."""
