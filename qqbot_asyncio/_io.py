@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 import sys
 import time
@@ -174,7 +175,18 @@ class AsyncioStream:
     def is_stale(self) -> bool:
         protocol = self._protocol
         transport = protocol.transport
-        return bool(protocol.eof or protocol.buffer or transport is None or transport.is_closing())
+        if protocol.eof or protocol.buffer or transport is None or transport.is_closing():
+            return True
+        # The loop may not have run eof_received yet for a close that already arrived: ask the
+        # socket itself (as trio's adapter does), readable while idle = EOF or unasked bytes.
+        sock = transport.get_extra_info("socket")
+        if sock is None:  # pragma: no cover - the adapter only makes socket transports
+            return False
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):  # closed under us
+            return True
+        return bool(readable)
 
     def peer(self) -> str:
         transport = self._protocol.transport

@@ -241,3 +241,30 @@ async def test_task_groups_raise_every_error_in_an_exception_group(qq: ModuleTyp
         async with io.open_task_group() as group:
             raise LookupError("body")
     assert [type(e).__name__ for e in caught.value.exceptions] == ["LookupError"]
+
+
+async def test_a_connection_the_server_closed_is_stale_before_the_loop_noticed(
+    qq: ModuleType,
+) -> None:
+    """A keep-alive connection the server closed must not carry the next request, even when the
+    event loop has not yet run its end-of-file callback (asyncio asked only its protocol's
+    flags, so the pool could reuse a dead connection and the request failed)."""
+    import select
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    io_ = qq.Client.io_factory(None)
+    stream = await io_.connect("127.0.0.1", server.getsockname()[1], tls=False, timeout=5.0)
+    peer, _ = server.accept()
+    assert not stream.is_stale()
+    peer.close()
+    server.close()
+    # Block (without yielding to the loop) until the close has reached our socket.
+    raw = (
+        stream._protocol.transport.get_extra_info("socket")
+        if qq.__name__ == "qqbot_asyncio"
+        else stream._stream.socket
+    )
+    assert select.select([raw], [], [], 5.0)[0]
+    assert stream.is_stale()
+    await stream.aclose()
