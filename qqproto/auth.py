@@ -1,6 +1,6 @@
 """The access-token lifecycle as a pure state machine: when to fetch, how to parse, when it dies.
 
-Platform rules (reference/qq-protocol.md §2.1): ``POST https://bots.qq.com/app/getAppAccessToken``
+Platform rules (the platform docs, "Interface invocation and authentication"): ``POST https://bots.qq.com/app/getAppAccessToken``
 with ``{"appId", "clientSecret"}`` answers ``{"access_token", "expires_in"}`` (``expires_in`` is a
 string in the docs, a number elsewhere). Asking again before the last 60 s of a token's life just
 returns the same token, so :class:`TokenMachine` only re-fetches inside that window (or once the

@@ -1,6 +1,6 @@
 """Webhook (HTTP callback) mode, sans-IO: request in, response and typed events out.
 
-The platform POSTs each event to the bot's HTTPS callback URL (reference/qq-protocol.md §5):
+The platform POSTs each event to the bot's HTTPS callback URL (platform docs, event subscription):
 
 * **op 13, callback validation** — ``{"op":13,"d":{"plain_token","event_ts"}}``; the answer is
   ``{"plain_token": <same>, "signature": hex(ed25519_sign(event_ts + plain_token))}``.
