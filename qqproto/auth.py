@@ -1,8 +1,9 @@
 """The access-token lifecycle as a pure state machine: when to fetch, how to parse, when it dies.
 
-Platform rules (the platform docs, "Interface invocation and authentication"): ``POST https://bots.qq.com/app/getAppAccessToken``
-with ``{"appId", "clientSecret"}`` answers ``{"access_token", "expires_in"}`` (``expires_in`` is a
-string in the docs, a number elsewhere). Asking again before the last 60 s of a token's life just
+Platform rules (platform docs, interface authentication):
+``POST https://bots.qq.com/app/getAppAccessToken`` with ``{"appId", "clientSecret"}`` answers
+``{"access_token", "expires_in"}`` (``expires_in`` is a string in the docs, a number elsewhere).
+Asking again before the last 60 s of a token's life just
 returns the same token, so :class:`TokenMachine` only re-fetches inside that window (or once the
 token expired, or after the API rejected it). One fetch is in flight at a time.
 
