@@ -100,12 +100,14 @@ class GatewayConfig:
     by :attr:`Hello.clamped_from`), so a Hello of 1 ms cannot make the client send 1000
     heartbeats a second. 0.1 s still lets a simulator run fast heartbeats in tests."""
     max_failed_resumes: int = 3
-    """After this many resumes in a row ended before RESUMED because the client refused what
-    was replayed, each at the same sequence number (the server keeps replaying an event the
-    client cannot take: larger than ``max_payload_size``, not valid JSON), the session is given
-    up: identify anew and report the events lost (:class:`~qqproto.gateway_events.EventsLost`)
-    instead of retrying forever. A resume cut short otherwise (a dropped transport, a server's
-    close) neither counts nor resets the count."""
+    """After this many resumes in a row failed because the client refused what was replayed,
+    each at the same sequence number (the server keeps replaying an event the client cannot
+    take: larger than ``max_payload_size``, not valid JSON), the session is given up: identify
+    anew and report the events lost (:class:`~qqproto.gateway_events.EventsLost`) instead of
+    retrying forever. A refusal counts before RESUMED (the documented order: replay, then
+    RESUMED) and of the first payload after it (a server that replays after RESUMED); the
+    count resets once a payload after RESUMED is taken. A resume cut short otherwise (a dropped
+    transport, a server's close) neither counts nor resets the count."""
 
     def __post_init__(self) -> None:
         if self.shard_count < 1 or not 0 <= self.shard_id < self.shard_count:
@@ -168,6 +170,9 @@ class GatewayConnection:
         self._failed_resumes = 0
         """Resumes in a row that failed at ``_failed_seq`` (see ``max_failed_resumes``)."""
         self._failed_seq: int | None = None
+        self._just_resumed = False
+        """RESUMED came and no payload after it yet: a server may replay after RESUMED (against
+        the documented order), so a refusal now still counts as a failed resume."""
 
     def __repr__(self) -> str:
         cfg = self.config
@@ -286,6 +291,11 @@ class GatewayConnection:
         except RemoteProtocolError as exc:
             self._protocol_error(now, str(exc))
             raise
+        if self._just_resumed and (op != _DISPATCH or t is not None):
+            # The first payload after RESUMED was taken: the replay, wherever the server put
+            # it, went through.
+            self._just_resumed = False
+            self._failed_resumes = 0
         if op == _DISPATCH:  # the hot path, inline
             if t is None or self.state is _AWAITING_HELLO:
                 self._remote_violation(
@@ -482,7 +492,7 @@ class GatewayConnection:
             if self.state is State.RESUMING:
                 self._transition(Input.RESUMED, local=False)
                 self._established_at = now
-                self._failed_resumes = 0
+                self._just_resumed = True  # the count resets once the next payload is taken
             self._events.append(Resumed(seq))
 
     def _on_ready(self, d: Any, seq: int | None, now: float, raw: str | bytes) -> None:
@@ -561,7 +571,8 @@ class GatewayConnection:
         an oversized message)."""
         established = self._established_at
         established_for = None if established is None else now - established
-        resuming = self.state is State.RESUMING
+        resuming = self.state is State.RESUMING or self._just_resumed
+        self._just_resumed = False
         self._established_at = self._paused_at = None
         self._hello_deadline = self._identify_at = self._heartbeat_due = None
         self._heartbeat_sent = None

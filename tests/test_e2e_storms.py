@@ -101,7 +101,16 @@ async def test_a_server_ending_every_session_at_once_gets_few_connections(
             await wait(sim.wait_for_session, 0, timeout=10.0)
             sim.inject("GUILD_MEMBER_ADD", member("after the storm"))
             await until(lambda: "after the storm" in bot.nicks, timeout=10.0)
-            assert len(sim.identifies(0)) == 1  # every connection resumed the one session
+            identifies = len(sim.identifies(0))
+            if fault.kind in ("garbage", "oversized"):
+                # refused right after RESUMED, like a poison event replayed after it: the
+                # session is given up after 3 such resumes (and the bot told)
+                assert identifies <= 1 + len(opened) // 4
+                assert bot.errors and all(isinstance(e, qq.EventsLostError) for e in bot.errors), (
+                    bot.errors
+                )
+            else:
+                assert identifies == 1  # every connection resumed the one session
 
 
 async def test_a_poison_event_in_the_replay_buffer_costs_the_session_not_the_shard(

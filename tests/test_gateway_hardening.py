@@ -126,16 +126,24 @@ STORMS: dict[str, Callable[[GatewayConnection, float], None]] = {
 
 def storm_connects(kind: str, seed: int, seconds: float = 15.0, **kw: Any) -> list[float]:
     """A server that ends every session 10 ms after READY/RESUMED; an adapter that reconnects
-    exactly at each ``not_before``. When each connection opened, within ``seconds``."""
+    exactly at each ``not_before``. When each connection opened, within ``seconds``.
+
+    Every connection resumes, except that a frame the client refuses right after RESUMED is
+    indistinguishable from a poison event replayed after RESUMED: after ``max_failed_resumes``
+    of those in a row the session is given up (reported) and the next connection identifies."""
     conn = make(seed, **kw)
     now = 0.0
     opened = []
+    streak = 0
     while now < seconds:
         opened.append(now)
-        session(conn, now)
+        kind_of_session = session(conn, now)
         STORMS[kind](conn, now + 0.02)
         disc = ended(conn)
-        assert disc.resume and not disc.fatal and disc.not_before is not None
+        assert not disc.fatal and disc.not_before is not None
+        streak = streak + 1 if kind_of_session == "resume" else 0
+        if not disc.resume:  # only as the poison rule says
+            assert "resumes failed at the same seq" in disc.reason and streak == 3, disc
         now = disc.not_before
     return opened
 
@@ -162,7 +170,7 @@ SIM_STORMS = {
 @pytest.mark.parametrize("fault", list(SIM_STORMS.values()), ids=list(SIM_STORMS))
 def test_simulated_storm_against_the_client_in_memory(fault: SessionFault) -> None:
     """The simulator's storm modes against the client core, both sans-IO, on a virtual clock:
-    every connection resumes the one session, at most 8 connections in 15 s."""
+    at most 8 connections in 15 s, each resuming the one session (but for the poison rule)."""
     platform = Platform(rng=random.Random(1))
     platform.session_fault = fault
     token = platform.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, 0.0)[0]
@@ -189,11 +197,16 @@ def test_simulated_storm_against_the_client_in_memory(fault: SessionFault) -> No
                     server.receive_message(client_out.text, now)
         server.connection_lost(now, None)
         disc = ended(conn)
-        assert disc.resume and disc.not_before is not None
+        assert disc.not_before is not None
         now = disc.not_before
     assert opened <= 8
-    assert len(platform.identifies) == 1 and len(platform.resumes) == opened - 1
+    identifies = len(platform.identifies)
+    assert identifies + len(platform.resumes) == opened
     assert all(r.outcome == "resumed" for r in platform.resumes)
+    if fault.kind in ("garbage", "oversized"):  # refused right after RESUMED: the poison rule
+        assert identifies <= 1 + (opened - 1) // 4
+    else:
+        assert identifies == 1
 
 
 def test_storm_backs_off_exponentially_up_to_the_cap() -> None:
@@ -408,17 +421,42 @@ def test_failed_resumes_count_only_refusals_at_one_seq() -> None:
 
 
 def test_refusals_outside_a_resume_never_give_the_session_up() -> None:
-    """A storm of garbage right after RESUMED (or while connected) is throttled, not fatal to
-    the session."""
+    """A storm of garbage once the resumed session has taken a payload (so its replay went
+    through) is throttled, not fatal to the session."""
     conn = make()
     session(conn, 0.0)
     now = 1.0
     for _ in range(6):
-        _refuse_json(conn, now)
+        conn.receive_payload('{"op":11}', now)  # taken after RESUMED: the resume worked
+        _refuse_json(conn, now + 0.01)
         disc = ended(conn)
         assert disc.resume and disc.not_before is not None
         assert session(conn, disc.not_before) == "resume"
         now = disc.not_before + 0.02
+
+
+def test_a_poison_event_replayed_after_resumed_gives_the_session_up_too() -> None:
+    """Against the documented order, a server may send RESUMED first and replay after it: the
+    refusal of the first payload after RESUMED still counts as a failed resume, or the shard
+    would loop on the poison event forever (found by an independent fake of the platform)."""
+    conn = make()
+    session(conn, 0.0)
+    conn.receive_payload(dispatch(4), 1.0)
+    conn.connection_lost(1.5, None)
+    now = ended(conn).not_before or 0.0
+    for attempt in range(1, 4):
+        resume_and(conn, now)
+        conn.receive_payload(RESUMED, now + 0.01)
+        _refuse_wire(conn, now + 0.02)  # the replayed event, after RESUMED, is too big
+        events = of(conn, Disconnected, EventsLost)
+        if attempt < 3:
+            (disc,) = events
+            assert isinstance(disc, Disconnected) and disc.resume and disc.not_before
+            now = disc.not_before
+        else:
+            lost, disc = events
+            assert isinstance(lost, EventsLost) and lost.after_seq == 4
+            assert isinstance(disc, Disconnected) and not disc.resume
 
 
 def test_max_failed_resumes_is_configurable() -> None:
