@@ -76,7 +76,7 @@ def stub_ours(stubs: list[str], probe: Probe) -> None:
     of the two fields it reads);
     ``dispatch``: no handler task per AT_MESSAGE_CREATE, the probe is called at submission.
     """
-    from qqproto.client import runtime
+    from qqproto.client import _runtime as runtime
 
     if "parse" in stubs:
         real_parse = runtime.parse_event  # type: ignore[attr-defined]
@@ -115,7 +115,7 @@ async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) ->
         async def on_at_message_create(self, ctx: Any, event: Any) -> None:
             probe.hit(event.content, event.author.id)
 
-    from qqproto.backoff import BackoffConfig
+    from qqproto.gateway._backoff import BackoffConfig
 
     api_base = f"http://{cfg['host']}:{cfg['port']}"
     client = qq.Client(

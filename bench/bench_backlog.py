@@ -166,7 +166,7 @@ def main() -> None:
         child(json.loads(args.child))
         return
     from qqbot_asyncio.simulator import Simulator
-    from qqproto.client.runtime import DEFAULT_BACKLOG_BYTES
+    from qqproto.client._dispatcher import DEFAULT_BACKLOG_BYTES
 
     rows = []
     for label, bound in (

@@ -385,7 +385,7 @@ INSTRUCTION_EVENTS = 2000
 
 JSON_DECODE = """
 import json, sys
-from qqproto.payload import decode_envelope
+from qqproto.gateway._payload import decode_envelope
 from qqproto.sim import Platform
 p = Platform(rng=__import__("random").Random(1))
 inj = p.inject_at_message("hello bot", 0.0)

@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
-from qqproto.gateway import GatewayConfig, GatewayConnection
-from qqproto.gateway_events import Dispatch
-from qqproto.wire import WireConnection
+from qqproto.gateway._connection import GatewayConfig, GatewayConnection
+from qqproto.gateway._events import Dispatch
+from qqproto.gateway._wire import WireConnection
 
 FIXTURES = Path(
     os.environ.get("QQBOT_FIXTURES", Path(__file__).resolve().parents[1] / "tests" / "fixtures")

@@ -33,8 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qqproto.auth import Token
-from qqproto.webhook import WebhookKey, WebhookReceiver
+from qqproto.rest._auth import Token
+from qqproto.webhook._receiver import WebhookKey, WebhookReceiver
 
 FIXTURES = Path(
     os.environ.get("QQBOT_FIXTURES", Path(__file__).resolve().parents[1] / "tests" / "fixtures")

@@ -27,21 +27,28 @@ import sys
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from qqproto.api.call import ApiResponse, Call
-from qqproto.api.catalogue import ApiCatalogue
-from qqproto.auth import AccessToken, Fetch, Ready, Token, TokenFetchError, TokenMachine
-from qqproto.errors import QQError, RemoteProtocolError
-from qqproto.gateway import GatewayConfig, GatewayConnection
-from qqproto.gateway_events import Disconnected, Dispatch, GatewayEvent, Resumed
-from qqproto.gateway_events import Ready as SessionReady
-from qqproto.http import Endpoints, HttpConnection, HttpRequest, encode_api_request
-from qqproto.identify import IdentifyLimiter, session_limit_from_api
-from qqproto.intents import Intents
-from qqproto.message import Message as Outgoing
+from qqproto._errors import QQError, RemoteProtocolError
+from qqproto.gateway._connection import GatewayConfig, GatewayConnection
+from qqproto.gateway._events import Disconnected, Dispatch, GatewayEvent, Resumed
+from qqproto.gateway._events import Ready as SessionReady
+from qqproto.gateway._identify import IdentifyLimiter, session_limit_from_api
+from qqproto.gateway._intents import Intents
+from qqproto.gateway._wire import WireConnection, WireState
 from qqproto.models import GatewayBotInfo, GroupMessage, Message, MessageSendResult, parse_event
-from qqproto.replies import ReplySequencer, reply_target
-from qqproto.retry import CallAttempts, Done, GiveUp, RetryPolicy, TransportFailure, TransportKind
-from qqproto.wire import WireConnection, WireState
+from qqproto.outgoing._message import Message as Outgoing
+from qqproto.outgoing._replies import ReplySequencer, reply_target
+from qqproto.rest._auth import AccessToken, Fetch, Token, TokenFetchError, TokenMachine, TokenReady
+from qqproto.rest._call import ApiResponse, Call
+from qqproto.rest._catalogue import ApiCatalogue
+from qqproto.rest._http import Endpoints, HttpConnection, HttpRequest, encode_api_request
+from qqproto.rest._retry import (
+    CallAttempts,
+    Done,
+    GiveUp,
+    RetryPolicy,
+    TransportFailure,
+    TransportKind,
+)
 
 if TYPE_CHECKING:
     from qqbot_asyncio.simulator import Simulator
@@ -97,7 +104,7 @@ class Rest:
         """The current access token; the TokenMachine says when to fetch a new one."""
         while True:
             step = self.tokens.acquire(time.monotonic())  # raises once fetching failed for good
-            if isinstance(step, Ready):
+            if isinstance(step, TokenReady):
                 return step.token
             if isinstance(step, Fetch):
                 try:

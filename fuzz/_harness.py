@@ -20,9 +20,9 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request
 from wsproto.frame_protocol import FrameProtocol
 
-from qqproto.errors import RemoteProtocolError
-from qqproto.gateway import GatewayConfig, GatewayConnection
-from qqproto.wire import WireConnection, WireState
+from qqproto._errors import RemoteProtocolError
+from qqproto.gateway._connection import GatewayConfig, GatewayConnection
+from qqproto.gateway._wire import WireConnection, WireState
 
 URL = "wss://api.sgroup.qq.com/websocket"
 CHUNK_SIZES = (1, 2, 3, 7, 64, 512, 1 << 20)

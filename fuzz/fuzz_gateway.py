@@ -1,7 +1,7 @@
 """atheris target: arbitrary payloads into ``GatewayConnection.receive_payload`` from any state.
 
 Invariant: ``receive_payload`` (and the ``handle_timer`` calls between payloads) raise nothing but
-``qqproto.errors.RemoteProtocolError``. The first byte picks the starting state (disconnected,
+``qqproto._errors.RemoteProtocolError``. The first byte picks the starting state (disconnected,
 awaiting Hello, identifying, resuming, connected); the second picks raw bytes or JSON built around
 the input (a chosen opcode and event name with the input as ``d``), which reaches deeper; input
 nested too deep for the harness's own ``json`` to build goes in as a string ``d`` (see
@@ -17,9 +17,9 @@ import random
 
 from _harness import Reader, envelope, run_atheris
 
-from qqproto.errors import RemoteProtocolError
-from qqproto.gateway import GatewayConfig, GatewayConnection
-from qqproto.gateway_state import State
+from qqproto._errors import RemoteProtocolError
+from qqproto.gateway._connection import GatewayConfig, GatewayConnection
+from qqproto.gateway._state import State
 
 HELLO = '{"op":10,"d":{"heartbeat_interval":45000}}'
 READY = '{"op":0,"s":1,"t":"READY","d":{"session_id":"fuzz","user":{"id":"1"}}}'

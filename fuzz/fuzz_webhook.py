@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from _harness import Reader, envelope, run_atheris
 
-from qqproto.auth import Token
-from qqproto.webhook import WebhookKey, WebhookReceiver
+from qqproto.rest._auth import Token
+from qqproto.webhook._receiver import WebhookKey, WebhookReceiver
 
 APP = "102000000"
 SECRET = "fuzzsecretfuzzsecret"

@@ -1,7 +1,7 @@
 """atheris target: arbitrary bytes after a completed WebSocket handshake.
 
 Invariant: ``WireConnection.receive_data`` raises nothing but
-``qqproto.errors.RemoteProtocolError``, and EOF always ends the transport. The first input bytes
+``qqproto._errors.RemoteProtocolError``, and EOF always ends the transport. The first input bytes
 choose the fast path or wsproto alone, whether a Hello/READY opening comes first (to reach a live
 session), the chunk size, a small message limit and EOF; one flag makes the input the server's
 answer to the upgrade instead, to fuzz the handshake too.

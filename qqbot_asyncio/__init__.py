@@ -18,19 +18,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qqproto import __version__
-from qqproto.client.public import *  # noqa: F403
-from qqproto.client.public import LAZY_NAMES, lazy_attribute
-from qqproto.client.public import __all__ as _public
-from qqproto.client.runtime import ClientBase
+from qqproto.client import *  # noqa: F403
+from qqproto.client import LAZY_NAMES, lazy_attribute
+from qqproto.client import __all__ as _public
+from qqproto.client._runtime import ClientBase
 
 from ._io import AsyncioIo
 
 __all__ = ["Client", "__version__", *_public, *LAZY_NAMES]
 
 if TYPE_CHECKING:
-    from qqproto.client.asgi import WebhookApp as WebhookApp
-    from qqproto.client.asgi import webhook_app as webhook_app
-    from qqproto.client.webhook import WebhookOptions as WebhookOptions
+    from qqproto.client._asgi import WebhookApp as WebhookApp
+    from qqproto.client._asgi import webhook_app as webhook_app
+    from qqproto.client._webhook_server import WebhookOptions as WebhookOptions
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""asyncio's side of :class:`qqproto.client.io.Io`: streams, TLS, the loop clock, tasks."""
+"""asyncio's side of :class:`qqproto.client._io.Io`: streams, TLS, the loop clock, tasks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from qqproto.client.io import Stream, Waitable
+from qqproto.client._io import Stream, Waitable
 
 if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
     from exceptiongroup import BaseExceptionGroup

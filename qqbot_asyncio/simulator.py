@@ -1,7 +1,7 @@
 """The QQ platform simulator on loopback: :mod:`qqproto.sim` served with asyncio.
 
 One port (``127.0.0.1:<ephemeral>``) carries the token endpoint, the REST API and the gateway
-WebSocket, exactly as the pure :class:`~qqproto.sim.transport.ServerConnection` serves them; this
+WebSocket, exactly as the pure :class:`~qqproto.sim.ServerConnection` serves them; this
 module only moves bytes, runs timers on the loop clock and marshals scripting calls.
 
 Two ways to run it::
@@ -29,9 +29,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from qqproto.api.call import ApiResponse
-from qqproto.errors import RemoteProtocolError
-from qqproto.http import Endpoints, HttpConnection
+from qqproto._errors import RemoteProtocolError
+from qqproto.rest._call import ApiResponse
+from qqproto.rest._http import Endpoints, HttpConnection
 from qqproto.sim import (
     DEFAULT_APP_ID,
     DEFAULT_SECRET,
@@ -157,7 +157,7 @@ class Simulator:
     Webhook mode: ``webhook_url`` (or :meth:`register_webhook` later) makes the simulator push
     every injected event to the bot's callback URL as signed HTTP requests, after the op 13
     validation handshake, retrying unacknowledged pushes with the same id
-    (:class:`~qqproto.sim.webhook.WebhookPusher`). ``webhook_ssl_context`` verifies an
+    (:class:`~qqproto.sim.WebhookPusher`). ``webhook_ssl_context`` verifies an
     ``https://`` callback URL (default: the system's trust store).
     """
 
@@ -237,7 +237,7 @@ class Simulator:
 
     @property
     def endpoints(self) -> Endpoints:
-        """:class:`~qqproto.http.Endpoints` pointing at this simulator."""
+        """:class:`~qqproto.rest.Endpoints` pointing at this simulator."""
         return Endpoints(api_base=self.api_base, token_url=self.token_url)
 
     @property

@@ -1,4 +1,4 @@
-"""trio's side of :class:`qqproto.client.io.Io`: streams, TLS, the trio clock, nurseries."""
+"""trio's side of :class:`qqproto.client._io.Io`: streams, TLS, the trio clock, nurseries."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "qqbot_trio needs trio: pip install 'qqbot[trio]' (or use qqbot_asyncio)"
     ) from exc
 
-from qqproto.client.io import Stream, Waitable
+from qqproto.client._io import Stream, Waitable
 
 
 class TrioStream:

@@ -1,18 +1,24 @@
 """qqproto: the sans-IO protocol core of qqbot.
 
-Bytes and ``now`` go in; typed events and bytes to send come out. The gateway machine
-(:mod:`qqproto.gateway`), the WebSocket wire layer (:mod:`qqproto.wire`), the REST codec
-(:mod:`qqproto.http`), the access-token machine (:mod:`qqproto.auth`), the route catalogue
-(:mod:`qqproto.api`), the models (:mod:`qqproto.models`) and the identify limiter and reconnect
-throttle do no IO, read no clock and draw randomness only from an injected RNG.
+Bytes and ``now`` go in; typed events and bytes to send come out. One subpackage per protocol:
+
+* :mod:`qqproto.gateway` — the WebSocket gateway: state machine, wire framing, opcodes, close
+  codes, intents, identify limiter, reconnect throttle;
+* :mod:`qqproto.rest` — HTTP codec, access token, retry decisions, API errors, route catalogue;
+* :mod:`qqproto.webhook` — the HTTP-callback receiver (signatures, validation, dedup);
+* :mod:`qqproto.models` — typed models of every API object and dispatch event;
+* :mod:`qqproto.outgoing` — outgoing message building and passive replies;
+* :mod:`qqproto.sim` — the simulated platform for tests and demos.
+
+None of these does IO, reads a clock or draws global randomness. :mod:`qqproto.client` is the one
+layer that awaits IO, and only the IO an adapter (``qqbot_asyncio``, ``qqbot_trio``) lends it.
+Every exception is defined in one module and re-exported here.
 """
 
 from __future__ import annotations
 
-from qqproto._version import __version__
-from qqproto.auth import Token
-from qqproto.close_codes import CloseAction, close_code_info
-from qqproto.errors import (
+from qqproto import _moved
+from qqproto._errors import (
     EventsLostError,
     GatewayClosedError,
     LocalProtocolError,
@@ -20,11 +26,21 @@ from qqproto.errors import (
     QQError,
     RemoteProtocolError,
 )
-from qqproto.gateway import GatewayConfig, GatewayConnection
-from qqproto.identify import IdentifyLimiter, SessionStartLimit
-from qqproto.intents import Intents
-from qqproto.opcodes import Opcode
-from qqproto.wire import WireConnection
+from qqproto._version import __version__
+from qqproto.gateway import (
+    CloseAction,
+    GatewayConfig,
+    GatewayConnection,
+    IdentifyLimiter,
+    Intents,
+    Opcode,
+    SessionStartLimit,
+    WireConnection,
+    close_code_info,
+)
+from qqproto.rest import Token
+
+_moved.install()
 
 __all__ = [
     "CloseAction",

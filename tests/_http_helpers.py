@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from qqproto.api.call import ApiRequest, ApiResponse
+from qqproto.rest._call import ApiRequest, ApiResponse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rest"
 

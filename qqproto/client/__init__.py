@@ -1,6 +1,92 @@
-"""The client shared by the trio and asyncio adapters, written once.
+"""The client both adapters share, written once: the one layer of ``qqproto`` that does IO.
 
-This package is ``async`` code that imports no event loop, opens no socket and reads no clock: it
-awaits only the :class:`~qqproto.client.io.Io` an adapter passes in. Everything a bot author
-imports from ``qqbot_trio`` or ``qqbot_asyncio`` is re-exported from :mod:`.public`.
+Everything else in :mod:`qqproto` is sans-IO. This package is the exception, and only in one way:
+it is ``async`` code that *awaits the IO an adapter lends it*, the ``Io`` of
+:mod:`qqproto.client._io` (``qqbot_asyncio`` and ``qqbot_trio`` each implement it over their
+loop). It imports no event loop, opens no socket itself and reads no clock except through that
+``Io``: the start-up sequence, the loop per shard, the dispatcher, the keep-alive HTTP pool, the
+webhook server and ASGI app, the context and the handler base class. The adapters re-export the
+names below (``from qqproto.client import *``).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from qqproto import models
+from qqproto import outgoing as message
+from qqproto._errors import (
+    EventsLostError,
+    GatewayClosedError,
+    LocalProtocolError,
+    ProtocolError,
+    QQError,
+    RemoteProtocolError,
+)
+from qqproto.client._context import Context
+from qqproto.client._handler import EventHandler
+from qqproto.client._http_pool import BotApi, TransportError
+from qqproto.gateway._events import Disconnected
+from qqproto.gateway._intents import Intents
+from qqproto.outgoing._message import Message as OutgoingMessage
+from qqproto.rest._api_errors import (
+    ApiError,
+    AuditPendingError,
+    AuthError,
+    ForbiddenError,
+    IpNotWhitelistedError,
+    NotFoundError,
+    QuotaExceededError,
+    RateLimitedError,
+    ServerError,
+    UnauthorizedError,
+)
+from qqproto.rest._auth import Token
+from qqproto.rest._call import Call
+
+__all__ = [
+    "ApiError",
+    "AuditPendingError",
+    "AuthError",
+    "BotApi",
+    "Call",
+    "Context",
+    "Disconnected",
+    "EventHandler",
+    "EventsLostError",
+    "ForbiddenError",
+    "GatewayClosedError",
+    "Intents",
+    "IpNotWhitelistedError",
+    "LocalProtocolError",
+    "NotFoundError",
+    "OutgoingMessage",
+    "ProtocolError",
+    "QQError",
+    "QuotaExceededError",
+    "RateLimitedError",
+    "RemoteProtocolError",
+    "ServerError",
+    "Token",
+    "TransportError",
+    "UnauthorizedError",
+    "message",
+    "models",
+]
+
+_LAZY = {
+    "WebhookOptions": "qqproto.client._webhook_server",
+    "WebhookApp": "qqproto.client._asgi",
+    "webhook_app": "qqproto.client._asgi",
+}
+LAZY_NAMES = tuple(_LAZY)
+"""Webhook names, loaded on first use so that a gateway bot never imports the webhook server."""
+
+
+def lazy_attribute(module: str, name: str) -> Any:
+    """The adapters' module ``__getattr__``: a webhook name from its module, or AttributeError."""
+    source = _LAZY.get(name)
+    if source is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(source), name)

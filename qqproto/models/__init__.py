@@ -8,17 +8,7 @@ absent → None, unknown keys kept in ``extra``, ids as strings, 0/1 booleans, t
 
 from __future__ import annotations
 
-from qqproto.models._fields import (
-    EMPTY,
-    JSON,
-    InvalidModel,
-    Model,
-    Timestamp,
-    as_dict,
-    model_fields,
-    replace,
-)
-from qqproto.models.events import (
+from qqproto.models._events import (
     EVENT_INTENTS,
     EVENT_MODELS,
     EVENT_NAMES,
@@ -36,7 +26,17 @@ from qqproto.models.events import (
     handler_name,
     parse_event,
 )
-from qqproto.models.forum import (
+from qqproto.models._fields import (
+    EMPTY,
+    JSON,
+    InvalidModel,
+    Model,
+    Timestamp,
+    as_dict,
+    model_fields,
+    replace,
+)
+from qqproto.models._forum import (
     AtInfo,
     ChannelInfo,
     EmojiInfo,
@@ -55,8 +55,8 @@ from qqproto.models.forum import (
     ThreadPublished,
     UrlInfo,
 )
-from qqproto.models.gateway_info import GatewayBotInfo, GatewayInfo, SessionStartLimit
-from qqproto.models.guild import (
+from qqproto.models._gateway_info import GatewayBotInfo, GatewayInfo, SessionStartLimit
+from qqproto.models._guild import (
     DMS,
     Announce,
     APIPermission,
@@ -82,7 +82,7 @@ from qqproto.models.guild import (
     Schedule,
     User,
 )
-from qqproto.models.message import (
+from qqproto.models._message import (
     Ark,
     ArkKv,
     ArkObj,

@@ -6,7 +6,7 @@ say how to read each JSON key (``str``, ``int``, ``bool``, :class:`Timestamp`, a
 key → converter table, cached for the life of the process. Parsing is tolerant of what the
 platform really sends (ids as numbers, 0/1 for booleans, numeric strings for integers, RFC 3339
 or unix timestamps) and keeps unknown keys in ``extra``. Anything else raises
-:class:`InvalidModel`, a :class:`~qqproto.errors.RemoteProtocolError`.
+:class:`InvalidModel`, a :class:`~qqproto._errors.RemoteProtocolError`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, TypeVar, Union
 
-from qqproto.errors import RemoteProtocolError
+from qqproto._errors import RemoteProtocolError
 
 if typing.TYPE_CHECKING:
     from typing_extensions import dataclass_transform

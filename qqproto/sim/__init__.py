@@ -18,12 +18,12 @@ on loopback.
 
 from __future__ import annotations
 
-from .events import EVENT_INTENTS, intent_for_event
-from .gateway import DropTransport, GatewayServer, SendClose, SendText, ServerOutput
-from .rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
-from .transport import ServerConnection
-from .webhook import PushAttempt, PushRequest, WebhookPusher, WebhookTarget
-from .world import (
+from qqproto.sim._events import EVENT_INTENTS, intent_for_event
+from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, SendText, ServerOutput
+from qqproto.sim._rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
+from qqproto.sim._transport import ServerConnection
+from qqproto.sim._webhook import PushAttempt, PushRequest, WebhookPusher, WebhookTarget
+from qqproto.sim._world import (
     DEFAULT_APP_ID,
     DEFAULT_SECRET,
     DUPLICATE_MSG_SEQ_CODE,

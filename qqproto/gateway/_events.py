@@ -1,0 +1,190 @@
+"""What the gateway machine reports (events) and asks the adapter to do (outputs).
+
+Events carry the decisions (``resume``, ``fatal``, ``renew_token``, ``not_before``) so that no
+adapter re-derives policy. All are frozen, slotted dataclasses; do not subclass them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from qqproto._errors import EventsLostError, GatewayClosedError
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """The server said hello; heartbeats will go every ``heartbeat_interval`` seconds.
+
+    ``clamped_from`` is the interval the server asked for when it was below
+    ``GatewayConfig.min_heartbeat_interval`` (then ``heartbeat_interval`` is that floor), else
+    None; ``first_clamp`` is true the first time this gateway connection clamped (worth a
+    warning; later ones are routine).
+    """
+
+    heartbeat_interval: float
+    clamped_from: float | None = None
+    first_clamp: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A new session started (READY): ``session_id``, the bot's ``user`` and the ``shard``."""
+
+    session_id: str
+    user: Mapping[str, Any]
+    shard: tuple[int, int] | None
+    version: int | None
+    seq: int | None
+    data: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """The session resumed (RESUMED); every missed event was replayed before this one."""
+
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """One dispatched event: name ``t``, sequence ``s``, top-level ``id`` and the raw ``d``."""
+
+    name: str
+    seq: int | None
+    event_id: str | None
+    data: Any
+
+
+class _Unfrozen:
+    """:class:`Dispatch`'s slots without its frozen ``__setattr__`` (see :func:`new_dispatch`)."""
+
+    __slots__ = Dispatch.__slots__
+
+
+def new_dispatch(name: str, seq: int | None, event_id: str | None, data: Any) -> Dispatch:
+    """The gateway's hot-path :class:`Dispatch` constructor, at half the cost of the frozen
+    ``__init__`` (which sets each field through ``object.__setattr__``): plain slot stores on a
+    twin of the same layout, then the object becomes a ``Dispatch``, just as immutable."""
+    event: Any = _Unfrozen()
+    event.name = name
+    event.seq = seq
+    event.event_id = event_id
+    event.data = data
+    event.__class__ = Dispatch
+    return event  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateDropped:
+    """A dispatch whose ``id`` was already delivered arrived again and was not delivered twice."""
+
+    name: str
+    seq: int | None
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatAcked:
+    """The server acknowledged a heartbeat; ``latency`` in seconds (None if none was pending, or
+    if reading was paused since it went: the round trip is not known)."""
+
+    latency: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownPayload:
+    """A payload with an opcode this library does not know; kept, not dropped.
+
+    ``raw`` is the start of the payload's text (at most 200 characters): log that, not ``data``.
+    """
+
+    op: int
+    data: Any = field(repr=False)
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventsLost:
+    """The session was given up and the events after ``after_seq`` in it are lost.
+
+    Resumes kept failing at the same sequence number (``GatewayConfig.max_failed_resumes``), so
+    the gateway identifies anew instead of retrying forever; typically the server replays an
+    event the client cannot take (larger than ``max_payload_size``). ``reason`` says why;
+    :meth:`error` is what to report to the bot.
+    """
+
+    session_id: str
+    after_seq: int | None
+    reason: str
+
+    def error(self) -> EventsLostError:
+        """The exception that reports the loss to the bot (``on_error``)."""
+        return EventsLostError(self.session_id, self.after_seq, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyDelayed:
+    """Identify must wait for the shared identify limiter until ``until``."""
+
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """The connection is over (or must be ended). The decision about what comes next:
+
+    - ``fatal``: do not reconnect; raise :meth:`error`.
+    - otherwise reconnect at ``not_before`` (monotonic seconds); the next session will
+      ``resume`` or identify anew, and the access token must be renewed first if ``renew_token``.
+    """
+
+    code: int | None
+    reason: str
+    resume: bool
+    fatal: bool
+    renew_token: bool
+    not_before: float | None
+
+    def error(self) -> GatewayClosedError:
+        """The exception that reports a fatal ending to the user."""
+        return GatewayClosedError(self.code, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """The client closed the gateway for good (``close()``)."""
+
+
+GatewayEvent = (
+    Hello
+    | Ready
+    | Resumed
+    | Dispatch
+    | DuplicateDropped
+    | HeartbeatAcked
+    | UnknownPayload
+    | IdentifyDelayed
+    | EventsLost
+    | Disconnected
+    | Closed
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    """Send this text message on the WebSocket."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseConnection:
+    """Close the WebSocket with this code and reason, then drop the transport."""
+
+    code: int
+    reason: str
+
+
+Output = SendText | CloseConnection

@@ -1,0 +1,241 @@
+"""Dispatch events: one typed model per event name, the registry, and ``parse_event``.
+
+``parse_event(t, d, event_id=payload_id)`` turns an op-0 dispatch into its model; the dispatch's
+top-level ``id`` is kept as ``event_id`` (passive replies need it). An unknown ``t`` becomes an
+:class:`UnknownEvent`, never dropped. Handler names follow botpy: ``on_`` + ``t.lower()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qqproto.gateway._intents import Intents
+from qqproto.models._fields import (
+    JSON,
+    InvalidModel,
+    Model,
+    Timestamp,
+    event_id_field,
+    to_str,
+)
+from qqproto.models._forum import ForumAuditResult, OpenForumEvent, Post, Reply, Thread
+from qqproto.models._guild import Channel, Guild, Member, User
+from qqproto.models._message import (
+    C2CMessage,
+    DirectMessage,
+    GroupMessage,
+    Interaction,
+    Message,
+    MessageAudit,
+    MessageDelete,
+    Reaction,
+)
+
+
+class Ready(Model):
+    """READY: the new session. Keep ``session_id`` to resume; ``shard`` is ``[id, count]``."""
+
+    version: int | None = None
+    session_id: str | None = None
+    user: User | None = None
+    shard: tuple[int, ...] | None = None
+    event_id: str | None = event_id_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """RESUMED: the missed events were replayed. ``data`` is whatever ``d`` was (usually ``""``)."""
+
+    data: JSON = None
+    event_id: str | None = None
+
+    @classmethod
+    def parse(cls, data: object) -> Resumed:
+        """Accept any ``d``."""
+        return cls(data)
+
+
+class GuildEvent(Guild):
+    """GUILD_CREATE / GUILD_UPDATE / GUILD_DELETE, with who did it."""
+
+    op_user_id: str | None = None
+    event_id: str | None = event_id_field()
+
+
+class ChannelEvent(Channel):
+    """CHANNEL_CREATE / CHANNEL_UPDATE / CHANNEL_DELETE, with who did it."""
+
+    op_user_id: str | None = None
+    event_id: str | None = event_id_field()
+
+
+class GuildMemberEvent(Member):
+    """GUILD_MEMBER_ADD / UPDATE / REMOVE: the member, its ``guild_id`` and ``op_user_id``."""
+
+    op_user_id: str | None = None
+    event_id: str | None = event_id_field()
+
+
+class AudioEvent(Model):
+    """AUDIO_START / AUDIO_FINISH / AUDIO_ON_MIC / AUDIO_OFF_MIC."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    audio_url: str | None = None
+    text: str | None = None
+    event_id: str | None = event_id_field()
+
+
+class AudioLiveMemberEvent(Model):
+    """AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER / EXIT. ``channel_type``: 2 voice, 5 live."""
+
+    guild_id: str | None = None
+    channel_id: str | None = None
+    channel_type: int | None = None
+    user_id: str | None = None
+    event_id: str | None = event_id_field()
+
+
+class GroupManageEvent(Model):
+    """GROUP_ADD_ROBOT / GROUP_DEL_ROBOT / GROUP_MSG_REJECT / GROUP_MSG_RECEIVE."""
+
+    group_openid: str | None = None
+    op_member_openid: str | None = None
+    timestamp: Timestamp | None = None
+    event_id: str | None = event_id_field()
+
+
+class GroupMemberEvent(Model):
+    """GROUP_MEMBER_ADD / GROUP_MEMBER_REMOVE [UNCERTAIN: NoneBot only, not in the docs]."""
+
+    group_openid: str | None = None
+    member_openid: str | None = None
+    op_member_openid: str | None = None
+    timestamp: Timestamp | None = None
+    event_id: str | None = event_id_field()
+
+
+class C2CManageEvent(Model):
+    """FRIEND_ADD / FRIEND_DEL / C2C_MSG_REJECT / C2C_MSG_RECEIVE."""
+
+    openid: str | None = None
+    timestamp: Timestamp | None = None
+    event_id: str | None = event_id_field()
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
+    """A dispatch whose ``t`` this version does not know: name and raw ``d``, kept as is."""
+
+    name: str
+    data: JSON = None
+    event_id: str | None = None
+
+
+_TABLE: tuple[tuple[str, type[Any], int], ...] = (  # name, model, intent bit (0: always)
+    ("READY", Ready, 0),
+    ("RESUMED", Resumed, 0),
+    ("GUILD_CREATE", GuildEvent, Intents.GUILDS),
+    ("GUILD_UPDATE", GuildEvent, Intents.GUILDS),
+    ("GUILD_DELETE", GuildEvent, Intents.GUILDS),
+    ("CHANNEL_CREATE", ChannelEvent, Intents.GUILDS),
+    ("CHANNEL_UPDATE", ChannelEvent, Intents.GUILDS),
+    ("CHANNEL_DELETE", ChannelEvent, Intents.GUILDS),
+    ("GUILD_MEMBER_ADD", GuildMemberEvent, Intents.GUILD_MEMBERS),
+    ("GUILD_MEMBER_UPDATE", GuildMemberEvent, Intents.GUILD_MEMBERS),
+    ("GUILD_MEMBER_REMOVE", GuildMemberEvent, Intents.GUILD_MEMBERS),
+    ("MESSAGE_CREATE", Message, Intents.GUILD_MESSAGES),
+    ("MESSAGE_DELETE", MessageDelete, Intents.GUILD_MESSAGES),
+    ("MESSAGE_REACTION_ADD", Reaction, Intents.GUILD_MESSAGE_REACTIONS),
+    ("MESSAGE_REACTION_REMOVE", Reaction, Intents.GUILD_MESSAGE_REACTIONS),
+    ("DIRECT_MESSAGE_CREATE", DirectMessage, Intents.DIRECT_MESSAGE),
+    ("DIRECT_MESSAGE_DELETE", MessageDelete, Intents.DIRECT_MESSAGE),
+    ("OPEN_FORUM_THREAD_CREATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_THREAD_UPDATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_THREAD_DELETE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_POST_CREATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_POST_DELETE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_REPLY_CREATE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    ("OPEN_FORUM_REPLY_DELETE", OpenForumEvent, Intents.OPEN_FORUMS_EVENT),
+    (
+        "AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER",
+        AudioLiveMemberEvent,
+        Intents.AUDIO_OR_LIVE_CHANNEL_MEMBER,
+    ),
+    (
+        "AUDIO_OR_LIVE_CHANNEL_MEMBER_EXIT",
+        AudioLiveMemberEvent,
+        Intents.AUDIO_OR_LIVE_CHANNEL_MEMBER,
+    ),
+    ("GROUP_MEMBER_ADD", GroupMemberEvent, Intents.GROUP_MEMBERS),
+    ("GROUP_MEMBER_REMOVE", GroupMemberEvent, Intents.GROUP_MEMBERS),
+    ("C2C_MESSAGE_CREATE", C2CMessage, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_AT_MESSAGE_CREATE", GroupMessage, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_MESSAGE_CREATE", GroupMessage, Intents.GROUP_AND_C2C_EVENT),
+    ("FRIEND_ADD", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("FRIEND_DEL", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("C2C_MSG_REJECT", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("C2C_MSG_RECEIVE", C2CManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_ADD_ROBOT", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_DEL_ROBOT", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_MSG_REJECT", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("GROUP_MSG_RECEIVE", GroupManageEvent, Intents.GROUP_AND_C2C_EVENT),
+    ("INTERACTION_CREATE", Interaction, Intents.INTERACTION),
+    ("MESSAGE_AUDIT_PASS", MessageAudit, Intents.MESSAGE_AUDIT),
+    ("MESSAGE_AUDIT_REJECT", MessageAudit, Intents.MESSAGE_AUDIT),
+    ("FORUM_THREAD_CREATE", Thread, Intents.FORUMS_EVENT),
+    ("FORUM_THREAD_UPDATE", Thread, Intents.FORUMS_EVENT),
+    ("FORUM_THREAD_DELETE", Thread, Intents.FORUMS_EVENT),
+    ("FORUM_POST_CREATE", Post, Intents.FORUMS_EVENT),
+    ("FORUM_POST_DELETE", Post, Intents.FORUMS_EVENT),
+    ("FORUM_REPLY_CREATE", Reply, Intents.FORUMS_EVENT),
+    ("FORUM_REPLY_DELETE", Reply, Intents.FORUMS_EVENT),
+    ("FORUM_PUBLISH_AUDIT_RESULT", ForumAuditResult, Intents.FORUMS_EVENT),
+    ("AUDIO_START", AudioEvent, Intents.AUDIO_ACTION),
+    ("AUDIO_FINISH", AudioEvent, Intents.AUDIO_ACTION),
+    ("AUDIO_ON_MIC", AudioEvent, Intents.AUDIO_ACTION),
+    ("AUDIO_OFF_MIC", AudioEvent, Intents.AUDIO_ACTION),
+    ("AT_MESSAGE_CREATE", Message, Intents.PUBLIC_GUILD_MESSAGES),
+    ("PUBLIC_MESSAGE_DELETE", MessageDelete, Intents.PUBLIC_GUILD_MESSAGES),
+)
+
+EVENT_MODELS: Mapping[str, type[Any]] = {name: model for name, model, _ in _TABLE}
+"""Event name ``t`` → the model its ``d`` parses into."""
+
+EVENT_INTENTS: Mapping[str, int] = {name: int(bit) for name, _, bit in _TABLE}
+"""Event name ``t`` → the intent bit that subscribes to it (0: always delivered)."""
+
+EVENT_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _TABLE)
+"""Every event name this version knows, in intent-table order."""
+
+
+def handler_name(name: str) -> str:
+    """The handler method for event ``name`` (botpy's convention): ``"on_" + name.lower()``."""
+    return "on_" + name.lower()
+
+
+def parse_event(name: str, data: object, *, event_id: str | None, lazy: bool = False) -> object:
+    """The typed event for dispatch ``t`` = ``name`` with ``d`` = ``data``.
+
+    Raises :class:`InvalidModel` (a ``RemoteProtocolError``) when ``d`` has the wrong shape for a
+    known event; an unknown ``name`` gives :class:`UnknownEvent`. With ``lazy=True`` the model's
+    fields are read on first access (:meth:`Model.parse_lazy`), and a wrong shape inside the
+    object raises there.
+    """
+    model = EVENT_MODELS.get(name)
+    if model is None:
+        return UnknownEvent(name, data, event_id)
+    if model is Resumed:
+        return Resumed(data, event_id)
+    event = model.parse_lazy(data) if lazy else model.parse(data)
+    if event_id is not None:
+        if type(event_id) is not str:
+            try:
+                event_id = to_str(event_id)
+            except Exception:
+                raise InvalidModel(model.__name__, "event_id", "expected a string id") from None
+        # The model was built just now and nobody else holds it: set the envelope's id in place.
+        object.__setattr__(event, "event_id", event_id)
+    return event

@@ -1,0 +1,298 @@
+"""Message objects: guild, DM, group, C2C messages, their parts, send/upload results, reactions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from qqproto.models._fields import JSON, Model, Timestamp, event_id_field
+from qqproto.models._guild import Member, User
+
+if TYPE_CHECKING:
+    from qqproto.client._context import Context
+
+
+class Replyable:
+    """Mixin for events that can be answered with a passive reply."""
+
+    __slots__ = ()
+
+    def reply(
+        self, ctx: Context, message: Any = None, **fields: Any
+    ) -> Awaitable[MessageSendResult]:
+        """Reply to this event in its scene (``msg_id``/``event_id`` and ``msg_seq`` included):
+        ``await event.reply(ctx, content="hi")``. See :meth:`Context.reply`."""
+        return ctx.reply(self, message, **fields)
+
+
+class MessageAttachment(Model):
+    """A file attached to a received message."""
+
+    id: str | None = None
+    url: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class EmbedThumbnail(Model):
+    """An embed's thumbnail."""
+
+    url: str | None = None
+
+
+class EmbedField(Model):
+    """One line of an embed."""
+
+    name: str | None = None
+    value: str | None = None
+
+
+class Embed(Model):
+    """A QQ embed (``title``, ``prompt``, ``thumbnail``, ``fields``)."""
+
+    title: str | None = None
+    prompt: str | None = None
+    description: str | None = None
+    thumbnail: EmbedThumbnail | None = None
+    fields: tuple[EmbedField, ...] | None = None
+
+
+class ArkObjKv(Model):
+    """A key/value inside an ark list object."""
+
+    key: str | None = None
+    value: str | None = None
+
+
+class ArkObj(Model):
+    """One object of an ark list value."""
+
+    obj_kv: tuple[ArkObjKv, ...] | None = None
+
+
+class ArkKv(Model):
+    """One template key of an ark: a ``value`` or a list ``obj``."""
+
+    key: str | None = None
+    value: str | None = None
+    obj: tuple[ArkObj, ...] | None = None
+
+
+class Ark(Model):
+    """An ark template message."""
+
+    template_id: int | None = None
+    kv: tuple[ArkKv, ...] | None = None
+
+
+class MessageReference(Model):
+    """The message a message quotes."""
+
+    message_id: str | None = None
+    ignore_get_message_error: bool | None = None
+
+
+class Message(Model, Replyable):
+    """A guild channel message (MESSAGE_CREATE, AT_MESSAGE_CREATE, ``GET``/``POST`` messages)."""
+
+    id: str | None = None
+    channel_id: str | None = None
+    guild_id: str | None = None
+    content: str | None = None
+    timestamp: Timestamp | None = None
+    edited_timestamp: Timestamp | None = None
+    mention_everyone: bool | None = None
+    author: User | None = None
+    member: Member | None = None
+    attachments: tuple[MessageAttachment, ...] | None = None
+    embeds: tuple[Embed, ...] | None = None
+    mentions: tuple[User, ...] | None = None
+    ark: Ark | None = None
+    seq: int | None = None
+    seq_in_channel: str | None = None
+    message_reference: MessageReference | None = None
+    src_guild_id: str | None = None
+    tts: bool | None = None
+    pinned: bool | None = None
+    type: int | None = None
+    flags: int | None = None
+    event_id: str | None = event_id_field()
+
+
+class DirectMessage(Message):
+    """A guild direct message (DIRECT_MESSAGE_CREATE); reply to ``/dms/{guild_id}/messages``."""
+
+    direct_message: bool | None = None
+
+
+class GroupMessageAuthor(Model):
+    """The sender of a group message: ``member_openid`` is per group."""
+
+    id: str | None = None
+    member_openid: str | None = None
+    union_openid: str | None = None
+
+
+class C2CMessageAuthor(Model):
+    """The sender of a C2C (single chat) message."""
+
+    id: str | None = None
+    user_openid: str | None = None
+    union_openid: str | None = None
+
+
+class GroupMessage(Model, Replyable):
+    """A QQ group message (GROUP_AT_MESSAGE_CREATE)."""
+
+    id: str | None = None
+    content: str | None = None
+    timestamp: Timestamp | None = None
+    author: GroupMessageAuthor | None = None
+    group_id: str | None = None
+    group_openid: str | None = None
+    attachments: tuple[MessageAttachment, ...] | None = None
+    mentions: tuple[GroupMessageAuthor, ...] | None = None
+    message_reference: MessageReference | None = None
+    message_scene: JSON = None
+    event_id: str | None = event_id_field()
+
+
+class C2CMessage(Model, Replyable):
+    """A QQ single-chat message (C2C_MESSAGE_CREATE)."""
+
+    id: str | None = None
+    content: str | None = None
+    timestamp: Timestamp | None = None
+    author: C2CMessageAuthor | None = None
+    attachments: tuple[MessageAttachment, ...] | None = None
+    message_reference: MessageReference | None = None
+    message_scene: JSON = None
+    event_id: str | None = event_id_field()
+
+
+class MessageDelete(Model):
+    """MESSAGE_DELETE / PUBLIC_MESSAGE_DELETE / DIRECT_MESSAGE_DELETE: ``{message, op_user}``."""
+
+    message: Message | None = None
+    op_user: User | None = None
+    event_id: str | None = event_id_field()
+
+
+class MessageSendResult(Model):
+    """Answer of a group or C2C send: ``{id, timestamp}``."""
+
+    id: str | None = None
+    timestamp: Timestamp | None = None
+    ext_info: JSON = None
+
+
+class MediaUploadResult(Model):
+    """Answer of a rich-media upload. ``id`` is set only when ``srv_send_msg`` was true."""
+
+    file_uuid: str | None = None
+    file_info: str | None = None
+    ttl: int | None = None
+    id: str | None = None
+
+
+class UploadPart(Model):
+    """One part of a chunked upload [UNCERTAIN]."""
+
+    index: int | None = None
+    presigned_url: str | None = None
+
+
+class UploadPrepareResult(Model):
+    """Answer of ``upload_prepare`` [UNCERTAIN: extension route, not in the official docs]."""
+
+    upload_id: str | None = None
+    block_size: int | None = None
+    parts: tuple[UploadPart, ...] | None = None
+    concurrency: int | None = None
+    retry_timeout: int | None = None
+    upload_config: JSON = None
+
+
+class Emoji(Model):
+    """An emoji: ``type`` 1 system, 2 custom (``id`` is a string)."""
+
+    id: str | None = None
+    type: int | None = None
+
+
+class ReactionTarget(Model):
+    """What a reaction is on: ``type`` 0 message, 1 post, 2 comment, 3 reply."""
+
+    id: str | None = None
+    type: int | None = None
+
+
+class Reaction(Model):
+    """MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE."""
+
+    user_id: str | None = None
+    channel_id: str | None = None
+    guild_id: str | None = None
+    emoji: Emoji | None = None
+    target: ReactionTarget | None = None
+    event_id: str | None = event_id_field()
+
+
+class ReactionUsers(Model):
+    """A page of users who reacted; pass ``cookie`` to get the next page until ``is_end``."""
+
+    users: tuple[User, ...] | None = None
+    cookie: str | None = None
+    is_end: bool | None = None
+
+
+class MessageAudit(Model):
+    """MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT."""
+
+    audit_id: str | None = None
+    message_id: str | None = None
+    channel_id: str | None = None
+    guild_id: str | None = None
+    audit_time: Timestamp | None = None
+    create_time: Timestamp | None = None
+    seq_in_channel: str | None = None
+    event_id: str | None = event_id_field()
+
+
+class InteractionResolved(Model):
+    """What was clicked: button id and data, and who/where."""
+
+    button_id: str | None = None
+    button_data: str | None = None
+    message_id: str | None = None
+    user_id: str | None = None
+    feature_id: str | None = None
+
+
+class InteractionData(Model):
+    """An interaction's payload (``type`` 11 = button click)."""
+
+    type: int | None = None
+    resolved: InteractionResolved | None = None
+
+
+class Interaction(Model, Replyable):
+    """INTERACTION_CREATE (``chat_type`` 0 guild, 1 group, 2 C2C); ack it within 5 s."""
+
+    id: str | None = None
+    application_id: str | None = None
+    type: int | None = None
+    scene: str | None = None
+    chat_type: int | None = None
+    data: InteractionData | None = None
+    guild_id: str | None = None
+    channel_id: str | None = None
+    user_openid: str | None = None
+    group_openid: str | None = None
+    group_member_openid: str | None = None
+    timestamp: Timestamp | None = None
+    version: int | None = None
+    event_id: str | None = event_id_field()

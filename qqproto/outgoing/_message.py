@@ -1,0 +1,540 @@
+"""Outgoing message content: immutable builders that produce the send-message body.
+
+One :class:`Message` value describes what to send (text, markdown, keyboard, ark, embed, media,
+image URL, image bytes, reference, and the passive-reply ids). :meth:`Message.build` turns it into
+the body for a :class:`Scene`: a JSON object for every scene (with the right ``msg_type`` for
+group and C2C), or ``multipart/form-data`` fields when image bytes go to a channel or DM.
+``None`` fields are left out at every level. Mistakes raise :class:`LocalProtocolError` saying
+what to change.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from qqproto._errors import LocalProtocolError
+from qqproto.rest._build import form as multipart_form
+from qqproto.rest._call import JSON, FormField
+
+__all__ = [
+    "ActionType",
+    "Ark",
+    "ArkKv",
+    "ArkObj",
+    "Button",
+    "ButtonAction",
+    "ButtonPermission",
+    "Embed",
+    "Keyboard",
+    "Markdown",
+    "MarkdownParam",
+    "Media",
+    "Message",
+    "MessageBody",
+    "MessageReference",
+    "MsgType",
+    "Scene",
+]
+
+
+class Scene(enum.Enum):
+    """Where a message goes. Group and C2C use ``msg_type``; channel and DM do not."""
+
+    CHANNEL = "channel"
+    DM = "dm"
+    GROUP = "group"
+    C2C = "c2c"
+
+    @property
+    def is_v2(self) -> bool:
+        """True for group and C2C (the ``/v2/`` routes with ``msg_type`` and ``msg_seq``)."""
+        return self in (Scene.GROUP, Scene.C2C)
+
+
+class MsgType(enum.IntEnum):
+    """``msg_type`` values for group and C2C messages."""
+
+    TEXT = 0
+    MARKDOWN = 2
+    ARK = 3
+    EMBED = 4
+    MEDIA = 7
+
+
+def _drop_none(**items: Any) -> dict[str, Any]:
+    return {k: v for k, v in items.items() if v is not None}
+
+
+def _nonempty(name: str, value: str | None) -> None:
+    if value is not None and not value:
+        raise LocalProtocolError(f"{name} must not be an empty string (leave it None instead)")
+
+
+# -- markdown ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownParam:
+    """One template parameter: ``{"key": key, "values": [...]}``."""
+
+    key: str
+    values: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {"key": self.key, "values": list(self.values)}
+
+
+@dataclass(frozen=True, slots=True)
+class Markdown:
+    """Markdown: raw ``content``, or a template (``custom_template_id`` + ``params``)."""
+
+    content: str | None = None
+    custom_template_id: str | None = None
+    params: tuple[MarkdownParam, ...] = ()
+
+    def __post_init__(self) -> None:
+        _nonempty("markdown content", self.content)
+        _nonempty("custom_template_id", self.custom_template_id)
+        if (self.content is None) == (self.custom_template_id is None):
+            raise LocalProtocolError(
+                "Markdown needs exactly one of content (raw markdown) or custom_template_id "
+                "(a template approved in the console)"
+            )
+        if self.params and self.custom_template_id is None:
+            raise LocalProtocolError("Markdown params only apply to a custom_template_id")
+
+    @classmethod
+    def template(
+        cls, template_id: str, params: Mapping[str, str | Sequence[str]] | None = None
+    ) -> Markdown:
+        """A template markdown; each param value is a string or a list of strings."""
+        built = tuple(
+            MarkdownParam(key, (value,) if isinstance(value, str) else tuple(value))
+            for key, value in (params or {}).items()
+        )
+        return cls(custom_template_id=template_id, params=built)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``markdown`` object."""
+        if self.content is not None:
+            return {"content": self.content}
+        body: dict[str, Any] = {"custom_template_id": self.custom_template_id}
+        if self.params:
+            body["params"] = [p.to_json() for p in self.params]
+        return body
+
+
+# -- keyboard ---------------------------------------------------------------------------------
+
+
+class ActionType(enum.IntEnum):
+    """Button action: open a link, send a callback interaction, or put a command in the input."""
+
+    JUMP = 0
+    CALLBACK = 1
+    COMMAND = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPermission:
+    """Who may click: 0 specified users, 1 admins, 2 everyone, 3 specified roles."""
+
+    type: int = 2
+    specify_user_ids: tuple[str, ...] = ()
+    specify_role_ids: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``permission`` object."""
+        body: dict[str, Any] = {"type": self.type}
+        if self.specify_role_ids:
+            body["specify_role_ids"] = list(self.specify_role_ids)
+        if self.specify_user_ids:
+            body["specify_user_ids"] = list(self.specify_user_ids)
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonAction:
+    """A button's ``action`` object."""
+
+    type: int = ActionType.CALLBACK
+    data: str = ""
+    permission: ButtonPermission = field(default_factory=ButtonPermission)
+    reply: bool | None = None
+    enter: bool | None = None
+    anchor: int | None = None
+    unsupport_tips: str | None = None
+    click_limit: int | None = None
+    at_bot_show_channel_list: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``action`` object."""
+        return _drop_none(
+            type=int(self.type),
+            permission=self.permission.to_json(),
+            click_limit=self.click_limit,
+            unsupport_tips=self.unsupport_tips,
+            data=self.data,
+            reply=self.reply,
+            enter=self.enter,
+            anchor=self.anchor,
+            at_bot_show_channel_list=self.at_bot_show_channel_list,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One keyboard button: ``{id, render_data{label, visited_label, style}, action}``."""
+
+    label: str
+    action: ButtonAction = field(default_factory=ButtonAction)
+    visited_label: str | None = None
+    id: str | None = None
+    style: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            raise LocalProtocolError("a button needs a non-empty label")
+
+    def to_json(self) -> dict[str, Any]:
+        """The button object."""
+        render = _drop_none(
+            label=self.label,
+            visited_label=self.visited_label if self.visited_label is not None else self.label,
+            style=self.style,
+        )
+        return _drop_none(id=self.id, render_data=render, action=self.action.to_json())
+
+
+@dataclass(frozen=True, slots=True)
+class Keyboard:
+    """A keyboard: a console template (``template_id``) or custom ``rows`` of buttons."""
+
+    template_id: str | None = None
+    rows: tuple[tuple[Button, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        _nonempty("keyboard template_id", self.template_id)
+        if (self.template_id is None) == (not self.rows):
+            raise LocalProtocolError(
+                "Keyboard needs exactly one of template_id or a non-empty list of button rows"
+            )
+        if any(not row for row in self.rows):
+            raise LocalProtocolError("every keyboard row needs at least one button")
+
+    @classmethod
+    def of(cls, rows: Iterable[Iterable[Button]]) -> Keyboard:
+        """A custom keyboard from nested iterables of buttons."""
+        return cls(rows=tuple(tuple(row) for row in rows))
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``keyboard`` object."""
+        if self.template_id is not None:
+            return {"id": self.template_id}
+        rows = [{"buttons": [b.to_json() for b in row]} for row in self.rows]
+        return {"content": {"rows": rows}}
+
+
+# -- ark, embed, media, reference -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArkObj:
+    """One ``obj`` entry: ``{"obj_kv": [{"key", "value"}, ...]}``."""
+
+    kv: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {"obj_kv": [{"key": k, "value": v} for k, v in self.kv]}
+
+
+@dataclass(frozen=True, slots=True)
+class ArkKv:
+    """One ark ``kv`` entry: a ``value`` or a list of ``obj``."""
+
+    key: str
+    value: str | None = None
+    obj: tuple[ArkObj, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.value is None) == (self.obj is None):
+            raise LocalProtocolError(f"ark kv {self.key!r} needs exactly one of value or obj")
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object."""
+        if self.obj is not None:
+            return {"key": self.key, "obj": [o.to_json() for o in self.obj]}
+        return {"key": self.key, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Ark:
+    """An ark template message: ``{template_id, kv: [...]}``."""
+
+    template_id: int
+    kv: tuple[ArkKv, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ark`` object."""
+        return {"template_id": self.template_id, "kv": [kv.to_json() for kv in self.kv]}
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """An embed: ``{title, prompt, thumbnail{url}, fields[{name}]}`` (QQ's shape)."""
+
+    title: str | None = None
+    prompt: str | None = None
+    thumbnail_url: str | None = None
+    fields: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``embed`` object."""
+        body = _drop_none(
+            title=self.title,
+            prompt=self.prompt,
+            thumbnail=None if self.thumbnail_url is None else {"url": self.thumbnail_url},
+        )
+        if self.fields:
+            body["fields"] = [{"name": name} for name in self.fields]
+        if not body:
+            raise LocalProtocolError("an Embed needs a title, prompt, thumbnail or fields")
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """Rich media for group/C2C: the ``file_info`` returned by the ``/files`` upload route."""
+
+    file_info: str
+
+    def __post_init__(self) -> None:
+        if not self.file_info:
+            raise LocalProtocolError("Media needs the file_info returned by the upload route")
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``media`` object."""
+        return {"file_info": self.file_info}
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReference:
+    """A quote of an earlier message."""
+
+    message_id: str
+    ignore_get_message_error: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``message_reference`` object."""
+        return _drop_none(
+            message_id=self.message_id, ignore_get_message_error=self.ignore_get_message_error
+        )
+
+
+# -- the message ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageBody:
+    """The body to send: exactly one of ``json`` and ``form`` is set."""
+
+    json: dict[str, Any] | None = None
+    form: tuple[FormField, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Everything one outgoing message can carry. Build with the classmethods and ``with_*``.
+
+    >>> Message.text("hi").with_keyboard(Keyboard(template_id="123")).build(Scene.GROUP).json
+    {'content': 'hi', 'msg_type': 0, 'keyboard': {'id': '123'}}
+    """
+
+    content: str | None = None
+    markdown: Markdown | None = None
+    keyboard: Keyboard | None = None
+    ark: Ark | None = None
+    embed: Embed | None = None
+    media: Media | None = None
+    image: str | None = None
+    file_image: bytes | None = field(default=None, repr=False)
+    file_image_name: str = "image.png"
+    file_image_type: str = "image/png"
+    message_reference: MessageReference | None = None
+    msg_id: str | None = None
+    event_id: str | None = None
+    msg_seq: int | None = None
+
+    # -- constructors and modifiers -----------------------------------------------------------
+
+    @classmethod
+    def text(cls, content: str) -> Message:
+        """A text message."""
+        return cls(content=content)
+
+    @classmethod
+    def of_markdown(cls, markdown: Markdown | str) -> Message:
+        """A markdown message (a string is raw markdown content)."""
+        if isinstance(markdown, str):
+            markdown = Markdown(content=markdown)
+        return cls(markdown=markdown)
+
+    @classmethod
+    def of_ark(cls, ark: Ark) -> Message:
+        """An ark message."""
+        return cls(ark=ark)
+
+    @classmethod
+    def of_embed(cls, embed: Embed) -> Message:
+        """An embed message."""
+        return cls(embed=embed)
+
+    @classmethod
+    def of_media(cls, file_info: str | Media, caption: str | None = None) -> Message:
+        """A rich-media message (group/C2C) from an uploaded ``file_info``."""
+        media = file_info if isinstance(file_info, Media) else Media(file_info)
+        return cls(content=caption, media=media)
+
+    @classmethod
+    def of_image(cls, url: str) -> Message:
+        """An image by URL (channel/DM)."""
+        return cls(image=url)
+
+    @classmethod
+    def of_file_image(
+        cls, data: bytes, filename: str = "image.png", content_type: str = "image/png"
+    ) -> Message:
+        """An image uploaded with the message (channel/DM, sent as multipart)."""
+        return cls(file_image=data, file_image_name=filename, file_image_type=content_type)
+
+    def with_text(self, content: str | None) -> Message:
+        """A copy with ``content`` set."""
+        return replace(self, content=content)
+
+    def with_markdown(self, markdown: Markdown | None) -> Message:
+        """A copy with ``markdown`` set."""
+        return replace(self, markdown=markdown)
+
+    def with_keyboard(self, keyboard: Keyboard | None) -> Message:
+        """A copy with ``keyboard`` set."""
+        return replace(self, keyboard=keyboard)
+
+    def with_reference(
+        self, message_id: str | None, *, ignore_error: bool | None = None
+    ) -> Message:
+        """A copy quoting ``message_id``."""
+        ref = None if message_id is None else MessageReference(message_id, ignore_error)
+        return replace(self, message_reference=ref)
+
+    def reply_to(
+        self, *, msg_id: str | None = None, event_id: str | None = None, msg_seq: int | None = None
+    ) -> Message:
+        """A copy that passively replies to a message (``msg_id``) or an event (``event_id``)."""
+        return replace(self, msg_id=msg_id, event_id=event_id, msg_seq=msg_seq)
+
+    # -- output -------------------------------------------------------------------------------
+
+    @property
+    def msg_type(self) -> MsgType:
+        """The group/C2C ``msg_type`` the content implies."""
+        if self.media is not None:
+            return MsgType.MEDIA
+        if self.ark is not None:
+            return MsgType.ARK
+        if self.embed is not None:
+            return MsgType.EMBED
+        if self.markdown is not None or self.keyboard is not None:
+            return MsgType.MARKDOWN
+        return MsgType.TEXT
+
+    def _validate(self, scene: Scene) -> None:
+        if self.msg_seq is not None and (
+            isinstance(self.msg_seq, bool) or not isinstance(self.msg_seq, int) or self.msg_seq < 1
+        ):
+            raise LocalProtocolError("msg_seq must be a positive int (use ReplySequencer)")
+        _nonempty("msg_id", self.msg_id)
+        _nonempty("event_id", self.event_id)
+        if self.file_image is not None and not self.file_image:
+            raise LocalProtocolError("file_image is empty")
+        rich = [
+            name
+            for name, value in (
+                ("markdown", self.markdown),
+                ("ark", self.ark),
+                ("embed", self.embed),
+                ("media", self.media),
+            )
+            if value is not None
+        ]
+        if scene.is_v2:
+            if len(rich) > 1:
+                raise LocalProtocolError(
+                    f"a {scene.value} message carries one kind of rich content, got "
+                    f"{' and '.join(rich)}; send them as separate messages"
+                )
+            if self.image is not None or self.file_image is not None:
+                raise LocalProtocolError(
+                    f"{scene.value} messages cannot carry an image URL or bytes: upload it with "
+                    "the /files route and send Message.of_media(file_info)"
+                )
+        else:
+            if self.media is not None:
+                raise LocalProtocolError(
+                    f"{scene.value} messages cannot carry Media(file_info); use image (URL) or "
+                    "file_image (bytes)"
+                )
+            if self.msg_seq is not None:
+                raise LocalProtocolError("msg_seq only applies to group and C2C messages")
+        if (
+            not self.content
+            and not rich
+            and self.keyboard is None
+            and (self.image is None and self.file_image is None)
+        ):
+            raise LocalProtocolError(
+                "the message is empty: set text, markdown, ark, embed, media or an image"
+            )
+
+    def build(self, scene: Scene) -> MessageBody:
+        """The body for ``scene``. Raises :class:`LocalProtocolError` if it cannot be sent there."""
+        self._validate(scene)
+        fields: dict[str, Any] = _drop_none(
+            content=self.content,
+            msg_type=int(self.msg_type) if scene.is_v2 else None,
+            markdown=None if self.markdown is None else self.markdown.to_json(),
+            keyboard=None if self.keyboard is None else self.keyboard.to_json(),
+            ark=None if self.ark is None else self.ark.to_json(),
+            embed=None if self.embed is None else self.embed.to_json(),
+            media=None if self.media is None else self.media.to_json(),
+            image=self.image,
+            message_reference=(
+                None if self.message_reference is None else self.message_reference.to_json()
+            ),
+            msg_id=self.msg_id,
+            event_id=self.event_id,
+            msg_seq=self.msg_seq,
+        )
+        if scene.is_v2 and self.media is not None and not self.content:
+            fields["content"] = " "  # documented platform quirk: media needs some content
+        if self.file_image is None:
+            return MessageBody(json=fields)
+        return MessageBody(form=_form(fields, self))
+
+    def to_json(self, scene: Scene) -> dict[str, Any]:
+        """The JSON body for ``scene``; an error if the message needs multipart (file_image)."""
+        body = self.build(scene)
+        if body.json is None:
+            raise LocalProtocolError("this message carries file_image bytes: use build().form")
+        return body.json
+
+
+def _form(fields: Mapping[str, JSON], message: Message) -> tuple[FormField, ...]:
+    assert message.file_image is not None
+    return multipart_form(
+        fields, message.file_image, message.file_image_name, message.file_image_type
+    )

@@ -1,0 +1,675 @@
+"""The platform's HTTP API as a pure function of the world: a request in, a response out.
+
+:func:`handle` serves the token endpoint (``POST /app/getAppAccessToken``) and the REST API on
+one origin. Every API request needs ``Authorization: QQBot <live token>`` (else 401 with code
+11244); answers carry ``Content-Type: application/json`` and ``X-Tps-trace-ID``. Message sends are
+recorded in the :class:`~qqproto.sim.Platform`; documented routes it does not model answer
+with the docs' example (or ``{}`` / 204), unknown paths 404, a known path with the wrong method
+405.
+
+Error bodies are ``{"message", "code", "err_code", "trace_id"}``. Platform codes used: 11244 (bad
+or expired token), 11245 (legacy ``Bot`` token), 40054005 (duplicate ``msg_seq``), 850019 (bad
+upload request), token endpoint 100007/100016. Where the platform's code is not known (empty
+message, malformed body, unknown route) ``code`` is the HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from qqproto.sim import _events as ev
+from qqproto.sim._canned import CANNED
+from qqproto.sim._world import (
+    DUPLICATE_MSG_SEQ_CODE,
+    InteractionAck,
+    Platform,
+    RecallRecord,
+    RestRecord,
+    SimBot,
+    TokenRefused,
+    UploadRecord,
+    as_int,
+)
+
+__all__ = ["ROUTES", "RestRequest", "RestResponse", "handle", "parse_multipart"]
+
+TOKEN_PATH = "/app/getAppAccessToken"
+
+
+@dataclass(frozen=True, slots=True)
+class RestRequest:
+    """One HTTP request: ``headers`` as ``(lower-case name, value)`` pairs, the raw body."""
+
+    method: str
+    target: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RestResponse:
+    """One HTTP response; ``json`` is the decoded body (for inspection), None when empty."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+    json: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    platform: Platform
+    request: RestRequest
+    now: float
+    path: str
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    bot: SimBot
+    trace_id: str
+
+
+class _Reply(Exception):
+    """Raised by handlers to answer with an error."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps`` with these options, without building an encoder per call."""
+
+_Handler = Callable[[_Ctx, Any], tuple[int, Any]]
+"""``(ctx, decoded body) -> (status, JSON or None for no body)``."""
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def handle(platform: Platform, request: RestRequest, now: float) -> RestResponse:
+    """Answer one request (never raises for any input)."""
+    trace_id = platform.trace_id()
+    method = request.method.upper()
+    split = urlsplit(request.target)
+    path = split.path or "/"
+    query = dict(parse_qsl(split.query, keep_blank_values=True)) if split.query else {}
+    route, params, allowed = _match(method, path)
+    union = request.header("x-union-appid")
+    body: Any = None
+    bot: SimBot | None = None
+
+    def finish(status: int, data: Any, code: int | None = None) -> RestResponse:
+        platform.rest_log.append(
+            RestRecord(
+                time=now,
+                method=method,
+                target=request.target,
+                route=route,
+                status=status,
+                code=code,
+                union_appid=union,
+                app_id=bot.app_id if bot else None,
+                body=body,
+                trace_id=trace_id,
+            )
+        )
+        return _response(status, data, trace_id)
+
+    def error(status: int, code: int, message: str) -> RestResponse:
+        return finish(status, _error_body(code, message, trace_id), code)
+
+    try:
+        body = _decode_body(request)
+    except _Reply as exc:
+        return error(exc.status, exc.code, exc.message)
+
+    if path == TOKEN_PATH:
+        if method != "POST":
+            return error(405, 405, "method not allowed")
+        failure = platform.take_failure(method, path, route)
+        if failure is not None:
+            return _failure(finish, failure, trace_id)
+        return finish(*_token(platform, request, body, now))
+
+    auth = request.header("authorization")
+    bot = platform.auth_bot(auth, now)
+    if bot is None:
+        if auth is not None and auth.strip().startswith("Bot "):
+            return error(401, 11245, "固定Token已禁用，请使用AccessToken鉴权")
+        return error(401, 11244, "token not exist or expire")
+    if route is None:
+        if allowed:
+            return error(405, 405, "method not allowed")
+        return error(404, 404, "API not found")
+    failure = platform.take_failure(method, path, route)
+    if failure is not None:
+        return _failure(finish, failure, trace_id)
+    handler = _HANDLERS.get((method, route))
+    ctx = _Ctx(platform, request, now, path, params, query, bot, trace_id)
+    try:
+        if handler is None:
+            status, data = _canned(method, route, params)
+        else:
+            status, data = handler(ctx, body)
+    except _Reply as exc:
+        return error(exc.status, exc.code, exc.message)
+    return finish(status, data)
+
+
+def _failure(
+    finish: Callable[[int, Any, int | None], RestResponse], failure: Any, trace_id: str
+) -> RestResponse:
+    if failure.body is not None:
+        return finish(failure.status, failure.body, failure.code)
+    return finish(
+        failure.status, _error_body(failure.code, failure.message, trace_id), failure.code
+    )
+
+
+def _error_body(code: int | None, message: str, trace_id: str) -> dict[str, Any]:
+    return {"message": message, "code": code, "err_code": code, "trace_id": trace_id}
+
+
+def _response(status: int, data: Any, trace_id: str) -> RestResponse:
+    headers = [("X-Tps-trace-ID", trace_id)]
+    if status == 204 or data is None:
+        return RestResponse(status, tuple(headers))
+    raw = _encode_json(data).encode("utf-8")
+    headers.insert(0, ("Content-Type", "application/json"))
+    return RestResponse(status, tuple(headers), raw, data)
+
+
+# --------------------------------------------------------------------------------------------
+# Bodies
+
+
+def _decode_body(request: RestRequest) -> Any:
+    body = request.body
+    ctype = (request.header("content-type") or "").lower()
+    if ctype.startswith("multipart/form-data"):
+        boundary = _param(request.header("content-type") or "", "boundary")
+        if not boundary:
+            raise _Reply(400, 400, "multipart body without a boundary")
+        return parse_multipart(body, boundary)
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise _Reply(400, 400, "request body is not valid JSON") from None
+
+
+def _param(header: str, name: str) -> str | None:
+    for piece in header.split(";")[1:]:
+        key, _, value = piece.strip().partition("=")
+        if key.strip().lower() == name:
+            return value.strip().strip('"')
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FormPart:
+    """One part of a multipart body."""
+
+    name: str
+    value: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+
+def parse_multipart(body: bytes, boundary: str) -> dict[str, Any]:
+    """A ``multipart/form-data`` body as ``{name: value}``: file parts (or parts with a
+    non-text content type) as bytes, other parts as text, JSON-decoded when they hold an object
+    or array (the platform's way of sending ``embed``/``ark``/... in a form)."""
+    out: dict[str, Any] = {}
+    delimiter = b"--" + boundary.encode("latin-1")
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk
+        head, sep, value = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise _Reply(400, 400, "malformed multipart body")
+        if value.endswith(b"\r\n"):
+            value = value[:-2]
+        part = _form_part(head.decode("utf-8", "replace"), value)
+        if part is None:
+            continue
+        if part.filename is not None or (
+            part.content_type is not None and not part.content_type.startswith("text/")
+        ):
+            out[part.name] = part.value
+            continue
+        text = part.value.decode("utf-8", "replace")
+        if text[:1] in ("{", "["):
+            try:
+                out[part.name] = json.loads(text)
+                continue
+            except ValueError:
+                pass
+        out[part.name] = text
+    return out
+
+
+def _form_part(head: str, value: bytes) -> FormPart | None:
+    name = filename = ctype = None
+    for line in head.split("\r\n"):
+        key, _, rest = line.partition(":")
+        key = key.strip().lower()
+        if key == "content-disposition":
+            name = _param(rest, "name")
+            filename = _param(rest, "filename")
+        elif key == "content-type":
+            ctype = rest.strip().lower()
+    if name is None:
+        return None
+    return FormPart(name, value, filename, ctype)
+
+
+def _obj(body: Any) -> dict[str, Any]:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise _Reply(400, 400, "request body must be a JSON object")
+    return {k: v for k, v in body.items() if v is not None}
+
+
+# --------------------------------------------------------------------------------------------
+# Handlers
+
+
+def _token(
+    platform: Platform, request: RestRequest, body: Any, now: float
+) -> tuple[int, Any, int | None]:
+    ctype = (request.header("content-type") or "").lower()
+    if not ctype.startswith("application/json") or not isinstance(body, dict):
+        return 200, {"code": 100007, "message": "appid invalid"}, 100007
+    try:
+        token, expires_in = platform.issue_token(body.get("appId"), body.get("clientSecret"), now)
+    except TokenRefused as exc:
+        return 200, {"code": exc.code, "message": exc.message}, exc.code
+    return 200, {"access_token": token, "expires_in": str(expires_in)}, None
+
+
+def _gateway(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    return 200, {"url": ctx.platform.gateway_url}
+
+
+def _gateway_bot(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    return 200, ctx.platform.gateway_bot(ctx.bot, ctx.now)
+
+
+def _me(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    bot = ctx.bot
+    return 200, {
+        "id": bot.user_id,
+        "username": bot.username,
+        "avatar": bot.avatar,
+        "union_openid": bot.union_openid,
+        "union_user_account": "",
+    }
+
+
+def _my_guilds(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    guilds = sorted(ctx.platform.guilds.values(), key=lambda g: _id_key(g.id))
+    after, before = ctx.query.get("after"), ctx.query.get("before")
+    if after:
+        guilds = [g for g in guilds if _id_key(g.id) > _id_key(after)]
+    elif before:
+        guilds = [g for g in guilds if _id_key(g.id) < _id_key(before)]
+    limit = as_int(ctx.query.get("limit")) or 100
+    return 200, [g.to_json() for g in guilds[: max(1, min(limit, 100))]]
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (-1, value)
+
+
+def _get_guild(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    guild = ctx.platform.guilds.get(ctx.params["guild_id"])
+    if guild is None:
+        raise _Reply(404, 404, "guild not found")
+    return 200, guild.to_json()
+
+
+def _get_channels(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    gid = ctx.params["guild_id"]
+    if gid not in ctx.platform.guilds:
+        raise _Reply(404, 404, "guild not found")
+    return 200, [c.to_json() for c in ctx.platform.channels.values() if c.guild_id == gid]
+
+
+def _get_channel(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    channel = ctx.platform.channels.get(ctx.params["channel_id"])
+    if channel is None:
+        raise _Reply(404, 404, "channel not found")
+    return 200, channel.to_json()
+
+
+def _get_message(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    mid = ctx.params["message_id"]
+    received = ctx.platform.received.get(mid)
+    if received is not None and received.get("channel_id") == ctx.params["channel_id"]:
+        return 200, {"message": received}
+    for sent in ctx.platform.sent:
+        if sent.message_id == mid and sent.scene == "channel":
+            return 200, {"message": _guild_message_json(ctx, sent.target_id, sent.body, mid)}
+    raise _Reply(404, 404, "message not found")
+
+
+def _create_dms(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    data = _obj(body)
+    recipient, source = data.get("recipient_id"), data.get("source_guild_id")
+    if not isinstance(recipient, str) or not isinstance(source, str):
+        raise _Reply(400, 400, "recipient_id and source_guild_id are required")
+    guild_id, channel_id = ctx.platform.dm_session(recipient, source)
+    create_time = str(int(ctx.platform.wall(ctx.now)))
+    return 200, {"guild_id": guild_id, "channel_id": channel_id, "create_time": create_time}
+
+
+def _guild_message_json(
+    ctx: _Ctx, channel_id: str, body: Mapping[str, Any], message_id: str
+) -> dict[str, Any]:
+    bot = ctx.bot
+    channel = ctx.platform.channels.get(channel_id)
+    guild_id = channel.guild_id if channel is not None else ctx.params.get("guild_id", "")
+    out: dict[str, Any] = {
+        "id": message_id,
+        "channel_id": channel_id,
+        "guild_id": guild_id,
+        "content": body.get("content", ""),
+        "timestamp": ev.rfc3339(ctx.platform.wall(ctx.now)),
+        "tts": False,
+        "mention_everyone": False,
+        "author": {"id": bot.user_id, "username": bot.username, "avatar": bot.avatar, "bot": True},
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "seq_in_channel": str(ctx.platform.next_channel_seq(channel_id)),
+    }
+    for key in ("embed", "ark", "markdown", "keyboard", "message_reference"):
+        if key in body:
+            out["embeds" if key == "embed" else key] = [body[key]] if key == "embed" else body[key]
+    return out
+
+
+_GUILD_BODY_KEYS = ("content", "embed", "ark", "image", "markdown", "keyboard", "file_image")
+
+
+def _guild_send(ctx: _Ctx, body: Any, scene: str, target: str) -> tuple[int, Any]:
+    data = _obj(body)
+    file = data.pop("file_image", None)
+    if file is not None and not isinstance(file, bytes):
+        file = str(file).encode("utf-8")
+    if not any(k in data for k in _GUILD_BODY_KEYS) and file is None:
+        raise _Reply(400, 400, "message is empty: set content, embed, ark, image or markdown")
+    message_id = ev.guild_message_id(ctx.platform.rng)
+    ctx.platform.record_sent(ctx.now, ctx.bot.app_id, scene, target, data, message_id, file)
+    return 200, _guild_message_json(ctx, target if scene == "channel" else "", data, message_id)
+
+
+def _channel_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    return _guild_send(ctx, body, "channel", ctx.params["channel_id"])
+
+
+def _dm_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    gid = ctx.params["guild_id"]
+    status, data = _guild_send(ctx, body, "dms", gid)
+    dm = ctx.platform.dm_sessions.get(gid)
+    data["guild_id"] = gid
+    data["channel_id"] = dm[0] if dm else ""
+    data["direct_message"] = True
+    return status, data
+
+
+def _v2_scene(ctx: _Ctx) -> tuple[str, str]:
+    if "group_openid" in ctx.params:
+        return "group", ctx.params["group_openid"]
+    return "c2c", ctx.params["openid"]
+
+
+def _v2_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    data = _obj(body)
+    scene, target = _v2_scene(ctx)
+    msg_type = data.get("msg_type", 0)
+    if type(msg_type) is not int or msg_type not in (0, 1, 2, 3, 4, 6, 7):
+        raise _Reply(400, 400, f"invalid msg_type {msg_type!r}")
+    if "msg_seq" in data and as_int(data["msg_seq"]) is None:
+        raise _Reply(400, 400, "msg_seq must be an integer")
+    if not ctx.platform.check_msg_seq(scene, target, data):
+        raise _Reply(400, DUPLICATE_MSG_SEQ_CODE, "消息被去重，请检查请求msgseq")
+    message_id = ev.group_message_id(ctx.platform.rng)
+    ctx.platform.record_sent(ctx.now, ctx.bot.app_id, scene, target, data, message_id)
+    return 200, {"id": message_id, "timestamp": int(ctx.platform.wall(ctx.now))}
+
+
+def _upload(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    data = _obj(body)
+    scene, target = _v2_scene(ctx)
+    file_type = data.get("file_type")
+    if type(file_type) is not int or file_type not in (1, 2, 3, 4):
+        raise _Reply(400, 850019, "file_type must be 1 (image), 2 (video), 3 (voice) or 4 (file)")
+    url, file_data = data.get("url"), data.get("file_data")
+    if not url and not file_data:
+        raise _Reply(400, 850019, "url or file_data is required")
+    srv = data.get("srv_send_msg") is True
+    platform = ctx.platform
+    file_info = platform.file_info(scene)
+    platform.uploads.append(
+        UploadRecord(
+            ctx.now,
+            ctx.bot.app_id,
+            scene,
+            target,
+            file_type,
+            url if isinstance(url, str) else None,
+            srv,
+            bool(file_data),
+            file_info,
+        )
+    )
+    answer: dict[str, Any] = {"file_uuid": platform.new_id(), "file_info": file_info, "ttl": 0}
+    if srv:
+        message_id = ev.group_message_id(platform.rng)
+        media = {"msg_type": 7, "media": {"file_info": file_info}}
+        platform.record_sent(ctx.now, ctx.bot.app_id, scene, target, media, message_id)
+        answer["id"] = message_id
+    return 200, answer
+
+
+def _recall(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    params = ctx.params
+    if "channel_id" in params:
+        scene, target = "channel", params["channel_id"]
+    elif "guild_id" in params:
+        scene, target = "dms", params["guild_id"]
+    else:
+        scene, target = _v2_scene(ctx)
+    ctx.platform.recalls.append(
+        RecallRecord(ctx.now, ctx.bot.app_id, scene, target, params["message_id"])
+    )
+    return 200, {}
+
+
+def _interaction(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    data = _obj(body)
+    ctx.platform.interaction_acks.append(
+        InteractionAck(ctx.now, ctx.bot.app_id, ctx.params["interaction_id"], data.get("code"))
+    )
+    return 204, None
+
+
+def _canned(method: str, route: str, params: Mapping[str, str]) -> tuple[int, Any]:
+    key = method + "_" + route.strip("/").replace("/", "_").replace("{", "").replace("}", "")
+    if key in CANNED:
+        return 200, json.loads(json.dumps(CANNED[key]))
+    if method == "DELETE":
+        return 204, None
+    if method == "GET" and (route.endswith("s") or route.endswith("members")):
+        return 200, []
+    return 200, {}
+
+
+# --------------------------------------------------------------------------------------------
+# Routes
+
+_HANDLERS: dict[tuple[str, str], _Handler] = {
+    ("GET", "/gateway"): _gateway,
+    ("GET", "/gateway/bot"): _gateway_bot,
+    ("GET", "/users/@me"): _me,
+    ("GET", "/users/@me/guilds"): _my_guilds,
+    ("POST", "/users/@me/dms"): _create_dms,
+    ("GET", "/guilds/{guild_id}"): _get_guild,
+    ("GET", "/guilds/{guild_id}/channels"): _get_channels,
+    ("GET", "/channels/{channel_id}"): _get_channel,
+    ("POST", "/channels/{channel_id}/messages"): _channel_send,
+    ("GET", "/channels/{channel_id}/messages/{message_id}"): _get_message,
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): _recall,
+    ("POST", "/dms/{guild_id}/messages"): _dm_send,
+    ("DELETE", "/dms/{guild_id}/messages/{message_id}"): _recall,
+    ("POST", "/v2/groups/{group_openid}/messages"): _v2_send,
+    ("POST", "/v2/users/{openid}/messages"): _v2_send,
+    ("DELETE", "/v2/groups/{group_openid}/messages/{message_id}"): _recall,
+    ("DELETE", "/v2/users/{openid}/messages/{message_id}"): _recall,
+    ("POST", "/v2/groups/{group_openid}/files"): _upload,
+    ("POST", "/v2/users/{openid}/files"): _upload,
+    ("PUT", "/interactions/{interaction_id}"): _interaction,
+}
+
+_DOCUMENTED = """
+GET /guilds/{guild_id}/roles
+POST /guilds/{guild_id}/roles
+PATCH /guilds/{guild_id}/roles/{role_id}
+DELETE /guilds/{guild_id}/roles/{role_id}
+PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}
+DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}
+GET /guilds/{guild_id}/members/{user_id}
+DELETE /guilds/{guild_id}/members/{user_id}
+GET /guilds/{guild_id}/members
+GET /guilds/{guild_id}/roles/{role_id}/members
+GET /channels/{channel_id}/voice/members
+POST /guilds/{guild_id}/channels
+PATCH /channels/{channel_id}
+DELETE /channels/{channel_id}
+GET /channels/{channel_id}/members/{user_id}/permissions
+PUT /channels/{channel_id}/members/{user_id}/permissions
+GET /channels/{channel_id}/roles/{role_id}/permissions
+PUT /channels/{channel_id}/roles/{role_id}/permissions
+PATCH /channels/{channel_id}/messages/{message_id}
+POST /channels/{channel_id}/audio
+PUT /channels/{channel_id}/mic
+DELETE /channels/{channel_id}/mic
+GET /channels/{channel_id}/online_nums
+PATCH /guilds/{guild_id}/mute
+PATCH /guilds/{guild_id}/members/{user_id}/mute
+POST /guilds/{guild_id}/announces
+DELETE /guilds/{guild_id}/announces/{message_id}
+POST /channels/{channel_id}/announces
+DELETE /channels/{channel_id}/announces/{message_id}
+GET /guilds/{guild_id}/api_permission
+POST /guilds/{guild_id}/api_permission/demand
+GET /guilds/{guild_id}/message/setting
+GET /channels/{channel_id}/schedules
+GET /channels/{channel_id}/schedules/{schedule_id}
+POST /channels/{channel_id}/schedules
+PATCH /channels/{channel_id}/schedules/{schedule_id}
+DELETE /channels/{channel_id}/schedules/{schedule_id}
+PUT /channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}
+DELETE /channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}
+GET /channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}
+PUT /channels/{channel_id}/pins/{message_id}
+DELETE /channels/{channel_id}/pins/{message_id}
+GET /channels/{channel_id}/pins
+GET /channels/{channel_id}/threads
+GET /channels/{channel_id}/threads/{thread_id}
+PUT /channels/{channel_id}/threads
+DELETE /channels/{channel_id}/threads/{thread_id}
+POST /v2/groups/{group_openid}/upload_prepare
+POST /v2/users/{openid}/upload_prepare
+POST /v2/groups/{group_openid}/upload_part_finish
+POST /v2/users/{openid}/upload_part_finish
+POST /v2/users/{openid}/stream_messages
+"""
+
+ROUTES: tuple[tuple[str, str], ...] = (
+    *_HANDLERS,
+    *(
+        (line.split()[0], line.split()[1])
+        for line in _DOCUMENTED.strip().splitlines()
+        if (line.split()[0], line.split()[1]) not in _HANDLERS
+    ),
+)
+"""Every ``(method, route template)`` the simulator answers."""
+
+_COMPILED: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (method, route, tuple(route.strip("/").split("/"))) for method, route in ROUTES
+)
+_FIRSTS = frozenset(p[0] for _, _, p in _COMPILED if not p[0].startswith("{"))
+_LASTS = frozenset(p[-1] for _, _, p in _COMPILED if not p[-1].startswith("{"))
+
+
+def _by_shape() -> dict[tuple[int, str | None, str | None], list[tuple[str, str, tuple[str, ...]]]]:
+    """The templates a path may match, by its segment count, first and last segment (None: a
+    segment no template has as a literal there), in route order."""
+    index: dict[tuple[int, str | None, str | None], list[tuple[str, str, tuple[str, ...]]]] = {}
+    for template in _COMPILED:
+        parts = template[2]
+        heads = (*_FIRSTS, None) if parts[0].startswith("{") else (parts[0],)
+        tails = (*_LASTS, None) if parts[-1].startswith("{") else (parts[-1],)
+        for head in heads:
+            for tail in tails:
+                index.setdefault((len(parts), head, tail), []).append(template)
+    return index
+
+
+_BY_SHAPE = _by_shape()
+
+
+def _match(method: str, path: str) -> tuple[str | None, dict[str, str], bool]:
+    """``(route, params, path_known)`` for a request; route None when nothing matches."""
+    segments = [unquote(s) for s in path.strip("/").split("/")]
+    first = segments[0] if segments[0] in _FIRSTS else None
+    last = segments[-1] if segments[-1] in _LASTS else None
+    known = False
+    best: tuple[int, str, dict[str, str]] | None = None
+    for want_method, route, parts in _BY_SHAPE.get((len(segments), first, last), ()):
+        found = match_parts(parts, segments)
+        if found is not None:
+            known = True
+            if want_method == method and (best is None or found[0] > best[0]):
+                best = (found[0], route, found[1])
+    if best is None:
+        return None, {}, known
+    return best[1], best[2], known
+
+
+def match_parts(parts: Sequence[str], segments: Sequence[str]) -> tuple[int, dict[str, str]] | None:
+    """``(literal segments, params)`` when a route template's ``parts`` match ``segments``."""
+    if len(parts) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    literal = 0
+    for part, seg in zip(parts, segments, strict=True):
+        if part.startswith("{"):
+            if not seg:
+                return None
+            params[part[1:-1]] = seg
+        elif part != seg:
+            return None
+        else:
+            literal += 1
+    return literal, params

@@ -1,0 +1,1168 @@
+"""The simulated platform: bots, tokens, guilds and groups, gateway sessions, and what happened.
+
+:class:`Platform` is the whole world of one simulator and its scripting API. It is pure: time is
+the ``now`` argument (seconds on any monotonic clock; :attr:`Platform.epoch` + ``now`` is the
+wall time written into events), randomness comes from the injected ``rng``. The gateway machines
+(:class:`~qqproto.sim.GatewayServer`) and the REST app (:mod:`qqproto.sim._rest`) read and
+change it; a runner only moves bytes and calls the scripting methods.
+
+Choices where the platform's behaviour is not documented (each is a field, so tests can change
+it):
+
+* an exhausted ``session_start_limit`` closes the Identify with **4008** (rate limited);
+* after op 9 the server closes with **4006**, after op 7 with **4009** (botpy waits for the
+  server's close in both cases);
+* a resume whose events fell out of the replay buffer gets op 9, a ``seq`` ahead of the session
+  gets **4007**;
+* a second Identify on a shard invalidates the shard's older sessions and closes their live
+  connections with **4009**;
+* a duplicate ``msg_id``/``event_id`` + ``msg_seq`` on a group or C2C send answers HTTP 400 with
+  code **40054005** ("消息被去重，请检查请求msgseq", as the platform was seen to answer).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from qqproto._errors import LocalProtocolError
+from qqproto.gateway._intents import Intents
+from qqproto.sim import _events as ev
+from qqproto.sim._webhook import WebhookPusher
+
+if TYPE_CHECKING:
+    from qqproto.sim._gateway import GatewayServer
+
+__all__ = [
+    "DEFAULT_APP_ID",
+    "DEFAULT_SECRET",
+    "DUPLICATE_MSG_SEQ_CODE",
+    "BufferedEvent",
+    "Delivery",
+    "HeartbeatRecord",
+    "IdentifyRecord",
+    "Injected",
+    "InteractionAck",
+    "Platform",
+    "RecallRecord",
+    "RestFailure",
+    "RestRecord",
+    "ResumeRecord",
+    "SentMessage",
+    "SessionFault",
+    "SimBot",
+    "SimChannel",
+    "SimGroup",
+    "SimGuild",
+    "SimSession",
+    "SimUser",
+    "TokenRefused",
+    "UploadRecord",
+]
+
+DEFAULT_APP_ID = "102000000"
+DEFAULT_SECRET = "simsecretsimsecretsimsecret12345"
+DUPLICATE_MSG_SEQ_CODE = 40054005
+"""The platform's code for a reply whose ``msg_id``/``event_id`` + ``msg_seq`` was used before."""
+
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+class TokenRefused(Exception):
+    """The token endpoint refuses: carries the platform's ``code`` and ``message``."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFault:
+    """How a broken or hostile server ends every gateway connection right after its READY or
+    RESUMED (set :attr:`Platform.session_fault`): a reconnect storm.
+
+    ``kind``: ``"close"`` (close frame with ``code``), ``"reconnect"`` (op 7, the socket left
+    open), ``"garbage"`` (a text message that is not JSON), ``"oversized"`` (a valid payload of
+    ``size`` bytes, above the client's limit) or ``"drop"`` (the TCP connection dropped).
+    """
+
+    kind: Literal["close", "reconnect", "garbage", "oversized", "drop"]
+    code: int = 4000
+    size: int = (1 << 20) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# The things in the world
+
+
+@dataclass
+class SimBot:
+    """One registered bot (app). Mutable: scripts may change permissions or limits at any time."""
+
+    app_id: str
+    secret: str
+    user_id: str
+    username: str
+    allowed_intents: int = int(Intents.default())
+    """Intents this bot may use; asking for others closes the gateway with 4014."""
+    shards: int = 1
+    """The shard count ``GET /gateway/bot`` suggests, and the only one Identify accepts."""
+    session_total: int = 1000
+    max_concurrency: int = 1
+    reset_after: float = 86400.0
+    """Seconds after the first session start until the budget refills."""
+    avatar: str = "https://thirdqq.qlogo.cn/g?b=oidb&k=sim&s=100"
+    union_openid: str = "74F138F7F3AF68C4B8E8325013FCA295"
+    session_remaining: int = -1
+    """Sessions left in the current window (-1: set to ``session_total`` at registration)."""
+    window_start: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.session_remaining < 0:
+            self.session_remaining = self.session_total
+
+
+@dataclass
+class IssuedToken:
+    value: str
+    app_id: str
+    expires_at: float
+
+
+@dataclass
+class SimGuild:
+    id: str
+    name: str
+    owner_id: str = "4828365788198541698"
+    member_count: int = 17
+    max_members: int = 300
+    description: str = ""
+    joined_at: str = "2021-12-08T16:12:31+08:00"
+    icon: str = "https://groupprohead-76292.picgzc.qpic.cn/482231626508223/100"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "icon": self.icon,
+            "owner_id": self.owner_id,
+            "owner": False,
+            "joined_at": self.joined_at,
+            "member_count": self.member_count,
+            "max_members": self.max_members,
+            "description": self.description,
+        }
+
+
+@dataclass
+class SimChannel:
+    id: str
+    guild_id: str
+    name: str
+    type: int = 0
+    sub_type: int = 0
+    position: int = 1
+    parent_id: str = "0"
+    owner_id: str = "0"
+    private_type: int = 0
+    speak_permission: int = 1
+    application_id: str = "0"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "guild_id": self.guild_id,
+            "name": self.name,
+            "type": self.type,
+            "position": self.position,
+            "parent_id": self.parent_id,
+            "owner_id": self.owner_id,
+            "sub_type": self.sub_type,
+            "private_type": self.private_type,
+            "speak_permission": self.speak_permission,
+            "application_id": self.application_id,
+        }
+
+
+@dataclass
+class SimUser:
+    """A simulated human: ``id``/``username`` in guilds, ``openid`` in groups and single chats."""
+
+    id: str
+    username: str
+    openid: str
+    avatar: str = "http://thirdqq.qlogo.cn/0"
+
+
+@dataclass
+class SimGroup:
+    openid: str
+    name: str = "模拟群"
+
+
+@dataclass(frozen=True, slots=True)
+class BufferedEvent:
+    """One dispatch of a session, kept for resume replay."""
+
+    seq: int
+    name: str
+    event_id: str
+    data: Any
+
+
+@dataclass
+class SimSession:
+    """One gateway session (what READY started and Resume continues)."""
+
+    session_id: str
+    app_id: str
+    shard_id: int
+    shard_count: int
+    intents: int
+    created: float
+    buffer_size: int
+    seq: int = 1
+    evicted_upto: int = 0
+    """The highest seq that fell out of the replay buffer (resumes from before it get op 9)."""
+    connection: GatewayServer | None = None
+    buffer: deque[BufferedEvent] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.buffer = deque()
+
+    def wants(self, name: str) -> bool:
+        """Whether this session's intents cover event ``name``."""
+        if name in ev.ALWAYS_DELIVERED:
+            return True
+        bit = ev.intent_for_event(name)
+        return bit is None or bool(self.intents & bit)
+
+    def append(self, name: str, event_id: str, data: Any) -> BufferedEvent:
+        self.seq += 1
+        event = BufferedEvent(self.seq, name, event_id, data)
+        self.buffer.append(event)
+        while len(self.buffer) > self.buffer_size:
+            self.evicted_upto = self.buffer.popleft().seq
+        return event
+
+    def replay_after(self, seq: int) -> list[BufferedEvent] | None:
+        """The buffered events after ``seq``, or None when some of them were evicted."""
+        if seq < self.evicted_upto:
+            return None
+        return [e for e in self.buffer if e.seq > seq]
+
+
+# --------------------------------------------------------------------------------------------
+# Records (immutable, safe to hand to other threads)
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """One message the bot sent. ``scene`` is ``channel``, ``dms``, ``group`` or ``c2c``;
+    ``target_id`` the channel id, DM guild id, group openid or user openid."""
+
+    index: int
+    time: float
+    app_id: str
+    scene: str
+    target_id: str
+    body: Mapping[str, Any]
+    message_id: str
+    msg_id: str | None
+    event_id: str | None
+    msg_seq: int | None
+    file: bytes | None = None
+
+    @property
+    def content(self) -> str | None:
+        value = self.body.get("content")
+        return value if isinstance(value, str) else None
+
+    @property
+    def reply_to(self) -> str | None:
+        """The ``msg_id`` or ``event_id`` this message answers (None: an active message)."""
+        return self.msg_id or self.event_id
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRecord:
+    time: float
+    app_id: str
+    scene: str
+    target_id: str
+    file_type: int
+    url: str | None
+    srv_send_msg: bool
+    has_file_data: bool
+    file_info: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecallRecord:
+    time: float
+    app_id: str
+    scene: str
+    target_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionAck:
+    time: float
+    app_id: str
+    interaction_id: str
+    code: Any
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyRecord:
+    """One Identify: ``close_code`` is None when it got READY."""
+
+    time: float
+    app_id: str | None
+    shard: tuple[int, int] | None
+    intents: Any
+    session_id: str | None
+    close_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRecord:
+    """One Resume: ``outcome`` is ``resumed``, ``invalid_session`` or ``closed:<code>``."""
+
+    time: float
+    app_id: str | None
+    shard: int | None
+    session_id: Any
+    seq: Any
+    replayed: int
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatRecord:
+    time: float
+    connection_id: int
+    app_id: str | None
+    shard: int | None
+    d: Any
+    acked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RestRecord:
+    """One REST request and the answer it got."""
+
+    time: float
+    method: str
+    target: str
+    route: str | None
+    status: int
+    code: int | None
+    union_appid: str | None
+    app_id: str | None
+    """The bot the ``Authorization`` token belongs to (None when it was not valid)."""
+    body: Any
+    trace_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where an injected event went: the session, its shard and the ``s`` it got there."""
+
+    app_id: str
+    session_id: str
+    shard: int
+    seq: int
+    live: bool
+    """Whether a connection was attached (else it waits in the buffer for a resume)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Injected:
+    """An injected event: its name, top-level id, ``d`` and the sessions that got it."""
+
+    name: str
+    event_id: str
+    data: Any
+    deliveries: tuple[Delivery, ...]
+    pushed: bool = False
+    """Whether it was queued for the bot's webhook (see :meth:`Platform.register_webhook`)."""
+
+
+@dataclass
+class RestFailure:
+    """A scripted failure for the next ``remaining`` requests matching ``spec``."""
+
+    spec: str
+    remaining: int
+    status: int
+    code: int | None
+    message: str
+    body: Any = None
+
+    def matches(self, method: str, path: str, route: str | None) -> bool:
+        want_method, _, want_path = self.spec.partition(" ")
+        if not want_path:
+            want_method, want_path = "", self.spec
+        if want_method and want_method.upper() != method:
+            return False
+        if "{" in want_path:
+            return route is not None and _shape(route) == _shape(want_path)
+        return path == want_path or path.startswith(want_path.rstrip("/") + "/")
+
+
+def _shape(template: str) -> tuple[str, ...]:
+    return tuple("{}" if p.startswith("{") else p for p in template.strip("/").split("/"))
+
+
+# --------------------------------------------------------------------------------------------
+# The platform
+
+
+class Platform:
+    """The simulated QQ open platform: state, rules and the scripting API.
+
+    ``rng`` is the only randomness (tokens, session ids, event ids, message ids, trace ids).
+    ``epoch`` maps ``now`` to wall time for timestamps (``wall = epoch + now``).
+    """
+
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        epoch: float = 1_700_000_000.0,
+        token_lifetime: float = 7200.0,
+        heartbeat_interval_ms: int = 41250,
+        identify_timeout: float | None = 30.0,
+        replay_buffer: int = 1000,
+        gateway_url: str = "ws://127.0.0.1/websocket",
+        default_world: bool = True,
+    ) -> None:
+        if token_lifetime <= 60:
+            raise LocalProtocolError("token_lifetime must exceed the 60 s refresh window")
+        if heartbeat_interval_ms <= 0:
+            raise LocalProtocolError("heartbeat_interval_ms must be positive")
+        if replay_buffer < 0:
+            raise LocalProtocolError("replay_buffer must not be negative")
+        self.rng = rng
+        self.epoch = epoch
+        self.token_lifetime = token_lifetime
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.identify_timeout = identify_timeout
+        """Close a connection that neither identifies nor resumes this long after Hello."""
+        self.replay_buffer = replay_buffer
+        self.gateway_url = gateway_url
+        """What ``GET /gateway`` and ``/gateway/bot`` answer (the runner sets its own)."""
+        # documented choices, see the module docstring
+        self.session_limit_close_code = 4008
+        self.close_after_invalid_session: int | None = 4006
+        self.close_after_reconnect: int | None = 4009
+        self.superseded_close_code = 4009
+        self.identify_timeout_close_code = 4009
+        self.session_fault: SessionFault | None = None
+        """When set, every gateway connection is ended this way right after READY/RESUMED."""
+
+        self.bots: dict[str, SimBot] = {}
+        self.guilds: dict[str, SimGuild] = {}
+        self.channels: dict[str, SimChannel] = {}
+        self.groups: dict[str, SimGroup] = {}
+        self.users: dict[str, SimUser] = {}
+        self.dm_sessions: dict[str, tuple[str, str, str]] = {}
+        """DM guild id -> (channel id, recipient user id, source guild id)."""
+        self.sessions: dict[str, SimSession] = {}
+        self._tokens: dict[str, IssuedToken] = {}
+        self._current_token: dict[str, IssuedToken] = {}
+        self._ack_default = True
+        self._ack_override: dict[int, bool] = {}
+        self._failures: list[RestFailure] = []
+        self._used_seqs: set[tuple[str, str, str, str, int]] = set()
+        self._seq_in_channel: dict[str, int] = {}
+        self._next_connection_id = 0
+        self.connections: dict[int, GatewayServer] = {}
+        """Live gateway connections by id."""
+        self.webhook = WebhookPusher(self)
+        """Signed HTTP callbacks to the bots that registered a webhook URL."""
+
+        # what happened
+        self.sent: list[SentMessage] = []
+        self.uploads: list[UploadRecord] = []
+        self.recalls: list[RecallRecord] = []
+        self.interaction_acks: list[InteractionAck] = []
+        self.identifies: list[IdentifyRecord] = []
+        self.resumes: list[ResumeRecord] = []
+        self.heartbeats: list[HeartbeatRecord] = []
+        self.rest_log: list[RestRecord] = []
+        self.injected: list[Injected] = []
+        self.tcp_connections: list[float] = []
+        self.ws_connections: list[float] = []
+        self.received: dict[str, Any] = {}
+        """Message id -> the ``d`` of every message injected from a simulated user."""
+
+        if default_world:
+            self.add_bot(DEFAULT_APP_ID, DEFAULT_SECRET)
+            self.add_guild("18700000000001", "模拟频道")
+            self.add_channel("100010", "18700000000001", "闲聊")
+            self.add_user("1234", "abc", openid="E4F4AEA33253A2797FB897C50B81D7ED")
+            self.add_group("C9F778FE6ADF9D1D1DBE395BF744A33A")
+
+    # ------------------------------------------------------------------ world building
+
+    def add_bot(
+        self,
+        app_id: str,
+        secret: str,
+        *,
+        user_id: str | None = None,
+        username: str = "模拟机器人",
+        allowed_intents: int | None = None,
+        shards: int = 1,
+        session_total: int = 1000,
+        max_concurrency: int = 1,
+    ) -> SimBot:
+        """Register a bot. ``user_id`` defaults to a 19-digit id derived from the rng."""
+        if not app_id or not secret:
+            raise LocalProtocolError("a bot needs a non-empty app_id and secret")
+        if shards < 1 or max_concurrency < 1 or session_total < 0:
+            raise LocalProtocolError("shards and max_concurrency must be >= 1")
+        bot = SimBot(
+            app_id=app_id,
+            secret=secret,
+            user_id=user_id or str(self.rng.randrange(10**18, 10**19)),
+            username=username,
+            allowed_intents=int(Intents.default()) if allowed_intents is None else allowed_intents,
+            shards=shards,
+            session_total=session_total,
+            max_concurrency=max_concurrency,
+        )
+        self.bots[app_id] = bot
+        return bot
+
+    def add_guild(self, guild_id: str, name: str, **fields: Any) -> SimGuild:
+        guild = SimGuild(guild_id, name, **fields)
+        self.guilds[guild_id] = guild
+        return guild
+
+    def add_channel(self, channel_id: str, guild_id: str, name: str, **fields: Any) -> SimChannel:
+        channel = SimChannel(channel_id, guild_id, name, **fields)
+        self.channels[channel_id] = channel
+        return channel
+
+    def add_user(self, user_id: str, username: str, *, openid: str | None = None) -> SimUser:
+        user = SimUser(user_id, username, openid or f"{self.rng.getrandbits(128):032X}")
+        self.users[user_id] = user
+        return user
+
+    def add_group(self, openid: str, name: str = "模拟群") -> SimGroup:
+        group = SimGroup(openid, name)
+        self.groups[openid] = group
+        return group
+
+    def bot(self, app_id: str | None = None) -> SimBot:
+        """The bot ``app_id``, or the first one registered."""
+        if app_id is None:
+            if not self.bots:
+                raise LocalProtocolError("no bot is registered; call add_bot() first")
+            return next(iter(self.bots.values()))
+        try:
+            return self.bots[app_id]
+        except KeyError:
+            raise LocalProtocolError(f"no bot with app_id {app_id!r}") from None
+
+    def wall(self, now: float) -> float:
+        """Unix time at ``now``."""
+        return self.epoch + now
+
+    def new_id(self) -> str:
+        """A random uuid-shaped id (session ids, file uuids)."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def trace_id(self) -> str:
+        return f"{self.rng.getrandbits(128):032x}"
+
+    # ------------------------------------------------------------------ tokens
+
+    def issue_token(self, app_id: Any, secret: Any, now: float) -> tuple[str, int]:
+        """The token endpoint's rule: ``(access_token, expires_in)`` or :class:`TokenRefused`.
+
+        The same token comes back until its last 60 s; then a new one is minted and the old one
+        stays valid for the rest of its life.
+        """
+        if not isinstance(app_id, str) or not app_id:
+            raise TokenRefused(100007, "appid invalid")
+        bot = self.bots.get(app_id)
+        if bot is None:
+            raise TokenRefused(100007, "appid invalid")
+        if secret != bot.secret:
+            raise TokenRefused(100016, "invalid appid or secret")
+        current = self._current_token.get(app_id)
+        if current is None or current.expires_at - now <= 60.0:
+            value = "".join(self.rng.choice(_TOKEN_ALPHABET) for _ in range(43))
+            current = IssuedToken(value, app_id, now + self.token_lifetime)
+            self._tokens[value] = current
+            self._current_token[app_id] = current
+        self._forget_dead_tokens(now)
+        return current.value, max(1, int(current.expires_at - now))
+
+    def _forget_dead_tokens(self, now: float) -> None:
+        dead = [v for v, t in self._tokens.items() if t.expires_at <= now - 3600.0]
+        for value in dead:
+            del self._tokens[value]
+
+    def token_bot(self, value: str, now: float) -> SimBot | None:
+        """The bot whose live access token is ``value`` (None if unknown or expired)."""
+        token = self._tokens.get(value)
+        if token is None or token.expires_at <= now:
+            return None
+        return self.bots.get(token.app_id)
+
+    def auth_bot(self, header: Any, now: float) -> SimBot | None:
+        """The bot an ``Authorization`` value (``QQBot <token>``) belongs to, if it is valid."""
+        if not isinstance(header, str):
+            return None
+        scheme, _, value = header.strip().partition(" ")
+        if scheme != "QQBot" or not value:
+            return None
+        return self.token_bot(value.strip(), now)
+
+    def expire_tokens(self, now: float, app_id: str | None = None) -> int:
+        """Expire every token (of one bot): requests then get 401/11244, the gateway 4004, and
+        the next token request mints a new token. Returns how many were expired."""
+        count = 0
+        for token in self._tokens.values():
+            if (app_id is None or token.app_id == app_id) and token.expires_at > now:
+                token.expires_at = now
+                count += 1
+        return count
+
+    def live_tokens(self, now: float, app_id: str | None = None) -> list[str]:
+        """The access tokens valid at ``now`` (for inspection)."""
+        return [
+            t.value
+            for t in self._tokens.values()
+            if t.expires_at > now and (app_id is None or t.app_id == app_id)
+        ]
+
+    # ------------------------------------------------------------------ sessions
+
+    def session_start_limit(self, bot: SimBot, now: float) -> dict[str, int]:
+        """``session_start_limit`` as ``GET /gateway/bot`` reports it at ``now``."""
+        self._refill(bot, now)
+        reset_after = (
+            bot.reset_after
+            if bot.window_start is None
+            else max(0.0, bot.window_start + bot.reset_after - now)
+        )
+        return {
+            "total": bot.session_total,
+            "remaining": bot.session_remaining,
+            "reset_after": int(reset_after * 1000),
+            "max_concurrency": bot.max_concurrency,
+        }
+
+    def _refill(self, bot: SimBot, now: float) -> None:
+        if bot.window_start is not None and now >= bot.window_start + bot.reset_after:
+            bot.window_start = None
+            bot.session_remaining = bot.session_total
+
+    def gateway_bot(self, bot: SimBot, now: float) -> dict[str, Any]:
+        return {
+            "url": self.gateway_url,
+            "shards": bot.shards,
+            "session_start_limit": self.session_start_limit(bot, now),
+        }
+
+    def take_session_budget(self, bot: SimBot, now: float) -> bool:
+        """Use one session start; False when none is left."""
+        self._refill(bot, now)
+        if bot.session_remaining <= 0:
+            return False
+        if bot.window_start is None:
+            bot.window_start = now
+        bot.session_remaining -= 1
+        return True
+
+    def start_session(
+        self, bot: SimBot, shard: tuple[int, int], intents: int, now: float
+    ) -> SimSession:
+        """A new session on ``shard``; older sessions of that shard are invalidated."""
+        for old in [s for s in self.sessions.values() if s.app_id == bot.app_id]:
+            if old.shard_id == shard[0]:
+                self._drop_session(old, self.superseded_close_code, "session superseded")
+        session = SimSession(
+            session_id=self.new_id(),
+            app_id=bot.app_id,
+            shard_id=shard[0],
+            shard_count=shard[1],
+            intents=intents,
+            created=now,
+            buffer_size=self.replay_buffer,
+        )
+        self.sessions[session.session_id] = session
+        return session
+
+    def _drop_session(self, session: SimSession, code: int, reason: str) -> None:
+        self.sessions.pop(session.session_id, None)
+        conn = session.connection
+        if conn is not None:
+            conn.close(code, reason)
+
+    def next_connection_id(self) -> int:
+        self._next_connection_id += 1
+        return self._next_connection_id
+
+    # ------------------------------------------------------------------ heartbeat ACKs
+
+    def acks_heartbeats(self, shard: int | None) -> bool:
+        """Whether heartbeats on ``shard`` (None: not identified yet) get an op 11."""
+        if shard is not None and shard in self._ack_override:
+            return self._ack_override[shard]
+        return self._ack_default
+
+    def stop_acking(self, shard: int | None = None) -> None:
+        """Stop answering heartbeats (on one shard, or everywhere), to simulate a zombie link."""
+        self._set_ack(shard, False)
+
+    def resume_acking(self, shard: int | None = None) -> None:
+        self._set_ack(shard, True)
+
+    def _set_ack(self, shard: int | None, value: bool) -> None:
+        if shard is None:
+            self._ack_default = value
+            self._ack_override.clear()
+        else:
+            self._ack_override[shard] = value
+
+    # ------------------------------------------------------------------ injecting events
+
+    def shard_of(self, guild_id: Any, shards: int) -> int:
+        """The platform's routing rule ``(guild_id >> 22) % shards``; non-numeric ids go to 0."""
+        try:
+            value = int(str(guild_id))
+        except ValueError:
+            return 0
+        return (value >> 22) % shards if value >= 0 else 0
+
+    def _target_sessions(
+        self, bot: SimBot, shard: int | None, all_shards: bool, data: Any
+    ) -> Iterator[SimSession]:
+        if not all_shards and shard is None:
+            guild_id = data.get("guild_id") if isinstance(data, dict) else None
+            shard = self.shard_of(guild_id, bot.shards) if guild_id is not None else 0
+        for session in list(self.sessions.values()):
+            if session.app_id == bot.app_id and (all_shards or session.shard_id == shard):
+                yield session
+
+    def inject(
+        self,
+        name: str,
+        data: Any,
+        now: float,
+        *,
+        app_id: str | None = None,
+        shard: int | None = None,
+        all_shards: bool = False,
+        event_id: str | None = None,
+    ) -> Injected:
+        """Dispatch event ``name`` with ``d = data`` to one bot's sessions.
+
+        Routing: ``shard`` if given; every shard if ``all_shards``; else the shard owning
+        ``data["guild_id"]`` (0 when there is none). Only sessions whose intents cover the event
+        get it. Each gets the next ``s`` of its session; sessions without a live connection keep
+        it for the resume replay. A bot with a webhook URL also gets it pushed there (whatever
+        its sessions: the console's subscription, not intents, decides in webhook mode).
+        """
+        bot = self.bot(app_id)
+        eid = event_id if event_id is not None else ev.event_id(name, self.rng)
+        deliveries = []
+        for session in self._target_sessions(bot, shard, all_shards, data):
+            if not session.wants(name):
+                continue
+            event = session.append(name, eid, data)
+            conn = session.connection
+            if conn is not None:
+                conn.send_dispatch(event)
+            live = conn is not None
+            deliveries.append(
+                Delivery(bot.app_id, session.session_id, session.shard_id, event.seq, live)
+            )
+        pushed = self.webhook.push(bot.app_id, name, eid, data, now)
+        injected = Injected(name, eid, data, tuple(deliveries), pushed)
+        self.injected.append(injected)
+        return injected
+
+    def register_webhook(self, url: str, now: float, *, app_id: str | None = None) -> None:
+        """Set the bot's callback URL and queue the op 13 validation; once the bot answers it,
+        every injected event is also pushed there (signed, retried until acknowledged)."""
+        self.webhook.register(self.bot(app_id).app_id, url, now)
+
+    def _user(self, user_id: str | None) -> SimUser:
+        if user_id is None:
+            if self.users:
+                return next(iter(self.users.values()))
+            return self.add_user("1234", "abc", openid="E4F4AEA33253A2797FB897C50B81D7ED")
+        user = self.users.get(user_id)
+        if user is None:
+            user = self.add_user(user_id, f"user{user_id}")
+        return user
+
+    def _default(self, table: Mapping[str, Any], what: str) -> str:
+        if not table:
+            raise LocalProtocolError(f"no {what} exists; add one or pass its id")
+        return str(next(iter(table)))
+
+    def next_channel_seq(self, key: str) -> int:
+        seq = self._seq_in_channel.get(key, 0) + 1
+        self._seq_in_channel[key] = seq
+        return seq
+
+    def inject_at_message(
+        self,
+        content: str,
+        now: float,
+        *,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        app_id: str | None = None,
+        mention: bool = True,
+    ) -> Injected:
+        """A user @-mentions the bot in a text channel (``AT_MESSAGE_CREATE``)."""
+        bot = self.bot(app_id)
+        cid = channel_id or self._default(self.channels, "channel")
+        channel = self.channels.get(cid)
+        guild_id = channel.guild_id if channel else self._default(self.guilds, "guild")
+        user = self._user(user_id)
+        d = ev.at_message(
+            message_id=ev.guild_message_id(self.rng),
+            content=content,
+            channel_id=cid,
+            guild_id=guild_id,
+            user_id=user.id,
+            username=user.username,
+            avatar=user.avatar,
+            wall=self.wall(now),
+            seq=self.next_channel_seq(cid),
+            bot_id=bot.user_id if mention else None,
+            bot_name=bot.username,
+        )
+        self.received[d["id"]] = d
+        return self.inject("AT_MESSAGE_CREATE", d, now, app_id=bot.app_id)
+
+    def inject_direct_message(
+        self,
+        content: str,
+        now: float,
+        *,
+        user_id: str | None = None,
+        src_guild_id: str | None = None,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A user writes to the bot in a guild DM (``DIRECT_MESSAGE_CREATE``); the DM session is
+        created as ``POST /users/@me/dms`` would."""
+        bot = self.bot(app_id)
+        user = self._user(user_id)
+        src = src_guild_id or self._default(self.guilds, "guild")
+        dm_guild, dm_channel = self.dm_session(user.id, src)
+        d = ev.direct_message(
+            message_id=ev.guild_message_id(self.rng),
+            content=content,
+            channel_id=dm_channel,
+            guild_id=dm_guild,
+            src_guild_id=src,
+            user_id=user.id,
+            username=user.username,
+            avatar=user.avatar,
+            wall=self.wall(now),
+            seq=self.next_channel_seq(dm_channel),
+        )
+        self.received[d["id"]] = d
+        return self.inject("DIRECT_MESSAGE_CREATE", d, now, app_id=bot.app_id)
+
+    def inject_group_at_message(
+        self,
+        content: str,
+        now: float,
+        *,
+        group_openid: str | None = None,
+        member_openid: str | None = None,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A group member @-mentions the bot (``GROUP_AT_MESSAGE_CREATE``)."""
+        gid = group_openid or self._default(self.groups, "group")
+        member = member_openid or self._user(None).openid
+        d = ev.group_at_message(
+            message_id=ev.group_message_id(self.rng),
+            content=content,
+            group_openid=gid,
+            member_openid=member,
+            wall=self.wall(now),
+        )
+        self.received[d["id"]] = d
+        return self.inject("GROUP_AT_MESSAGE_CREATE", d, now, app_id=app_id)
+
+    def inject_c2c_message(
+        self,
+        content: str,
+        now: float,
+        *,
+        user_openid: str | None = None,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A user writes to the bot in a single chat (``C2C_MESSAGE_CREATE``)."""
+        openid = user_openid or self._user(None).openid
+        d = ev.c2c_message(
+            message_id=ev.group_message_id(self.rng),
+            content=content,
+            user_openid=openid,
+            wall=self.wall(now),
+        )
+        self.received[d["id"]] = d
+        return self.inject("C2C_MESSAGE_CREATE", d, now, app_id=app_id)
+
+    def dm_session(self, user_id: str, src_guild_id: str) -> tuple[str, str]:
+        """``(guild_id, channel_id)`` of the DM session with ``user_id`` (created if needed)."""
+        for guild_id, (channel_id, uid, src) in self.dm_sessions.items():
+            if uid == user_id and src == src_guild_id:
+                return guild_id, channel_id
+        guild_id = str(self.rng.randrange(10**17, 10**18))
+        channel_id = str(self.rng.randrange(10**17, 10**18))
+        self.dm_sessions[guild_id] = (channel_id, user_id, src_guild_id)
+        return guild_id, channel_id
+
+    # ------------------------------------------------------------------ connection control
+
+    def _live(self, shard: int | None, app_id: str | None) -> list[GatewayServer]:
+        bot = self.bot(app_id)
+        out = []
+        for session in self.sessions.values():
+            conn = session.connection
+            if session.app_id != bot.app_id or conn is None:
+                continue
+            if shard is None or session.shard_id == shard:
+                out.append(conn)
+        return out
+
+    def reconnect_shard(
+        self, shard: int | None = 0, *, app_id: str | None = None, close_code: int | None = -1
+    ) -> int:
+        """Send op 7 (reconnect) on the shard's connection (None: every shard); then close with
+        :attr:`close_after_reconnect` (or ``close_code``; None keeps it open). Returns how many
+        connections it reached."""
+        code = self.close_after_reconnect if close_code == -1 else close_code
+        conns = self._live(shard, app_id)
+        for conn in conns:
+            conn.send_reconnect(code)
+        return len(conns)
+
+    def invalidate_session(
+        self, shard: int | None = 0, *, app_id: str | None = None, close_code: int | None = -1
+    ) -> int:
+        """Send op 9 (``d: false``) on the shard's connection and forget its session (it can no
+        longer be resumed); then close with :attr:`close_after_invalid_session` (or
+        ``close_code``; None keeps it open)."""
+        code = self.close_after_invalid_session if close_code == -1 else close_code
+        conns = self._live(shard, app_id)
+        for conn in conns:
+            conn.send_invalid_session(code)
+        return len(conns)
+
+    def close_shard(
+        self,
+        shard: int | None = 0,
+        code: int = 4009,
+        reason: str = "",
+        *,
+        app_id: str | None = None,
+    ) -> int:
+        """Close the shard's connection with ``code`` (the session stays resumable)."""
+        conns = self._live(shard, app_id)
+        for conn in conns:
+            conn.close(code, reason)
+        return len(conns)
+
+    def drop_shard(self, shard: int | None = 0, *, app_id: str | None = None) -> int:
+        """Drop the shard's TCP connection abruptly (no close frame)."""
+        conns = self._live(shard, app_id)
+        for conn in conns:
+            conn.abort()
+        return len(conns)
+
+    def send_raw(self, text: str, shard: int | None = 0, *, app_id: str | None = None) -> int:
+        """Send ``text`` as it is (any payload, valid or not) on the shard's connection."""
+        conns = self._live(shard, app_id)
+        for conn in conns:
+            conn.send_raw(text)
+        return len(conns)
+
+    # ------------------------------------------------------------------ REST failures
+
+    def fail_next(
+        self,
+        spec: str,
+        times: int = 1,
+        *,
+        status: int = 500,
+        code: int | None = None,
+        message: str | None = None,
+        body: Any = None,
+    ) -> RestFailure:
+        """Make the next ``times`` requests matching ``spec`` fail.
+
+        ``spec`` is ``"METHOD /path"`` or just ``"/path"``; a path with ``{...}`` placeholders
+        matches the route template (``"POST /v2/groups/{id}/messages"``), a concrete path matches
+        itself and everything under it. The answer is ``status`` with ``{"code", "message",
+        "err_code", "trace_id"}`` (``code`` defaults to 22009 for 429, else the status), or
+        ``body`` verbatim when given. Failures apply after the token check.
+        """
+        if times < 1:
+            raise LocalProtocolError("times must be at least 1")
+        if code is None:
+            code = 22009 if status == 429 else status
+        if message is None:
+            message = _DEFAULT_MESSAGES.get(status, "internal error")
+        failure = RestFailure(spec, times, status, code, message, body)
+        self._failures.append(failure)
+        return failure
+
+    def take_failure(self, method: str, path: str, route: str | None) -> RestFailure | None:
+        """The scripted failure for this request, if any (consumes one use)."""
+        for failure in self._failures:
+            if failure.matches(method, path, route):
+                failure.remaining -= 1
+                if failure.remaining <= 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    # ------------------------------------------------------------------ messages
+
+    def check_msg_seq(self, scene: str, target: str, body: Mapping[str, Any]) -> bool:
+        """Record a group/C2C reply's ``msg_id``/``event_id`` + ``msg_seq``; False if used."""
+        ref = body.get("msg_id") or body.get("event_id")
+        if not ref:
+            return True
+        seq = _as_int(body.get("msg_seq"))
+        key = (scene, target, "msg" if body.get("msg_id") else "event", str(ref), seq or 1)
+        if key in self._used_seqs:
+            return False
+        self._used_seqs.add(key)
+        return True
+
+    def record_sent(
+        self,
+        now: float,
+        app_id: str,
+        scene: str,
+        target_id: str,
+        body: Mapping[str, Any],
+        message_id: str,
+        file: bytes | None = None,
+    ) -> SentMessage:
+        msg_id = body.get("msg_id")
+        event_id = body.get("event_id")
+        message = SentMessage(
+            index=len(self.sent),
+            time=now,
+            app_id=app_id,
+            scene=scene,
+            target_id=target_id,
+            body=dict(body),
+            message_id=message_id,
+            msg_id=msg_id if isinstance(msg_id, str) and msg_id else None,
+            event_id=event_id if isinstance(event_id, str) and event_id else None,
+            msg_seq=_as_int(body.get("msg_seq")),
+            file=file,
+        )
+        self.sent.append(message)
+        return message
+
+    def file_info(self, scene: str) -> str:
+        raw = f"sim|{scene}|{self.rng.getrandbits(192):048x}".encode()
+        return base64.b64encode(raw).decode("ascii")
+
+    # ------------------------------------------------------------------ inspection
+
+    def messages(
+        self,
+        *,
+        scene: str | None = None,
+        target_id: str | None = None,
+        app_id: str | None = None,
+        where: Callable[[SentMessage], bool] | None = None,
+    ) -> list[SentMessage]:
+        """The messages the bot sent, oldest first, filtered."""
+        return [
+            m
+            for m in self.sent
+            if (scene is None or m.scene == scene)
+            and (target_id is None or m.target_id == target_id)
+            and (app_id is None or m.app_id == app_id)
+            and (where is None or where(m))
+        ]
+
+    def identifies_on(
+        self, shard: int | None = None, *, ok_only: bool = True
+    ) -> list[IdentifyRecord]:
+        return [
+            r
+            for r in self.identifies
+            if (shard is None or (r.shard is not None and r.shard[0] == shard))
+            and (not ok_only or r.close_code is None)
+        ]
+
+    def resumes_on(self, shard: int | None = None, *, ok_only: bool = True) -> list[ResumeRecord]:
+        return [
+            r
+            for r in self.resumes
+            if (shard is None or r.shard == shard) and (not ok_only or r.outcome == "resumed")
+        ]
+
+    def heartbeats_on(self, shard: int | None = None) -> list[HeartbeatRecord]:
+        return [h for h in self.heartbeats if shard is None or h.shard == shard]
+
+    def live_session(self, shard: int = 0, app_id: str | None = None) -> SimSession | None:
+        """The session with a live connection on ``shard``, if any."""
+        bot = self.bot(app_id)
+        for session in self.sessions.values():
+            if (
+                session.app_id == bot.app_id
+                and session.shard_id == shard
+                and session.connection is not None
+            ):
+                return session
+        return None
+
+
+_DEFAULT_MESSAGES = {
+    400: "invalid request",
+    401: "token not exist or expire",
+    403: "no permission",
+    404: "not found",
+    429: "msg limit exceed",
+    500: "internal error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    """An int from a JSON int or a decimal string (None otherwise)."""
+    return _as_int(value)

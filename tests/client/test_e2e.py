@@ -1,0 +1,425 @@
+"""End-to-end: real clients over loopback sockets against the embedded simulator, for both
+adapters (each test runs once on asyncio and once on trio)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import Any, TypeVar
+
+import anyio
+import pytest
+from _e2e import until, wait
+
+from qqbot_asyncio.simulator import Simulator
+from qqproto.gateway._backoff import BackoffConfig
+
+T = TypeVar("T")
+WINDOW = 0.5
+"""The identify window the clients use here (the platform's is 5 s; the limiter is the same)."""
+pytestmark = pytest.mark.anyio
+
+
+def make_client(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> Any:
+    intents = kw.pop("intents", qq.Intents.default())
+    kw.setdefault("identify_window", WINDOW)
+    return qq.Client(
+        qq.Token(sim.app_id, sim.secret),
+        intents,
+        handler,
+        api_base=sim.api_base,
+        token_url=sim.token_url,
+        **kw,
+    )
+
+
+@asynccontextmanager
+async def running(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> AsyncIterator[Any]:
+    client = make_client(qq, sim, handler, **kw)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.start)
+        await wait(sim.wait_for_session, 0)
+        yield client
+        tg.cancel_scope.cancel()
+
+
+class Recorder:
+    """An echo bot that records what it saw."""
+
+    def __init__(self, qq: ModuleType) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.errors: list[BaseException] = []
+        base = qq.EventHandler
+
+        class Handler(base):  # type: ignore[misc, valid-type]
+            async def on_ready(h, ctx: Any, ready: Any) -> None:
+                self.events.append(("ready", (ctx, ready)))
+
+            async def on_resumed(h, ctx: Any, ev: Any) -> None:
+                self.events.append(("resumed", ev))
+
+            async def on_at_message_create(h, ctx: Any, msg: Any) -> None:
+                self.events.append(("at", msg))
+                await msg.reply(ctx, content="echo: " + (msg.content or ""))
+
+            async def on_direct_message_create(h, ctx: Any, msg: Any) -> None:
+                self.events.append(("dm", msg))
+                await msg.reply(ctx, content="echo: " + (msg.content or ""))
+
+            async def on_group_at_message_create(h, ctx: Any, msg: Any) -> None:
+                self.events.append(("group", msg))
+                await msg.reply(ctx, content="echo: " + (msg.content or ""))
+
+            async def on_c2c_message_create(h, ctx: Any, msg: Any) -> None:
+                self.events.append(("c2c", msg))
+                if msg.content == "boom":
+                    raise RuntimeError("handler bug")
+                await msg.reply(ctx, content="echo: " + (msg.content or ""))
+
+            async def on_error(h, ctx: Any, error: BaseException) -> None:
+                self.errors.append(error)
+
+        self.handler = Handler()
+
+    def kinds(self, kind: str) -> list[Any]:
+        return [v for k, v in self.events if k == kind]
+
+
+async def test_ready_and_bot_info(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler) as client:
+            await until(lambda: rec.kinds("ready"))
+            ctx, ready = rec.kinds("ready")[0]
+            assert ready.session_id == sim.session_id(0)
+            assert ctx.bot is not None and ctx.bot.id == ready.user.id
+            assert ctx.shard == (0, 1)
+            assert client.bot.username == ctx.bot.username
+            assert sim.secret not in repr(client) and sim.secret not in repr(client.token)
+
+
+async def test_echo_in_all_four_scenes(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler):
+            sim.inject_at_message("channel hi")
+            sim.inject_direct_message("dm hi")
+            sim.inject_group_at_message("group hi")
+            sim.inject_c2c_message("c2c hi")
+            for scene, text in [
+                ("channel", "channel hi"),
+                ("dms", "dm hi"),
+                ("group", "group hi"),
+                ("c2c", "c2c hi"),
+            ]:
+                sent = await wait(sim.wait_for_message, scene=scene, contains=text)
+                assert sent.body["content"].startswith("echo: ")
+                assert sent.msg_id  # a passive reply
+            group = await wait(sim.wait_for_message, scene="group")
+            assert group.msg_seq == 1
+    assert rec.errors == []
+
+
+async def test_second_reply_gets_next_msg_seq(qq: ModuleType) -> None:
+    class Twice(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_c2c_message_create(self, ctx: Any, msg: Any) -> None:
+            await msg.reply(ctx, content="one")
+            await msg.reply(ctx, content="two")
+
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, Twice()):
+            sim.inject_c2c_message("hey")
+            second = await wait(sim.wait_for_message, scene="c2c", count=2)
+            first = await wait(sim.wait_for_message, scene="c2c", count=1)
+            assert (first.msg_seq, second.msg_seq) == (1, 2)
+            assert first.msg_id == second.msg_id
+
+
+async def test_heartbeat_cadence_and_seq(qq: ModuleType) -> None:
+    """Heartbeats at the interval Hello asked for, carrying the last sequence number, each
+    acknowledged. Timed on the simulator's side, over a window rather than per gap: the client
+    sends each beat a full interval after the previous one went out (its own clock), so the
+    server-side span of n gaps is at least n intervals less the first beat's delivery delay, and
+    more only by the client's lateness; a loaded box can delay single beats either way."""
+    interval = 0.2
+    rec = Recorder(qq)
+    with Simulator.in_thread(heartbeat_interval_ms=int(interval * 1000)) as sim:
+        async with running(qq, sim, rec.handler):
+            sim.inject_at_message("x")
+            await wait(sim.wait_for_message, scene="channel")
+
+            def eight_beats_the_last_after_the_message(p: Any) -> list[Any] | None:
+                beats = p.heartbeats_on(0)
+                return beats if len(beats) >= 8 and beats[-1].d == 2 else None
+
+            beats = await wait(sim.wait_for, eight_beats_the_last_after_the_message, 20.0, "beats")
+    steady = [b.time for b in beats[1:]]  # the first beat is jittered into the first interval
+    mean_gap = (steady[-1] - steady[0]) / (len(steady) - 1)
+    # 6+ gaps: 0.75 x tolerates a first beat delivered 0.3 s late and still tells the 0.1 s floor
+    # (or a storm) apart; 2.5 x tolerates 0.3 s of lateness per beat and tells 41.25 s (or a unit
+    # slip) apart
+    assert 0.75 * interval <= mean_gap <= 2.5 * interval, [round(t, 3) for t in steady]
+    assert beats[-1].d == 2  # READY was s=1, the @-message s=2
+    assert all(b.acked for b in beats[:-1])
+
+
+@pytest.mark.parametrize("fault", ["op7", "4009", "drop", "zombie"])
+async def test_faults_resume_the_session(qq: ModuleType, fault: str) -> None:
+    rec = Recorder(qq)
+    interval = 300 if fault == "zombie" else 41250
+    with Simulator.in_thread(heartbeat_interval_ms=interval) as sim:
+        async with running(qq, sim, rec.handler):
+            session = sim.session_id(0)
+            if fault == "op7":
+                sim.reconnect_shard(0)
+            elif fault == "4009":
+                sim.close_shard(0, 4009)
+            elif fault == "drop":
+                sim.drop_shard(0)
+            else:
+                sim.stop_acking(0)
+            sim.inject_at_message("while away")  # buffered or live: delivered once either way
+            resume = await wait(sim.wait_for_resume, 0)
+            sim.resume_acking(0)
+            assert resume.outcome == "resumed"
+            assert resume.session_id == session
+            await wait(sim.wait_for_message, contains="while away")
+            await until(lambda: rec.kinds("resumed"))
+            assert len(sim.identifies(0)) == 1
+    assert [m.content.endswith("while away") for m in rec.kinds("at")] == [True]
+
+
+@pytest.mark.parametrize("fault", ["4006", "op9"])
+async def test_session_loss_identifies_anew(qq: ModuleType, fault: str) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler):
+            first = sim.session_id(0)
+            if fault == "4006":
+                sim.close_shard(0, 4006)
+            else:
+                sim.invalidate_session(0)
+            second = await wait(sim.wait_for_identify, 0, count=2, timeout=8.0)
+            assert second.session_id != first and second.close_code is None
+            assert second.time - sim.identifies(0)[0].time >= WINDOW - 0.02
+            sim.inject_at_message("after")
+            await wait(sim.wait_for_message, contains="after")
+
+
+async def test_4004_renews_the_token_then_identifies(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler):
+            sim.expire_tokens()
+            sim.close_shard(0, 4004)
+            await wait(sim.wait_for_identify, 0, count=2, timeout=8.0)
+            fetches = [
+                r for r in sim.rest_log() if r.method == "POST" and "AccessToken" in r.target
+            ]
+            assert len(fetches) == 2
+            sim.inject_at_message("fresh token")
+            await wait(sim.wait_for_message, contains="fresh token")
+
+
+@pytest.mark.parametrize("code", [4914, 4915, 4014])
+async def test_fatal_close_makes_start_raise(qq: ModuleType, code: int) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        client = make_client(qq, sim, rec.handler)
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+
+                async def close_when_ready() -> None:
+                    await wait(sim.wait_for_session, 0)
+                    sim.close_shard(0, code)
+
+                tg.start_soon(close_when_ready)
+                with pytest.raises(qq.GatewayClosedError) as info:
+                    await client.start()
+        assert info.value.code == code
+        assert str(code) in str(info.value)
+        # start() has returned: nothing of the client runs any more to reconnect later
+        assert len(sim.identifies(0, ok_only=False)) == 1  # no reconnect loop
+
+
+async def test_token_refreshed_in_its_last_minute_while_running(qq: ModuleType) -> None:
+    """A 61 s token enters the 60 s refresh window about 1 s after it was fetched; from then on
+    the next API call (here a reply) fetches the next token, once. No fixed sleep: the client
+    dates a token from when its fetch started, so a first fetch that took a second or more (a
+    loaded box) hands over a token already inside the window, and the client then waits
+    ``min_refresh_interval`` (5 s) before fetching again. Replies go on until the refresh."""
+
+    def token_fetches() -> list[Any]:
+        return [r for r in sim.rest_log() if "AccessToken" in r.target]
+
+    rec = Recorder(qq)
+    with Simulator.in_thread(token_lifetime=61.0) as sim:
+        async with running(qq, sim, rec.handler):
+            assert len(token_fetches()) == 1
+            with anyio.fail_after(20):
+                for n in itertools.count():
+                    await anyio.sleep(0.25)
+                    sim.inject_at_message(f"late {n}.")
+                    await wait(sim.wait_for_message, contains=f"late {n}.")
+                    if len(token_fetches()) > 1:
+                        break
+            log = sim.rest_log()
+    fetches = [i for i, r in enumerate(log) if "AccessToken" in r.target]
+    assert len(fetches) == 2 and all(log[i].status == 200 for i in fetches)
+    # the reply that found the token due went out after the new one came, and was accepted
+    replies = [i for i, r in enumerate(log) if r.route == "/channels/{channel_id}/messages"]
+    assert fetches[1] < replies[-1] and log[replies[-1]].status == 200
+    assert rec.errors == [] and len(rec.kinds("at")) == n + 1
+
+
+async def test_shards_identify_in_concurrency_buckets(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread(shards=2) as sim:
+        client = make_client(qq, sim, rec.handler)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.start)
+            await wait(sim.wait_for_session, 0, timeout=5.0)
+            await wait(sim.wait_for_session, 1, timeout=5.0)
+            tg.cancel_scope.cancel()
+        ids = sim.identifies()
+    shards = sorted(r.shard for r in ids if r.shard is not None)
+    assert shards == [(0, 2), (1, 2)]
+    times = sorted(r.time for r in ids)
+    assert times[1] - times[0] >= WINDOW - 0.02  # max_concurrency 1: one identify per window
+
+
+async def test_rest_errors_are_typed_and_reads_retry(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler) as client:
+            sim.fail_next("POST /channels/{channel_id}/messages", status=429, code=22009)
+            sim.inject_at_message("limited")
+            await until(lambda: rec.errors)
+            err = rec.errors[0]
+            assert isinstance(err, qq.RateLimitedError)
+            assert err.status == 429 and err.code == 22009 and err.trace_id
+            sim.fail_next("GET /guilds/{guild_id}", times=1, status=502)
+            guild = await client.api.get_guild("18700000000001")  # retried once, then fine
+            assert guild.id == "18700000000001"
+            sim.fail_next("GET /guilds/{guild_id}", times=5, status=500)
+            with pytest.raises(qq.ServerError):
+                await client.api.get_guild("18700000000001")
+
+
+async def test_raising_handler_does_not_break_delivery(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler):
+            sim.inject_c2c_message("boom")
+            sim.inject_c2c_message("still here")
+            await wait(sim.wait_for_message, contains="still here")
+            assert [str(e) for e in rec.errors] == ["handler bug"]
+            assert len(sim.identifies(0)) == 1
+
+
+async def test_cancelling_start_closes_everything(qq: ModuleType) -> None:
+    rec = Recorder(qq)
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, rec.handler):
+            pass
+        await wait(
+            sim.wait_for,
+            lambda p: (p.live_session(0) is None and not sim._connections) or None,
+            5.0,
+            "every socket closed",
+        )
+
+
+async def test_chaos_soak_delivers_every_event_once_in_order(qq: ModuleType, request: Any) -> None:
+    """Thousands of events while the simulator drops, closes (4009) and reconnects (op 7) the
+    shard at random: every event is delivered exactly once and in order. The injector runs in
+    a thread and keeps at most 500 events ahead of the bot (the simulator replays 1000)."""
+    total = int(request.config.getoption("--soak-events"))
+    seen: list[int] = []
+
+    class Counter(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_guild_member_add(self, ctx: Any, ev: Any) -> None:
+            seen.append(int(ev.nick))
+
+    def inject_all(sim: Simulator) -> int:
+        rng = random.Random(1234)
+        faults = 0
+        deadline = time.monotonic() + 120  # a stalled bot fails the test instead of hanging it
+        for i in range(total):
+            while i - len(seen) > 500:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the bot stopped at event {len(seen)} of {total}")
+                time.sleep(0.001)
+            member = {"guild_id": "1", "nick": str(i), "user": {"id": str(i)}}
+            sim.inject("GUILD_MEMBER_ADD", member)
+            if rng.random() < 0.01:
+                which = rng.choice(["op7", "4009", "drop"])
+                if which == "op7":
+                    hit = sim.reconnect_shard(0)
+                elif which == "4009":
+                    hit = sim.close_shard(0, 4009)
+                else:
+                    hit = sim.drop_shard(0)
+                faults += hit  # 0 when it fell while the shard was already reconnecting
+        return faults
+
+    with Simulator.in_thread() as sim:
+        # faults every few ms: each session counts as stable (else they back off, as a storm)
+        quick = {"backoff": BackoffConfig(stable_after=0.0)}
+        async with running(qq, sim, Counter(), max_concurrent_handlers=1, gateway_options=quick):
+            faults = await wait(inject_all, sim)
+            with anyio.fail_after(60):
+                while len(seen) < total:
+                    await anyio.sleep(0.01)
+            assert len(sim.identifies(0)) == 1, "every fault was resumed, never re-identified"
+            resumes = sim.resumes(0)
+            assert len(resumes) == faults, (len(resumes), faults)
+            assert sum(r.replayed for r in resumes) > 0  # some events came by replay
+    assert faults > 0
+    assert seen == list(range(total)), "every event exactly once, in order"
+
+
+async def test_unknown_and_malformed_events_are_reported_not_dropped(qq: ModuleType) -> None:
+    seen: list[Any] = []
+
+    class Watcher(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_unknown_event(self, ctx: Any, event: Any) -> None:
+            seen.append(("unknown", event.name, event.data))
+
+        async def on_at_message_create(self, ctx: Any, message: Any) -> None:
+            seen.append(("at", message.content))
+
+        async def on_error(self, ctx: Any, error: BaseException) -> None:
+            seen.append(("error", type(error).__name__))
+
+    with Simulator.in_thread() as sim:
+        async with running(qq, sim, Watcher()):
+            sim.inject("FUTURE_EVENT", {"x": 1}, shard=0)
+            sim.inject("AT_MESSAGE_CREATE", ["not", "an", "object"], shard=0)
+            # a bad field: the model is read lazily, so the handler's access of it raises
+            sim.inject("AT_MESSAGE_CREATE", {"id": "m1", "content": {"not": "text"}}, shard=0)
+            sim.inject("GUILD_CREATE", {"id": "9"}, shard=0)  # not handled: skipped, no parse
+            sim.inject_at_message("still fine")
+            await until(lambda: len(seen) >= 4)
+    assert seen[0] == ("unknown", "FUTURE_EVENT", {"x": 1})
+    assert seen[1] == seen[2] == ("error", "InvalidModel")
+    assert seen[3][0] == "at" and seen[3][1].endswith("still fine")
+
+
+async def test_a_shard_subset_runs_only_its_shards(qq: ModuleType) -> None:
+    """One bot spread over processes: this one runs shard 1 of 2 only."""
+    rec = Recorder(qq)
+    with Simulator.in_thread(shards=2) as sim:
+        client = make_client(qq, sim, rec.handler, shard_ids=[1], shard_count=2)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.start)
+            await wait(sim.wait_for_session, 1, timeout=5.0)
+            await anyio.sleep(WINDOW * 2)
+            assert sim.session_id(0) is None
+            assert [r.shard for r in sim.identifies()] == [(1, 2)]
+            assert sorted(client.connections) == [1]
+            tg.cancel_scope.cancel()

@@ -1,0 +1,237 @@
+"""The per-shard ``Dispatcher`` after its hand-off got cheaper (no per-job event churn): jobs
+still start in order, ``limit=1`` is strictly sequential, a raising handler goes to
+``on_error``, one batch wakes an idle worker once, and a full backlog stops the read loop only
+until there is room (each test runs on asyncio and on trio)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import anyio
+import pytest
+from _e2e import until, wait
+
+from qqbot_asyncio.simulator import Simulator
+from qqproto.client._context import Context
+from qqproto.client._dispatcher import Dispatcher
+from qqproto.client._io import Io
+
+pytestmark = pytest.mark.anyio
+
+
+class Errors:
+    """A handler whose ``on_error`` records what it got."""
+
+    def __init__(self, qq: ModuleType) -> None:
+        self.errors: list[BaseException] = []
+        errors = self.errors
+
+        class Handler(qq.EventHandler):  # type: ignore[misc, name-defined]
+            async def on_error(self, ctx: Any, exc: BaseException) -> None:
+                errors.append(exc)
+
+        self.handler = Handler()
+
+
+def make_io(qq: ModuleType) -> Io:
+    io: Io = qq.Client.io_factory(None)
+    return io
+
+
+async def test_limit_one_runs_jobs_one_after_another_in_order(qq: ModuleType) -> None:
+    io = make_io(qq)
+    done: list[int] = []
+    running = 0
+
+    async def job(ctx: Any, n: int) -> None:
+        nonlocal running
+        running += 1
+        assert running == 1, "two jobs ran at once"
+        await anyio.sleep(0)  # suspends: another worker could start here if there were one
+        running -= 1
+        done.append(n)
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 100)
+        group.start_soon(dispatcher.run)
+        for n in range(50):
+            dispatcher.submit(job, n)
+        await until(lambda: len(done) == 50)
+        group.cancel()
+    assert done == list(range(50))
+
+
+async def test_a_raising_job_goes_to_on_error_and_the_next_one_runs(qq: ModuleType) -> None:
+    io = make_io(qq)
+    errors = Errors(qq)
+    done: list[int] = []
+
+    async def job(ctx: Any, n: int) -> None:
+        if n == 1:
+            raise ValueError("handler bug")
+        done.append(n)
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, errors.handler, Context(None, None, (0, 1)), 4, 100)
+        group.start_soon(dispatcher.run)
+        for n in range(3):
+            dispatcher.submit(job, n)
+        await until(lambda: len(done) == 2)
+        group.cancel()
+    assert done == [0, 2]
+    assert [str(e) for e in errors.errors] == ["handler bug"]
+
+
+async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
+    """Issue 9 §3: 20 events at once with ``limit=8`` run 8 handlers at once, not one (a worker
+    used to be added only when no worker was idle, so one idle worker took the whole burst)."""
+    io = make_io(qq)
+    running = 0
+    most = 0
+    release = anyio.Event()
+
+    async def slow(ctx: Any, n: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await release.wait()
+        running -= 1
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 8, 100)
+        group.start_soon(dispatcher.run)
+        await anyio.sleep(0.01)  # the first worker is idle, asleep on its wake event
+        for n in range(20):
+            dispatcher.submit(slow, n)
+        await until(lambda: running == 8)
+        assert dispatcher._workers == 8 and most == 8  # the limit, never more
+        release.set()
+        await until(lambda: running == 0 and not dispatcher._queue)
+        group.cancel()
+    assert most == 8
+
+
+async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) -> None:
+    io = make_io(qq)
+    done: list[int] = []
+    release = anyio.Event()
+
+    async def quick(ctx: Any, n: int) -> None:
+        done.append(n)
+
+    async def slow(ctx: Any, n: int) -> None:
+        await release.wait()
+        done.append(n)
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 3, 100)
+        group.start_soon(dispatcher.run)
+        for round_ in range(3):  # the workers sleep between batches; each batch wakes them
+            await anyio.sleep(0.01)
+            for n in range(20):
+                dispatcher.submit(quick, round_ * 20 + n)
+            await until(lambda r=round_: len(done) == (r + 1) * 20)  # type: ignore[misc]
+        assert dispatcher._workers == 3  # a burst fans out to the limit, and no further
+        for n in range(5):  # jobs that hold every worker up: the rest wait their turn
+            dispatcher.submit(slow, 100 + n)
+            await anyio.sleep(0.01)
+        assert dispatcher._workers == 3
+        release.set()
+        await until(lambda: len(done) == 65)
+        group.cancel()
+    assert done[:60] == list(range(60))
+    assert sorted(done[60:]) == list(range(100, 105))
+
+
+async def test_the_backlog_is_bounded_by_bytes_too(qq: ModuleType) -> None:
+    """Issue 9 §3: the backlog bound counts the bytes each job was read with, so large events
+    fill it long before the count bound; popping a job gives its bytes back."""
+    io = make_io(qq)
+    release = anyio.Event()
+    started: list[int] = []
+
+    async def job(ctx: Any, n: int) -> None:
+        started.append(n)
+        await release.wait()
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(
+            io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 10_000, 200_000
+        )
+        group.start_soon(dispatcher.run)
+        dispatcher.submit(job, 0, 65_536)
+        await until(lambda: started == [0])  # popped: its bytes no longer count
+        assert dispatcher.queued_bytes == 0
+        for n in range(1, 4):
+            dispatcher.submit(job, n, 65_536)
+        assert dispatcher.queued_bytes == 3 * 65_536 and not dispatcher.full
+        dispatcher.submit(job, 4, 65_536)
+        assert dispatcher.full  # 4 x 64 KiB >= 200,000 bytes, far below 10,000 jobs
+        room = dispatcher.room()
+        release.set()
+        await until(room.is_set)
+        assert not dispatcher.full
+        await until(lambda: len(started) == 5)
+        assert dispatcher.queued_bytes == 0
+        group.cancel()
+
+
+async def test_a_full_backlog_asks_for_room_until_a_job_is_taken(qq: ModuleType) -> None:
+    io = make_io(qq)
+    release = anyio.Event()
+    started: list[int] = []
+
+    async def job(ctx: Any, n: int) -> None:
+        started.append(n)
+        await release.wait()
+
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 2)
+        group.start_soon(dispatcher.run)
+        dispatcher.submit(job, 0)
+        await until(lambda: started == [0])  # the only worker is held up by job 0
+        dispatcher.submit(job, 1)
+        assert not dispatcher.full
+        dispatcher.submit(job, 2)
+        dispatcher.submit(job, 3)  # over the bound: the read loop had one more read's worth
+        assert dispatcher.full
+        room = dispatcher.room()
+        assert dispatcher.room() is room and not room.is_set()
+        release.set()
+        await until(lambda: len(started) == 4)
+        assert room.is_set() and not dispatcher.full
+        assert dispatcher.room() is not room  # a new wait gets a new event
+        group.cancel()
+
+
+async def test_backpressure_delivers_everything_once_and_in_order(qq: ModuleType) -> None:
+    """A handler far slower than the events: the read loop stops at ``max_backlog`` and goes on
+    when there is room; every event arrives once and in order on the one connection."""
+    seen: list[int] = []
+
+    class Slow(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_guild_member_add(self, ctx: Any, ev: Any) -> None:
+            await anyio.sleep(0.005)
+            seen.append(int(ev.nick))
+
+    with Simulator.in_thread() as sim:
+        client = qq.Client(
+            qq.Token(sim.app_id, sim.secret),
+            qq.Intents.default(),
+            Slow(),
+            api_base=sim.api_base,
+            token_url=sim.token_url,
+            max_concurrent_handlers=1,
+            max_backlog=3,
+        )
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.start)
+            await wait(sim.wait_for_session, 0)
+            for i in range(40):
+                sim.inject("GUILD_MEMBER_ADD", {"guild_id": "1", "nick": str(i), "user": {}})
+            await until(lambda: len(seen) == 40, 10.0)
+            assert len(sim.call(lambda p: p.identifies_on(0))) == 1
+            assert sim.call(lambda p: p.resumes_on(0)) == []
+            tg.cancel_scope.cancel()
+    assert seen == list(range(40))
