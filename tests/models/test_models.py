@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from _fixtures import EVENTS, event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +50,6 @@ from qqproto.models import (
     handler_name,
     parse_event,
 )
-from tests._fixtures import EVENTS, event
 
 CST = timezone(timedelta(hours=8))
 

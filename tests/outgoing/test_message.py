@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from _http_helpers import fixture
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,7 +29,6 @@ from qqproto.outgoing._message import (
     MsgType,
     Scene,
 )
-from tests._http_helpers import fixture
 
 
 def ark_from_json(body: dict[str, Any]) -> Ark:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from _http_helpers import GET, SEND, fixture, json_response
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,7 +26,6 @@ from qqproto.rest._api_errors import (
     error_from_response,
 )
 from qqproto.rest._call import ApiResponse
-from tests._http_helpers import GET, SEND, fixture, json_response
 
 AUDIT_BODY = fixture("POST_channels_channel_id_messages.error_304023.response.json")
 

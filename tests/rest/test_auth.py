@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 import pytest
+from _http_helpers import fixture, http_response, json_response
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from qqproto.rest._auth import (
 )
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import Endpoints, HttpConnection
-from tests._http_helpers import fixture, http_response, json_response
 
 SECRET = "S3cr3t-Value-xyz"
 CREDS = Token("102000", SECRET)

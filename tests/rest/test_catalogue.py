@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from _route_table import ROUTES
+
 from qqproto.rest import ApiCatalogue, route, route_names
-from tests.rest.test_routes import ROUTES
 
 # python-peers.md §1.8: botpy's BotAPI methods (the names botpy users call).
 BOTPY_METHODS = """

@@ -9,6 +9,7 @@ from email.policy import HTTP
 
 import h11
 import pytest
+from _http_helpers import http_response
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,6 @@ from qqproto.rest._http import (
     encode_multipart,
     make_boundary,
 )
-from tests._http_helpers import http_response
 
 API = HttpUrl.parse("https://api.sgroup.qq.com")
 

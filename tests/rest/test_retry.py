@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from _http_helpers import GET, SEND, http_response, json_response
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +30,6 @@ from qqproto.rest._retry import (
     TransportFailure,
     TransportKind,
 )
-from tests._http_helpers import GET, SEND, http_response, json_response
 
 
 def err(status: int, body: object = None, request: ApiRequest = GET) -> ApiError:

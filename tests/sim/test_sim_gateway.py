@@ -429,7 +429,7 @@ def test_event_intent_table_matches_the_protocol() -> None:
 
 
 def test_every_fixture_event_has_an_intent() -> None:
-    from tests._fixtures import EVENTS
+    from _fixtures import EVENTS
 
     for path in EVENTS.glob("*.json"):
         if path.stem in ("READY", "RESUMED"):

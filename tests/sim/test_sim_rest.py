@@ -12,6 +12,7 @@ import random
 from typing import Any, TypeVar
 
 import pytest
+from _fixtures import REST, load
 
 from qqproto.rest._api_errors import (
     ApiError,
@@ -36,7 +37,6 @@ from qqproto.sim import (
     handle,
     parse_multipart,
 )
-from tests._fixtures import REST, load
 
 T = TypeVar("T")
 BASE = HttpUrl.parse("http://sim.test")

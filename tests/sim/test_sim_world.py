@@ -6,12 +6,12 @@ import json
 import random
 
 import pytest
+from _fixtures import event
 
 from qqproto._errors import LocalProtocolError
 from qqproto.sim import GatewayServer, Platform, SendText
 from qqproto.sim._events import at_message, rfc3339
 from qqproto.sim._world import SimBot, SimSession, as_int
-from tests._fixtures import event
 
 
 def test_event_bodies_follow_the_fixtures() -> None:

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import pytest
+from _fixtures import FIXTURES, load
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,6 @@ from qqproto.webhook._receiver import (
     WebhookReceiver,
     derive_seed,
 )
-from tests._fixtures import FIXTURES, load
 
 WEBHOOK = FIXTURES / "webhook"
 NOW = 1_725_442_341.0
