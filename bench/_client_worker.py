@@ -92,15 +92,17 @@ def stub_ours(stubs: list[str], probe: Probe) -> None:
 
         runtime.parse_event = parse_event  # type: ignore[attr-defined]
     if "dispatch" in stubs:
-        real_submit = runtime.Dispatcher.submit
+        from qqproto.client._dispatcher import Dispatcher
 
-        def submit(self: runtime.Dispatcher, method: Any, event: Any) -> None:
+        real_submit = Dispatcher.submit
+
+        def submit(self: Dispatcher, method: Any, event: Any, size: int = 0) -> None:
             if getattr(method, "__name__", "") == "on_at_message_create":
                 probe.hit()
             else:
-                real_submit(self, method, event)
+                real_submit(self, method, event, size)
 
-        runtime.Dispatcher.submit = submit  # type: ignore[method-assign]
+        Dispatcher.submit = submit  # type: ignore[method-assign]
 
 
 async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -> Post:

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import qqbot_asyncio as qq
@@ -102,7 +103,7 @@ async def run_demo(webhook: bool) -> int:
                 print("the simulated platform validated the callback URL (op 13)")
             else:
                 await sim.wait_for_session_async(0)
-            conversation = [
+            conversation: list[tuple[str, Callable[[], object]]] = [
                 ("channel", lambda: sim.inject_at_message("hello from the guild channel")),
                 ("dms", lambda: sim.inject_direct_message("hi, a private word in the guild")),
                 ("group", lambda: sim.inject_group_at_message("hello from the group")),
