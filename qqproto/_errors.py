@@ -7,6 +7,11 @@ either parses or raises ``RemoteProtocolError``, never anything else.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qqproto.rest._retry import TransportFailure
+
 
 class QQError(Exception):
     """Base class of every exception raised by qqbot."""
@@ -51,3 +56,38 @@ class EventsLostError(QQError):
         self.session_id = session_id
         self.after_seq = after_seq
         self.reason = reason
+
+
+class TransportError(QQError):
+    """The transport failed: a connection could not be opened, broke, or was unusable.
+
+    Every :class:`~qqproto.client._io.Io` translates its event loop's own exceptions (``OSError``,
+    ``ssl.SSLError``, ``trio.BrokenResourceError``, ...) into this family, with the original as
+    ``__cause__``, so the client catches ``TransportError`` alone whatever the loop. The HTTP pool
+    raises it for a request that failed below HTTP, with ``failure`` saying how
+    (a ``qqproto.rest.TransportFailure``: connect, lost or timeout, and whether anything was
+    sent); ``failure`` is None when raised by an ``Io`` itself.
+    """
+
+    def __init__(self, message: str, failure: TransportFailure | None = None) -> None:
+        super().__init__(message)
+        self.failure = failure
+
+
+class ConnectError(TransportError):
+    """A connection could not be opened: the name did not resolve, the peer refused or was
+    unreachable, or (:class:`ConnectTimeoutError`) it did not answer in time."""
+
+
+class ConnectTimeoutError(ConnectError, TimeoutError):
+    """Connecting took longer than its timeout (also a ``TimeoutError``)."""
+
+
+class TlsError(TransportError):
+    """The TLS layer failed: a handshake that did not complete (a peer that does not speak TLS),
+    a certificate that did not verify, or a corrupt record later on."""
+
+
+class ConnectionLostError(TransportError):
+    """An open connection broke: reset by the peer, a broken pipe, or used after it was closed.
+    (A peer that closes cleanly is not an error: reads return ``b""``.)"""

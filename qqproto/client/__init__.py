@@ -17,16 +17,21 @@ from typing import Any
 from qqproto import models
 from qqproto import outgoing as message
 from qqproto._errors import (
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
     EventsLostError,
     GatewayClosedError,
     LocalProtocolError,
     ProtocolError,
     QQError,
     RemoteProtocolError,
+    TlsError,
+    TransportError,
 )
 from qqproto.client._context import Context
 from qqproto.client._handler import EventHandler
-from qqproto.client._http_pool import BotApi, TransportError
+from qqproto.client._http_pool import BotApi
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
 from qqproto.outgoing._message import Message as OutgoingMessage
@@ -51,6 +56,9 @@ __all__ = [
     "AuthError",
     "BotApi",
     "Call",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "ConnectionLostError",
     "Context",
     "Disconnected",
     "EventHandler",
@@ -68,6 +76,7 @@ __all__ = [
     "RateLimitedError",
     "RemoteProtocolError",
     "ServerError",
+    "TlsError",
     "Token",
     "TransportError",
     "UnauthorizedError",

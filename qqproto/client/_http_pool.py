@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from qqproto._errors import QQError, RemoteProtocolError
+from qqproto._errors import QQError, RemoteProtocolError, TransportError
 from qqproto.client._io import Io, Stream
 from qqproto.rest._auth import AccessToken, Fetch, TokenMachine, TokenReady
 from qqproto.rest._call import ApiResponse, Call
@@ -33,14 +33,6 @@ T = TypeVar("T")
 log = logging.getLogger("qqbot.http")
 
 READ_SIZE = 65536
-
-
-class TransportError(QQError):
-    """An HTTP request failed below HTTP (connect, write, read, timeout)."""
-
-    def __init__(self, message: str, failure: TransportFailure) -> None:
-        super().__init__(message)
-        self.failure = failure
 
 
 @dataclass(slots=True)
@@ -244,10 +236,9 @@ class BotApi(ApiCatalogue):
             )
             try:
                 response = await self._pool.request(http)
-            except TransportError as exc:
-                step: Any = attempts.on_failure(
-                    TransportFailure(exc.failure.kind, exc.failure.sent, exc)
-                )
+            except TransportError as exc:  # the pool always says how; unknown: lost after sending
+                failure = exc.failure or TransportFailure(TransportKind.LOST, True)
+                step: Any = attempts.on_failure(TransportFailure(failure.kind, failure.sent, exc))
             except RemoteProtocolError as exc:  # a garbled answer: retried only if idempotent
                 step = attempts.on_failure(TransportFailure(TransportKind.LOST, True, exc))
             else:
