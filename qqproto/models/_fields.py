@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, TypeVar, Union
 
+from qqproto._errors import InvalidModel as InvalidModel  # re-exported: defined in _errors
 from qqproto._errors import RemoteProtocolError
 
 if typing.TYPE_CHECKING:
@@ -38,21 +39,6 @@ Converter = Callable[[Any], Any]
 
 EMPTY: Mapping[str, JSON] = types.MappingProxyType({})
 """The shared, immutable ``extra`` of a model that met no unknown key."""
-
-
-class InvalidModel(RemoteProtocolError):
-    """A JSON value does not have the shape a model needs.
-
-    ``model`` is the model's class name, ``field`` the JSON key (None when the value as a whole is
-    wrong, e.g. a list where an object was expected), ``reason`` what was wrong with it.
-    """
-
-    def __init__(self, model: str, field: str | None, reason: str) -> None:
-        where = model if field is None else f"{model}.{field}"
-        super().__init__(f"{where}: {reason}")
-        self.model = model
-        self.field = field
-        self.reason = reason
 
 
 class _Mismatch(Exception):

@@ -30,8 +30,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from qqproto._errors import LocalProtocolError, RemoteProtocolError
-from qqproto.rest._api_errors import AuthError
+from qqproto._errors import (
+    LocalProtocolError,
+    MalformedTokenResponse,
+    RemoteProtocolError,
+    TokenFetchError,
+)
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import Endpoints, HttpRequest, HttpUrl, decode_json, encode_json_request
 
@@ -101,18 +105,6 @@ class AccessToken:
         return f"AccessToken(generation={self.generation}, expires_at={self.expires_at!r})"
 
     __str__ = __repr__
-
-
-class TokenFetchError(AuthError):
-    """The token endpoint refused or failed. ``retryable`` says whether trying later may help."""
-
-    retryable: bool = False
-
-
-class MalformedTokenResponse(TokenFetchError, RemoteProtocolError):
-    """The token endpoint answered something that is not a token response."""
-
-    retryable = True
 
 
 class TokenState(enum.Enum):

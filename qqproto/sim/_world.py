@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from qqproto._errors import LocalProtocolError
+from qqproto._errors import LocalProtocolError, TokenRefused
 from qqproto.gateway._intents import Intents
 from qqproto.sim import _events as ev
 from qqproto.sim._webhook import WebhookPusher
@@ -72,15 +72,6 @@ DUPLICATE_MSG_SEQ_CODE = 40054005
 """The platform's code for a reply whose ``msg_id``/``event_id`` + ``msg_seq`` was used before."""
 
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
-
-
-class TokenRefused(Exception):
-    """The token endpoint refuses: carries the platform's ``code`` and ``message``."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TypeAlias
 
-from qqproto._errors import LocalProtocolError, QQError, RemoteProtocolError
+from qqproto._errors import LocalProtocolError, RemoteProtocolError, WebhookDependencyError
 from qqproto.gateway._dedup import ExpiringKeys, Recall
 from qqproto.gateway._payload import decode_payload
 from qqproto.models import UnknownEvent, handler_name, parse_event
@@ -110,10 +110,6 @@ _MAX_HEADER_VALUE = 256
 
 Headers: TypeAlias = Iterable[tuple[bytes | str, bytes | str]] | Mapping[str, str]
 """Request headers: ``(name, value)`` pairs as ASGI and h11 give them (bytes), or strings."""
-
-
-class WebhookDependencyError(QQError, ImportError):
-    """The ``webhook`` extra (PyNaCl, for Ed25519) is not installed."""
 
 
 _nacl: ModuleType | None = None
