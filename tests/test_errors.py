@@ -8,6 +8,10 @@ import inspect
 import pkgutil
 
 import qqproto
+import qqproto.models
+import qqproto.rest
+import qqproto.sim
+import qqproto.webhook
 from qqproto import _errors
 
 PACKAGES = ("qqproto", "qqbot_asyncio", "qqbot_trio")
@@ -54,7 +58,7 @@ def test_every_error_is_exported_from_qqproto_and_derives_from_qqerror() -> None
 
 
 def test_old_locations_give_the_same_classes() -> None:
-    from qqproto.client._http_pool import TransportError
+    from qqproto.client import TransportError
     from qqproto.models._fields import InvalidModel
     from qqproto.rest._api_errors import ApiError, RateLimitedError
     from qqproto.rest._auth import MalformedTokenResponse, TokenFetchError
