@@ -157,7 +157,7 @@ class VirtualStream:
 class VirtualListener:
     """A listener in a :class:`VirtualIo`'s address table; connections wait in an unbounded
     backlog until accepted. :meth:`aclose` frees the address, ends a blocked :meth:`accept`
-    with ``trio.ClosedResourceError`` and closes the connections not yet accepted."""
+    with :class:`~qqproto.TransportError` and closes the connections not yet accepted."""
 
     def __init__(self, io: VirtualIo, address: tuple[str, int]) -> None:
         self._io = io
@@ -183,7 +183,7 @@ class VirtualListener:
         while not self._closed and not self._backlog:
             await self._lot.park()
         if self._closed:
-            raise trio.ClosedResourceError("the listener was closed")
+            raise TransportError(f"the listener on {self._address[0]}:{self.port} was closed")
         return self._backlog.popleft()
 
     async def aclose(self) -> None:
@@ -237,7 +237,8 @@ class VirtualIo(TrioIo):
             taken = {p for _, p in self._listeners}
             port = next(p for p in self._ports if p not in taken)
         elif any(_WILDCARD in (h, host) or h == host for h, p in self._listeners if p == port):
-            raise OSError(errno.EADDRINUSE, f"Address already in use: {host}:{port}")
+            in_use = OSError(errno.EADDRINUSE, "Address already in use")
+            raise TransportError(f"cannot listen on {host}:{port}: address in use") from in_use
         listener = self._listeners[host, port] = VirtualListener(self, (host, port))
         return listener
 
