@@ -15,14 +15,15 @@ message, malformed body, unknown route) ``code`` is the HTTP status.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from qqproto.sim import _events as ev
-from qqproto.sim._canned import CANNED
 from qqproto.sim._world import (
     DUPLICATE_MSG_SEQ_CODE,
     InteractionAck,
@@ -513,10 +514,24 @@ def _interaction(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     return 204, None
 
 
+@functools.cache
+def _canned_answers() -> Mapping[str, str]:
+    """Answers of documented routes, from the official docs' examples, as JSON text by key.
+
+    Package data ``qqproto/sim/canned.json``, made from ``tests/fixtures/rest/*.response.json``
+    (``tencent-connect/bot-docs`` at ``645787a``, 2025-04-21). Keys follow the fixture names:
+    ``METHOD_path`` with ``/`` as ``_`` and ``{param}`` as ``param``, plus an optional
+    ``.variant``. Each answer is kept as text so that every request gets a fresh copy.
+    """
+    text = resources.files("qqproto.sim").joinpath("canned.json").read_text(encoding="utf-8")
+    return {key: json.dumps(value) for key, value in json.loads(text).items()}
+
+
 def _canned(method: str, route: str, params: Mapping[str, str]) -> tuple[int, Any]:
     key = method + "_" + route.strip("/").replace("/", "_").replace("{", "").replace("}", "")
-    if key in CANNED:
-        return 200, json.loads(json.dumps(CANNED[key]))
+    answer = _canned_answers().get(key)
+    if answer is not None:
+        return 200, json.loads(answer)
     if method == "DELETE":
         return 204, None
     if method == "GET" and (route.endswith("s") or route.endswith("members")):

@@ -22,9 +22,10 @@ import pytest
 from qqbot_asyncio.simulator import Simulator
 
 _root_handlers = list(logging.root.handlers)
-botpy = pytest.importorskip("botpy")
+pytest.importorskip("botpy")
 logging.root.handlers[:] = _root_handlers  # botpy calls logging.basicConfig on import
 
+import botpy  # type: ignore[import-untyped]  # noqa: E402
 from botpy import http as botpy_http  # noqa: E402
 from botpy import robot as botpy_robot  # noqa: E402
 
