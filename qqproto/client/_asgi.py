@@ -66,15 +66,15 @@ class WebhookApp:
     ) -> None:
         clients = list(clients)
         if not clients:
-            raise LocalProtocolError("a webhook app needs at least one client")
+            raise ValueError("a webhook app needs at least one client")
         if len({type(c._io) for c in clients}) != 1:
-            raise LocalProtocolError(
+            raise ValueError(
                 "the clients of one webhook app must come from the same adapter "
                 "(all qqbot_asyncio or all qqbot_trio)"
             )
         unknown = set(options) - _RECEIVER_OPTIONS
         if unknown:
-            raise LocalProtocolError(
+            raise TypeError(
                 f"unknown webhook app options {sorted(unknown)}; known: {sorted(_RECEIVER_OPTIONS)}"
             )
         base = clients[0].webhook or WebhookOptions()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qqproto._errors import LocalProtocolError
 from qqproto.models import MessageSendResult, User
 from qqproto.outgoing._message import Message as OutgoingMessage
 from qqproto.outgoing._replies import ReplySequencer, reply_target
@@ -41,6 +40,6 @@ class Context:
         if message is None:
             message = OutgoingMessage(**fields)
         elif fields:
-            raise LocalProtocolError("give either a message or its fields as keywords, not both")
+            raise TypeError("give either a message or its fields as keywords, not both")
         request = reply_target(event).request(message, self.replies)
         return await self.api.request(Call(request, MessageSendResult.parse))

@@ -94,17 +94,17 @@ class ClientBase:
         webhook: WebhookOptions | None = None,
     ) -> None:
         if not isinstance(token, Token):
-            raise LocalProtocolError("token must be a qqbot Token(app_id, secret)")
+            raise TypeError("token must be a qqbot Token(app_id, secret)")
         if not isinstance(handler, EventHandler):
-            raise LocalProtocolError("handler must be an instance of an EventHandler subclass")
+            raise TypeError("handler must be an instance of an EventHandler subclass")
         if timeout_secs <= 0:
-            raise LocalProtocolError("timeout_secs must be positive")
+            raise ValueError("timeout_secs must be positive")
         if max_concurrent_handlers < 1 or max_backlog < 1 or max_backlog_bytes < 1:
-            raise LocalProtocolError(
+            raise ValueError(
                 "max_concurrent_handlers, max_backlog and max_backlog_bytes must be at least 1"
             )
         if shard_count is not None and shard_count < 1:
-            raise LocalProtocolError("shard_count must be at least 1")
+            raise ValueError("shard_count must be at least 1")
         self.token = token
         self.intents = int(intents)
         self.handler = handler
@@ -125,7 +125,7 @@ class ClientBase:
             from qqproto.client._webhook_server import WebhookOptions
 
             if not isinstance(webhook, WebhookOptions):
-                raise LocalProtocolError("webhook must be a WebhookOptions(host, port, path, ...)")
+                raise TypeError("webhook must be a WebhookOptions(host, port, path, ...)")
         self.webhook = webhook
         self.webhook_url: str | None = None
         """``http(s)://host:port/path`` once the webhook server listens (in webhook mode)."""
@@ -190,7 +190,7 @@ class ClientBase:
             shard_ids = self.shard_ids if self.shard_ids is not None else tuple(range(count))
             bad = [s for s in shard_ids if not 0 <= s < count]
             if bad or not shard_ids:
-                raise LocalProtocolError(f"shard_ids {list(shard_ids)} must lie in range({count})")
+                raise ValueError(f"shard_ids {list(shard_ids)} must lie in range({count})")
             limiter = IdentifyLimiter(window=self.identify_window)
             limit = session_limit_from_api(info.session_start_limit)
             if limit is not None:

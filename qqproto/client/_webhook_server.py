@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 import h11
 
-from qqproto._errors import LocalProtocolError
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
@@ -98,15 +97,15 @@ class WebhookOptions:
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
-            raise LocalProtocolError(f"webhook port {self.port} is not a TCP port")
+            raise ValueError(f"webhook port {self.port} is not a TCP port")
         if not min(self.request_timeout, self.keepalive_timeout, self.header_timeout) > 0:
-            raise LocalProtocolError(
+            raise ValueError(
                 "request_timeout, keepalive_timeout and header_timeout must be positive"
             )
         if self.max_connections < 1 or self.max_connections_per_peer < 1:
-            raise LocalProtocolError("max_connections and max_connections_per_peer must be >= 1")
+            raise ValueError("max_connections and max_connections_per_peer must be >= 1")
         if self.max_header_size < 1024:
-            raise LocalProtocolError("max_header_size must be >= 1024")
+            raise ValueError("max_header_size must be >= 1024")
 
     def receiver(self, clients: Sequence[ClientBase], path: str | None) -> WebhookReceiver:
         """A receiver for ``clients`` with these options and ``path``."""

@@ -111,21 +111,24 @@ class GatewayConfig:
 
     def __post_init__(self) -> None:
         if self.shard_count < 1 or not 0 <= self.shard_id < self.shard_count:
-            raise LocalProtocolError(
+            raise ValueError(
                 f"shard {self.shard_id} of {self.shard_count} is not valid: "
                 "need 0 <= shard_id < shard_count"
             )
+        if not isinstance(self.intents, int) or isinstance(self.intents, bool):
+            raise TypeError(
+                f"intents must be an int bitmask such as Intents.DEFAULT, "
+                f"got {type(self.intents).__name__}"
+            )
         if self.intents < 0:
-            raise LocalProtocolError("intents must be a non-negative bitmask")
+            raise ValueError("intents must be a non-negative bitmask such as Intents.DEFAULT")
         lo, hi = self.invalid_session_delay
         if not 0 <= lo <= hi:
-            raise LocalProtocolError(
-                "invalid_session_delay must be (low, high) with 0 <= low <= high"
-            )
+            raise ValueError("invalid_session_delay must be (low, high) with 0 <= low <= high")
         if not self.min_heartbeat_interval > 0:
-            raise LocalProtocolError("min_heartbeat_interval must be a positive number of seconds")
+            raise ValueError("min_heartbeat_interval must be a positive number of seconds")
         if self.max_failed_resumes < 1:
-            raise LocalProtocolError("max_failed_resumes must be at least 1")
+            raise ValueError("max_failed_resumes must be at least 1")
 
 
 class GatewayConnection:
@@ -230,7 +233,7 @@ class GatewayConnection:
     def connection_made(self, now: float, access_token: str) -> None:
         """The WebSocket is open; ``access_token`` is the current token (without ``QQBot``)."""
         if not access_token:
-            raise LocalProtocolError("connection_made needs the current access token")
+            raise ValueError("connection_made needs the current access token")
         self._transition(Input.CONNECT, local=True)
         self._token = access_token
         self._established_at = None

@@ -58,9 +58,9 @@ class IdentifyLimiter:
         now: float = 0.0,
     ) -> None:
         if max_concurrency < 1:
-            raise LocalProtocolError("max_concurrency must be at least 1")
+            raise ValueError("max_concurrency must be at least 1")
         if window <= 0:
-            raise LocalProtocolError("window must be positive")
+            raise ValueError("window must be positive")
         self.max_concurrency = max_concurrency
         self.window = window
         self._last: dict[int, float] = {}

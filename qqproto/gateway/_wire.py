@@ -99,20 +99,20 @@ def _parse_url(url: str) -> tuple[str, int, bool, str, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise LocalProtocolError(f"invalid gateway URL {url!r}: {exc}") from None
+        raise ValueError(f"invalid gateway URL {url!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("ws", "wss"):
-        raise LocalProtocolError(
+        raise ValueError(
             f"gateway URL {url!r} must use ws:// or wss:// (got {parts.scheme or 'no'} scheme); "
             "pass the URL returned by GET /gateway/bot"
         )
     host = parts.hostname
     if not host:
-        raise LocalProtocolError(f"gateway URL {url!r} has no host")
+        raise ValueError(f"gateway URL {url!r} has no host")
     if parts.username is not None or parts.password is not None:
-        raise LocalProtocolError(f"gateway URL {url!r} must not carry user:password@ credentials")
+        raise ValueError(f"gateway URL {url!r} must not carry user:password@ credentials")
     if parts.fragment:
-        raise LocalProtocolError(f"gateway URL {url!r} must not have a #fragment (RFC 6455 §3)")
+        raise ValueError(f"gateway URL {url!r} must not have a #fragment (RFC 6455 §3)")
     secure = scheme == "wss"
     default_port = 443 if secure else 80
     if port is None:
@@ -121,7 +121,7 @@ def _parse_url(url: str) -> tuple[str, int, bool, str, str]:
     if parts.query:
         target = f"{target}?{parts.query}"
     if not target.isascii() or not target.isprintable() or " " in target:
-        raise LocalProtocolError(
+        raise ValueError(
             f"gateway URL {url!r}: percent-encode spaces and non-ASCII characters in the path"
         )
     host_header = f"[{host}]" if ":" in host else host
@@ -136,7 +136,7 @@ def _header_bytes(value: str | bytes, what: str) -> bytes:
     try:
         return value.encode("ascii")
     except UnicodeEncodeError:
-        raise LocalProtocolError(f"extra header {what} {value!r} is not ASCII") from None
+        raise ValueError(f"extra header {what} {value!r} is not ASCII") from None
 
 
 def _extra_headers(
@@ -149,7 +149,7 @@ def _extra_headers(
     for name, value in items:
         raw = _header_bytes(name, "name")
         if raw.lower().decode("latin-1") in _RESERVED_HEADERS:
-            raise LocalProtocolError(
+            raise ValueError(
                 f"extra header {raw.decode('latin-1')!r} is set by the WebSocket handshake itself"
             )
         out.append((raw, _header_bytes(value, "value")))
@@ -195,13 +195,13 @@ class WireConnection:
                 "a closed or failed gateway needs a new GatewayConnection"
             )
         if not access_token:
-            raise LocalProtocolError("WireConnection needs the current access token")
+            raise ValueError("WireConnection needs the current access token")
         if max_message_size is None:
             max_message_size = gateway.config.max_payload_size
         if max_message_size < 1:
-            raise LocalProtocolError("max_message_size must be a positive number of bytes")
+            raise ValueError("max_message_size must be a positive number of bytes")
         if not close_timeout >= 0 or not upgrade_timeout >= 0:
-            raise LocalProtocolError("timeouts must be non-negative numbers of seconds")
+            raise ValueError("timeouts must be non-negative numbers of seconds")
         self.host, self.port, self.secure, self.target, host_header = _parse_url(url)
         self.max_message_size = max_message_size
         self.close_timeout = close_timeout
@@ -217,7 +217,7 @@ class WireConnection:
         try:
             self._out = bytearray(self._ws.send(request))
         except (WSProtocolError, h11.ProtocolError, ValueError) as exc:
-            raise LocalProtocolError(f"cannot build the WebSocket upgrade request: {exc}") from None
+            raise ValueError(f"cannot build the WebSocket upgrade request: {exc}") from None
         self._deadline = None if now is None else now + upgrade_timeout
         """The upgrade timeout while UPGRADING, the close timeout while CLOSING."""
         self._error: RemoteProtocolError | None = None

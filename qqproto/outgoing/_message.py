@@ -4,7 +4,7 @@ One :class:`Message` value describes what to send (text, markdown, keyboard, ark
 image URL, image bytes, reference, and the passive-reply ids). :meth:`Message.build` turns it into
 the body for a :class:`Scene`: a JSON object for every scene (with the right ``msg_type`` for
 group and C2C), or ``multipart/form-data`` fields when image bytes go to a channel or DM.
-``None`` fields are left out at every level. Mistakes raise :class:`LocalProtocolError` saying
+``None`` fields are left out at every level. Mistakes raise ``ValueError`` saying
 what to change.
 """
 
@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qqproto._errors import LocalProtocolError
 from qqproto.rest._build import form as multipart_form
 from qqproto.rest._call import JSON, FormField
 
@@ -70,7 +69,7 @@ def _drop_none(**items: Any) -> dict[str, Any]:
 
 def _nonempty(name: str, value: str | None) -> None:
     if value is not None and not value:
-        raise LocalProtocolError(f"{name} must not be an empty string (leave it None instead)")
+        raise ValueError(f"{name} must not be an empty string (leave it None instead)")
 
 
 # -- markdown ---------------------------------------------------------------------------------
@@ -100,12 +99,12 @@ class Markdown:
         _nonempty("markdown content", self.content)
         _nonempty("custom_template_id", self.custom_template_id)
         if (self.content is None) == (self.custom_template_id is None):
-            raise LocalProtocolError(
+            raise ValueError(
                 "Markdown needs exactly one of content (raw markdown) or custom_template_id "
                 "(a template approved in the console)"
             )
         if self.params and self.custom_template_id is None:
-            raise LocalProtocolError("Markdown params only apply to a custom_template_id")
+            raise ValueError("Markdown params only apply to a custom_template_id")
 
     @classmethod
     def template(
@@ -198,7 +197,7 @@ class Button:
 
     def __post_init__(self) -> None:
         if not self.label:
-            raise LocalProtocolError("a button needs a non-empty label")
+            raise ValueError("a button needs a non-empty label")
 
     def to_json(self) -> dict[str, Any]:
         """The button object."""
@@ -220,11 +219,11 @@ class Keyboard:
     def __post_init__(self) -> None:
         _nonempty("keyboard template_id", self.template_id)
         if (self.template_id is None) == (not self.rows):
-            raise LocalProtocolError(
+            raise ValueError(
                 "Keyboard needs exactly one of template_id or a non-empty list of button rows"
             )
         if any(not row for row in self.rows):
-            raise LocalProtocolError("every keyboard row needs at least one button")
+            raise ValueError("every keyboard row needs at least one button")
 
     @classmethod
     def of(cls, rows: Iterable[Iterable[Button]]) -> Keyboard:
@@ -263,7 +262,7 @@ class ArkKv:
 
     def __post_init__(self) -> None:
         if (self.value is None) == (self.obj is None):
-            raise LocalProtocolError(f"ark kv {self.key!r} needs exactly one of value or obj")
+            raise ValueError(f"ark kv {self.key!r} needs exactly one of value or obj")
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object."""
@@ -303,7 +302,7 @@ class Embed:
         if self.fields:
             body["fields"] = [{"name": name} for name in self.fields]
         if not body:
-            raise LocalProtocolError("an Embed needs a title, prompt, thumbnail or fields")
+            raise ValueError("an Embed needs a title, prompt, thumbnail or fields")
         return body
 
 
@@ -315,7 +314,7 @@ class Media:
 
     def __post_init__(self) -> None:
         if not self.file_info:
-            raise LocalProtocolError("Media needs the file_info returned by the upload route")
+            raise ValueError("Media needs the file_info returned by the upload route")
 
     def to_json(self) -> dict[str, Any]:
         """The ``media`` object."""
@@ -456,11 +455,11 @@ class Message:
         if self.msg_seq is not None and (
             isinstance(self.msg_seq, bool) or not isinstance(self.msg_seq, int) or self.msg_seq < 1
         ):
-            raise LocalProtocolError("msg_seq must be a positive int (use ReplySequencer)")
+            raise ValueError("msg_seq must be a positive int (use ReplySequencer)")
         _nonempty("msg_id", self.msg_id)
         _nonempty("event_id", self.event_id)
         if self.file_image is not None and not self.file_image:
-            raise LocalProtocolError("file_image is empty")
+            raise ValueError("file_image is empty")
         rich = [
             name
             for name, value in (
@@ -473,35 +472,35 @@ class Message:
         ]
         if scene.is_v2:
             if len(rich) > 1:
-                raise LocalProtocolError(
+                raise ValueError(
                     f"a {scene.value} message carries one kind of rich content, got "
                     f"{' and '.join(rich)}; send them as separate messages"
                 )
             if self.image is not None or self.file_image is not None:
-                raise LocalProtocolError(
+                raise ValueError(
                     f"{scene.value} messages cannot carry an image URL or bytes: upload it with "
                     "the /files route and send Message.of_media(file_info)"
                 )
         else:
             if self.media is not None:
-                raise LocalProtocolError(
+                raise ValueError(
                     f"{scene.value} messages cannot carry Media(file_info); use image (URL) or "
                     "file_image (bytes)"
                 )
             if self.msg_seq is not None:
-                raise LocalProtocolError("msg_seq only applies to group and C2C messages")
+                raise ValueError("msg_seq only applies to group and C2C messages")
         if (
             not self.content
             and not rich
             and self.keyboard is None
             and (self.image is None and self.file_image is None)
         ):
-            raise LocalProtocolError(
+            raise ValueError(
                 "the message is empty: set text, markdown, ark, embed, media or an image"
             )
 
     def build(self, scene: Scene) -> MessageBody:
-        """The body for ``scene``. Raises :class:`LocalProtocolError` if it cannot be sent there."""
+        """The body for ``scene``. Raises ``ValueError`` if it cannot be sent there."""
         self._validate(scene)
         fields: dict[str, Any] = _drop_none(
             content=self.content,
@@ -529,7 +528,7 @@ class Message:
         """The JSON body for ``scene``; an error if the message needs multipart (file_image)."""
         body = self.build(scene)
         if body.json is None:
-            raise LocalProtocolError("this message carries file_image bytes: use build().form")
+            raise ValueError("this message carries file_image bytes: use build().form")
         return body.json
 
 

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from qqproto._errors import LocalProtocolError
 from qqproto.models import (
     C2CManageEvent,
     C2CMessage,
@@ -42,7 +41,7 @@ class ReplySequencer:
 
     def __init__(self, capacity: int = 10_000) -> None:
         if capacity < 1:
-            raise LocalProtocolError("ReplySequencer capacity must be at least 1")
+            raise ValueError("ReplySequencer capacity must be at least 1")
         self.capacity = capacity
         self._seqs: OrderedDict[str, int] = OrderedDict()
 
@@ -69,7 +68,7 @@ def send_request(scene: Scene, target_id: str, message: Message) -> ApiRequest:
     """The ``POST`` that sends ``message`` to ``target_id`` (channel id, guild id for DMs, group
     openid or user openid) in ``scene``. Never idempotent."""
     if not target_id:
-        raise LocalProtocolError(f"a {scene.value} message needs a non-empty target id")
+        raise ValueError(f"a {scene.value} message needs a non-empty target id")
     route, param = ROUTES[scene]
     path = route.replace("{" + param + "}", quote(target_id, safe=""))
     body = message.build(scene)
@@ -99,9 +98,9 @@ class ReplyTarget:
 
     def __post_init__(self) -> None:
         if not self.target_id:
-            raise LocalProtocolError(f"a {self.scene.value} reply needs a non-empty target id")
+            raise ValueError(f"a {self.scene.value} reply needs a non-empty target id")
         if self.msg_id is None and self.event_id is None:
-            raise LocalProtocolError(
+            raise ValueError(
                 "a reply needs the msg_id of the message (or the event_id of the event) it "
                 "answers; without one it would be an active message"
             )
@@ -125,7 +124,7 @@ class ReplyTarget:
 
 
 def reply_target(event: object) -> ReplyTarget:
-    """Where a passive reply to ``event`` goes; ``LocalProtocolError`` if it cannot be answered."""
+    """Where a passive reply to ``event`` goes; ``TypeError``/``ValueError`` if it has none."""
     if isinstance(event, DirectMessage):
         return ReplyTarget(Scene.DM, _need(event.guild_id, "guild_id"), msg_id=event.id)
     if isinstance(event, ChannelMessage):
@@ -148,10 +147,10 @@ def reply_target(event: object) -> ReplyTarget:
     if isinstance(event, C2CManageEvent):
         target = _need(event.openid, "openid")
         return ReplyTarget(Scene.C2C, target, event_id=_need(event.event_id, "event_id"))
-    raise LocalProtocolError(f"cannot reply to a {type(event).__name__}: no reply scene is known")
+    raise TypeError(f"cannot reply to a {type(event).__name__}: no reply scene is known")
 
 
 def _need(value: str | None, name: str) -> str:
     if not value:
-        raise LocalProtocolError(f"cannot reply: the event has no {name}")
+        raise ValueError(f"cannot reply: the event has no {name}")
     return value

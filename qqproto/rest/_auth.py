@@ -70,12 +70,14 @@ class Token:
     secret: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.app_id, str) or not self.app_id:
-            raise LocalProtocolError("app_id must be a non-empty string (see the QQ bot console)")
-        if not isinstance(self.secret, str) or not self.secret:
-            raise LocalProtocolError(
-                "secret must be a non-empty string (the AppSecret from the QQ bot console)"
-            )
+        for name, value, where in (
+            ("app_id", self.app_id, "the AppID from the QQ bot console"),
+            ("secret", self.secret, "the AppSecret from the QQ bot console"),
+        ):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str ({where}), got {type(value).__name__}")
+            if not value:
+                raise ValueError(f"{name} must be a non-empty string ({where})")
 
     def __repr__(self) -> str:
         return f"Token(app_id={self.app_id!r}, secret=<hidden>)"
@@ -263,11 +265,11 @@ class TokenMachine:
         rng: random.Random | None = None,
     ) -> None:
         if refresh_window < 0 or min_refresh_interval < 0 or backoff_base <= 0:
-            raise LocalProtocolError(
+            raise ValueError(
                 "refresh_window, min_refresh_interval must be >= 0 and backoff_base > 0"
             )
         if backoff_cap < backoff_base or max_failures < 1:
-            raise LocalProtocolError("backoff_cap must be >= backoff_base and max_failures >= 1")
+            raise ValueError("backoff_cap must be >= backoff_base and max_failures >= 1")
         self.credentials = credentials
         self.endpoints = endpoints if endpoints is not None else Endpoints()
         self.refresh_window = refresh_window

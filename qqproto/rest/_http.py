@@ -84,34 +84,38 @@ class HttpUrl:
 
     @classmethod
     def parse(cls, url: str, *, what: str = "URL") -> HttpUrl:
-        """Parse ``url``; raise :class:`LocalProtocolError` saying what is wrong with it."""
-        if not isinstance(url, str) or not url.strip():
-            raise LocalProtocolError(
+        """Parse ``url``; raise ``ValueError`` (``TypeError`` if not a str) saying what is wrong."""
+        if not isinstance(url, str):
+            raise TypeError(
+                f"{what} must be a str like 'https://api.sgroup.qq.com', got {type(url).__name__}"
+            )
+        if not url.strip():
+            raise ValueError(
                 f"{what} must be a non-empty string like 'https://api.sgroup.qq.com', got {url!r}"
             )
         if url != url.strip() or any(ch in url for ch in "\r\n\t\x00 "):
-            raise LocalProtocolError(f"{what} {url!r} contains whitespace or control characters")
+            raise ValueError(f"{what} {url!r} contains whitespace or control characters")
         try:
             parts: SplitResult = urlsplit(url)
             port = parts.port
             host = parts.hostname
         except ValueError as exc:
-            raise LocalProtocolError(f"{what} {url!r} is not a valid URL: {exc}") from None
+            raise ValueError(f"{what} {url!r} is not a valid URL: {exc}") from None
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
-            raise LocalProtocolError(
+            raise ValueError(
                 f"{what} {url!r} must start with 'http://' or 'https://' "
                 f"(for example 'https://api.sgroup.qq.com')"
             )
         if not host:
-            raise LocalProtocolError(f"{what} {url!r} has no host name")
+            raise ValueError(f"{what} {url!r} has no host name")
         if parts.username is not None or parts.password is not None:
-            raise LocalProtocolError(
+            raise ValueError(
                 f"{what} must not carry user:password credentials; "
                 "configure proxies and credentials in the adapter instead"
             )
         if parts.query or parts.fragment or url.endswith(("?", "#")):
-            raise LocalProtocolError(f"{what} {url!r} must not contain a query or a fragment")
+            raise ValueError(f"{what} {url!r} must not contain a query or a fragment")
         return cls(
             scheme=scheme,
             host=host,
@@ -169,7 +173,7 @@ class Endpoints:
         object.__setattr__(self, "api", HttpUrl.parse(base, what="api_base"))
         token = HttpUrl.parse(self.token_url, what="token_url")
         if not token.path:
-            raise LocalProtocolError(
+            raise ValueError(
                 f"token_url {self.token_url!r} has no path; the platform's is {TOKEN_URL!r}"
             )
         object.__setattr__(self, "token", token)
@@ -221,11 +225,14 @@ _JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def encode_json(value: JSON) -> bytes:
-    """Serialise ``value`` as compact UTF-8 JSON; raise :class:`LocalProtocolError` if it can't."""
+    """Serialise ``value`` as compact UTF-8 JSON; raise ``TypeError`` (an object JSON has no type
+    for) or ``ValueError`` (NaN, a cycle, too deep) if it can't."""
     try:
         text = _JSON_ENCODER.encode(value)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise LocalProtocolError(f"request body is not JSON-serialisable: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"request body is not JSON-serialisable: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"request body is not JSON-serialisable: {exc}") from None
     return text.encode("utf-8")
 
 
@@ -274,7 +281,7 @@ def _as_bytes(value: bytes | str) -> bytes:
 
 def _quote(value: str) -> str:
     if any(ch in value for ch in "\r\n\x00"):
-        raise LocalProtocolError(f"form field name/filename {value!r} contains a line break")
+        raise ValueError(f"form field name/filename {value!r} contains a line break")
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
@@ -305,11 +312,11 @@ def encode_multipart(fields: Sequence[FormField], boundary: str) -> tuple[bytes,
 
 def _check_header_value(what: str, value: str) -> None:
     if not value.isprintable():  # CR, LF, NUL or any other control character
-        raise LocalProtocolError(f"{what} contains characters not allowed in an HTTP header")
+        raise ValueError(f"{what} contains characters not allowed in an HTTP header")
     try:
         value.encode("latin-1")
     except UnicodeEncodeError:
-        raise LocalProtocolError(f"{what} contains non-Latin-1 characters") from None
+        raise ValueError(f"{what} contains non-Latin-1 characters") from None
 
 
 def encode_json_request(
@@ -343,9 +350,9 @@ def _finish(
 ) -> HttpRequest:
     method = method.upper()
     if not method.isalpha() or not method.isascii():
-        raise LocalProtocolError(f"invalid HTTP method {method!r}")
+        raise ValueError(f"invalid HTTP method {method!r}")
     if target and not target.startswith("/"):
-        raise LocalProtocolError(f"request path {target!r} must start with '/'")
+        raise ValueError(f"request path {target!r} must start with '/'")
     full = [
         ("Host", url.host_header),
         ("User-Agent", USER_AGENT),
@@ -377,16 +384,16 @@ def encode_api_request(
     boundary comes from ``rng`` if given, else from the content.
     """
     if request.json is not None and request.form is not None:
-        raise LocalProtocolError(
-            f"{request.method} {request.route}: set either json or form, not both"
-        )
+        raise ValueError(f"{request.method} {request.route}: set either json or form, not both")
     if not access_token:
-        raise LocalProtocolError("no access token: fetch one with the TokenMachine first")
+        raise ValueError("no access token: fetch one with the TokenMachine first")
     auth = [("Authorization", f"QQBot {access_token}"), ("X-Union-Appid", str(app_id))]
     try:
         target = request.target()
-    except (TypeError, ValueError) as exc:
-        raise LocalProtocolError(f"{request.route}: cannot encode query: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"{request.route}: cannot encode query: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"{request.route}: cannot encode query: {exc}") from None
     if request.form is not None:
         boundary = make_boundary(request.form, rng)
         body, content_type = encode_multipart(request.form, boundary)
@@ -435,7 +442,7 @@ class HttpConnection:
         max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
     ) -> None:
         if max_body_size < 0 or max_header_size <= 0:
-            raise LocalProtocolError("max_body_size and max_header_size must be positive")
+            raise ValueError("max_body_size and max_header_size must be positive")
         self.max_body_size = max_body_size
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_header_size)
         self._state = ConnectionState.IDLE
@@ -474,7 +481,7 @@ class HttpConnection:
             end = self._h11.send(_END_OF_MESSAGE)
         except (h11.LocalProtocolError, UnicodeEncodeError) as exc:
             self._state = ConnectionState.ERROR
-            raise LocalProtocolError(f"cannot encode request: {exc}") from None
+            raise ValueError(f"cannot encode request: {exc}") from None
         self._state = ConnectionState.AWAITING_RESPONSE
         return head + body + end
 

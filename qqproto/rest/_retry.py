@@ -20,7 +20,7 @@ import enum
 import random
 from dataclasses import dataclass, field
 
-from qqproto._errors import LocalProtocolError, RemoteProtocolError
+from qqproto._errors import RemoteProtocolError
 from qqproto.rest._api_errors import (
     ApiError,
     QuotaExceededError,
@@ -112,14 +112,14 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise LocalProtocolError("max_attempts must be at least 1")
+            raise ValueError("max_attempts must be at least 1")
         if self.base_delay < 0 or self.rate_limit_base < 0 or self.max_delay < 0:
-            raise LocalProtocolError("retry delays must not be negative")
+            raise ValueError("retry delays must not be negative")
 
     def decide(self, request: ApiRequest, attempt: int, outcome: Outcome) -> Retry | GiveUp:
         """Whether to retry ``request`` after its ``attempt``-th try ended with ``outcome``."""
         if attempt < 1:
-            raise LocalProtocolError("attempt counts tries made so far and starts at 1")
+            raise ValueError("attempt counts tries made so far and starts at 1")
         reason = self._retryable(request, outcome)
         if reason is not None:
             return GiveUp(reason)

@@ -26,7 +26,6 @@ import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qqproto._errors import LocalProtocolError
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import HttpRequest, HttpUrl
 
@@ -133,7 +132,7 @@ class WebhookPusher:
     def lose_acks(self, count: int = 1) -> None:
         """Treat the next ``count`` acknowledgements as lost: those pushes are sent again."""
         if count < 0:
-            raise LocalProtocolError("count must not be negative")
+            raise ValueError("count must not be negative")
         self._lost_acks = count
 
     def push(self, app_id: str, name: str, event_id: str, data: Any, now: float) -> bool:

@@ -438,11 +438,11 @@ class Platform:
         default_world: bool = True,
     ) -> None:
         if token_lifetime <= 60:
-            raise LocalProtocolError("token_lifetime must exceed the 60 s refresh window")
+            raise ValueError("token_lifetime must exceed the 60 s refresh window")
         if heartbeat_interval_ms <= 0:
-            raise LocalProtocolError("heartbeat_interval_ms must be positive")
+            raise ValueError("heartbeat_interval_ms must be positive")
         if replay_buffer < 0:
-            raise LocalProtocolError("replay_buffer must not be negative")
+            raise ValueError("replay_buffer must not be negative")
         self.rng = rng
         self.epoch = epoch
         self.token_lifetime = token_lifetime
@@ -520,9 +520,9 @@ class Platform:
     ) -> SimBot:
         """Register a bot. ``user_id`` defaults to a 19-digit id derived from the rng."""
         if not app_id or not secret:
-            raise LocalProtocolError("a bot needs a non-empty app_id and secret")
+            raise ValueError("a bot needs a non-empty app_id and secret")
         if shards < 1 or max_concurrency < 1 or session_total < 0:
-            raise LocalProtocolError("shards and max_concurrency must be >= 1")
+            raise ValueError("shards and max_concurrency must be >= 1")
         bot = SimBot(
             app_id=app_id,
             secret=secret,
@@ -1013,7 +1013,7 @@ class Platform:
         ``body`` verbatim when given. Failures apply after the token check.
         """
         if times < 1:
-            raise LocalProtocolError("times must be at least 1")
+            raise ValueError("times must be at least 1")
         if code is None:
             code = 22009 if status == 429 else status
         if message is None:

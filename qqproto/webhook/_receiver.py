@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TypeAlias
 
-from qqproto._errors import LocalProtocolError, RemoteProtocolError, WebhookDependencyError
+from qqproto._errors import RemoteProtocolError, WebhookDependencyError
 from qqproto.gateway._dedup import ExpiringKeys, Recall
 from qqproto.gateway._payload import decode_payload
 from qqproto.models import UnknownEvent, handler_name, parse_event
@@ -134,7 +134,7 @@ def derive_seed(secret: str | bytes) -> bytes:
     """The Ed25519 seed of a bot secret: the secret repeated until it has 32 bytes, cut to 32."""
     raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
     if not raw:
-        raise LocalProtocolError("the bot secret is empty; pass the AppSecret from the console")
+        raise ValueError("the bot secret is empty; pass the AppSecret from the console")
     while len(raw) < SEED_SIZE:
         raw += raw
     return raw[:SEED_SIZE]
@@ -267,13 +267,13 @@ class WebhookReceiver:
     ) -> None:
         tokens = [bots] if isinstance(bots, Token) else list(bots)
         if not tokens or not all(isinstance(t, Token) for t in tokens):
-            raise LocalProtocolError("a WebhookReceiver needs one or more Token(app_id, secret)")
+            raise ValueError("a WebhookReceiver needs one or more Token(app_id, secret)")
         if max_body_size < 1:
-            raise LocalProtocolError("max_body_size must be at least 1 byte")
+            raise ValueError("max_body_size must be at least 1 byte")
         if timestamp_window is not None and not timestamp_window >= 0:  # NaN too
-            raise LocalProtocolError("timestamp_window must be >= 0 seconds (or None)")
+            raise ValueError("timestamp_window must be >= 0 seconds (or None)")
         if dedup_capacity < 1:
-            raise LocalProtocolError("dedup_capacity must be at least 1")
+            raise ValueError("dedup_capacity must be at least 1")
         self.path = None if path is None else _normal_path(path)
         self.max_body_size = max_body_size
         self.timestamp_window = timestamp_window
@@ -282,7 +282,7 @@ class WebhookReceiver:
         self._seen: dict[str, ExpiringKeys] = {}
         for token in tokens:
             if token.app_id in self._keys:
-                raise LocalProtocolError(f"app_id {token.app_id!r} is given twice")
+                raise ValueError(f"app_id {token.app_id!r} is given twice")
             self._keys[token.app_id] = WebhookKey(token.secret)
             self._seen[token.app_id] = ExpiringKeys(dedup_capacity)
 

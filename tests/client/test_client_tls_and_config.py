@@ -106,17 +106,17 @@ def test_with_config_sets_timeout_and_sandbox(qq: ModuleType) -> None:
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 def test_client_rejects_misconfiguration(qq: ModuleType) -> None:
     token, handler = qq.Token("1", "s"), qq.EventHandler()
-    with pytest.raises(qq.LocalProtocolError, match="Token"):
+    with pytest.raises(TypeError, match="Token"):
         qq.Client(("1", "s"), 1, handler)
-    with pytest.raises(qq.LocalProtocolError, match="EventHandler"):
+    with pytest.raises(TypeError, match="EventHandler"):
         qq.Client(token, 1, object())
-    with pytest.raises(qq.LocalProtocolError, match="timeout_secs"):
+    with pytest.raises(ValueError, match="timeout_secs"):
         qq.Client(token, 1, handler, timeout_secs=0)
-    with pytest.raises(qq.LocalProtocolError, match="at least 1"):
+    with pytest.raises(ValueError, match="at least 1"):
         qq.Client(token, 1, handler, max_concurrent_handlers=0)
-    with pytest.raises(qq.LocalProtocolError, match="shard_count"):
+    with pytest.raises(ValueError, match="shard_count"):
         qq.Client(token, 1, handler, shard_count=0)
-    with pytest.raises(qq.LocalProtocolError, match="api_base"):
+    with pytest.raises(ValueError, match="api_base"):
         qq.Client(token, 1, handler, api_base="ftp://example")
 
 

@@ -573,15 +573,19 @@ def test_ready_with_odd_fields_is_tolerated() -> None:
     assert ready.user == {} and ready.shard is None and ready.version is None
 
 
-def test_misuse_raises_local_errors() -> None:
-    with pytest.raises(LocalProtocolError):
+def test_bad_arguments_raise_value_errors_and_misuse_local_errors() -> None:
+    with pytest.raises(ValueError, match="shard 2 of 2"):
         GatewayConfig(intents=1, shard_id=2, shard_count=2)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="non-negative bitmask"):
         GatewayConfig(intents=-1)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(TypeError, match=r"intents must be an int bitmask.*got str"):
+        GatewayConfig(intents="GUILDS")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="got bool"):
+        GatewayConfig(intents=True)
+    with pytest.raises(ValueError, match="invalid_session_delay"):
         GatewayConfig(intents=1, invalid_session_delay=(3.0, 1.0))
     conn = make()
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="access token"):
         conn.connection_made(0.0, "")
     conn.connection_made(0.0, "t")
     with pytest.raises(LocalProtocolError):

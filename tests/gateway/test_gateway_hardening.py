@@ -310,9 +310,9 @@ def test_heartbeat_floor_is_configurable() -> None:
     conn.connection_made(0.0, "t")
     conn.receive_payload(HELLO, 0.0)
     assert conn.events() == [Hello(50.0, 45.0, True)]
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="min_heartbeat_interval"):
         GatewayConfig(intents=1, min_heartbeat_interval=0.0)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="max_failed_resumes"):
         GatewayConfig(intents=1, max_failed_resumes=0)
 
 

@@ -98,9 +98,9 @@ def test_limiter_keeps_concurrency_when_limit_says_zero() -> None:
 
 
 def test_limiter_rejects_bad_config() -> None:
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="max_concurrency"):
         IdentifyLimiter(max_concurrency=0)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="window"):
         IdentifyLimiter(window=0)
 
 

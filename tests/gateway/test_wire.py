@@ -176,21 +176,21 @@ def test_url_parts(
         ("wss://" + "a" * 70 + ".com/", "cannot build the WebSocket upgrade request"),
     ],
 )
-def test_bad_urls_are_local_errors(url: str, message: str) -> None:
-    with pytest.raises(LocalProtocolError, match=message):
+def test_bad_urls_are_value_errors(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         WireConnection(gateway(), url, "tok")
 
 
 def test_construction_checks() -> None:
-    with pytest.raises(LocalProtocolError, match="access token"):
+    with pytest.raises(ValueError, match="access token"):
         WireConnection(gateway(), URL, "")
-    with pytest.raises(LocalProtocolError, match="max_message_size"):
+    with pytest.raises(ValueError, match="max_message_size"):
         WireConnection(gateway(), URL, "tok", max_message_size=0)
-    with pytest.raises(LocalProtocolError, match="timeouts"):
+    with pytest.raises(ValueError, match="timeouts"):
         WireConnection(gateway(), URL, "tok", close_timeout=-1.0)
-    with pytest.raises(LocalProtocolError, match="timeouts"):
+    with pytest.raises(ValueError, match="timeouts"):
         WireConnection(gateway(), URL, "tok", close_timeout=float("nan"))
-    with pytest.raises(LocalProtocolError, match="timeouts"):
+    with pytest.raises(ValueError, match="timeouts"):
         WireConnection(gateway(), URL, "tok", upgrade_timeout=-1.0)
     live = gateway()
     live.connection_made(0.0, "tok")
@@ -212,13 +212,13 @@ def test_extra_headers() -> None:
         sent = dict(Server(wire).request.extra_headers)
         assert sent[b"user-agent"] == b"qqbot/1"
         assert sent[b"x-trace"] == b"1"
-    with pytest.raises(LocalProtocolError, match="set by the WebSocket handshake"):
+    with pytest.raises(ValueError, match="set by the WebSocket handshake"):
         WireConnection(gateway(), URL, "tok", extra_headers={"Sec-WebSocket-Key": "x"})
-    with pytest.raises(LocalProtocolError, match="not ASCII"):
+    with pytest.raises(ValueError, match="not ASCII"):
         WireConnection(gateway(), URL, "tok", extra_headers={"X-Name": "名字"})
-    with pytest.raises(LocalProtocolError, match="not ASCII"):
+    with pytest.raises(ValueError, match="not ASCII"):
         WireConnection(gateway(), URL, "tok", extra_headers={"名字": "x"})
-    with pytest.raises(LocalProtocolError, match="cannot build"):
+    with pytest.raises(ValueError, match="cannot build"):
         WireConnection(gateway(), URL, "tok", extra_headers={"X-Bad": "a\r\nInjected: 1"})
 
 

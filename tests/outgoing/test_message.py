@@ -10,7 +10,6 @@ from _http_helpers import fixture
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qqproto._errors import LocalProtocolError
 from qqproto.outgoing._message import (
     ActionType,
     Ark,
@@ -148,7 +147,7 @@ def test_embed_fixture_and_validation() -> None:
         "msg_type": 4,
         "embed": {"title": "t"},
     }
-    with pytest.raises(LocalProtocolError, match="Embed needs"):
+    with pytest.raises(ValueError, match="Embed needs"):
         Message.of_embed(Embed()).build(Scene.CHANNEL)
 
 
@@ -171,11 +170,11 @@ def test_media_and_images() -> None:
     assert Message.of_image("https://x/y.png").to_json(Scene.CHANNEL) == {
         "image": "https://x/y.png"
     }
-    with pytest.raises(LocalProtocolError, match="/files route"):
+    with pytest.raises(ValueError, match="/files route"):
         Message.of_image("https://x").build(Scene.GROUP)
-    with pytest.raises(LocalProtocolError, match="/files route"):
+    with pytest.raises(ValueError, match="/files route"):
         Message.of_file_image(b"png").build(Scene.C2C)
-    with pytest.raises(LocalProtocolError, match="cannot carry Media"):
+    with pytest.raises(ValueError, match="cannot carry Media"):
         Message.of_media("F").build(Scene.CHANNEL)
 
 
@@ -198,9 +197,9 @@ def test_file_image_multipart() -> None:
     assert parts["file_image"].value == b"\x89PNG"
     assert parts["file_image"].filename == "a.png"
     assert parts["file_image"].content_type == "image/png"
-    with pytest.raises(LocalProtocolError, match="build"):
+    with pytest.raises(ValueError, match="build"):
         msg.to_json(Scene.DM)
-    with pytest.raises(LocalProtocolError, match="file_image is empty"):
+    with pytest.raises(ValueError, match="file_image is empty"):
         Message.of_file_image(b"").build(Scene.DM)
     assert "x89PNG" not in repr(msg)
 
@@ -241,7 +240,7 @@ def test_msg_type_priority() -> None:
     ],
 )
 def test_validation(msg: Message, scene: Scene, needle: str) -> None:
-    with pytest.raises(LocalProtocolError, match=needle):
+    with pytest.raises(ValueError, match=needle):
         msg.build(scene)
 
 
@@ -268,7 +267,7 @@ def test_channel_may_combine_rich_content() -> None:
     ],
 )
 def test_part_validation(build: Any) -> None:
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError):
         build()
 
 
@@ -295,7 +294,7 @@ def test_build_never_crashes_and_omits_none(content: str | None, scene: Scene, k
     msg = Message(content=content, **extra)
     try:
         body = msg.build(scene)
-    except LocalProtocolError:
+    except ValueError:
         return
     assert body.json is not None
     assert None not in body.json.values()

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qqproto._errors import LocalProtocolError
 from qqproto.outgoing._message import Message, Scene
 from qqproto.outgoing._replies import ROUTES, ReplySequencer, ReplyTarget, send_request
 from qqproto.rest._http import HttpUrl, encode_api_request
@@ -31,7 +30,7 @@ def test_bounded_lru() -> None:
     seq.next_seq("c")  # evicts b
     assert len(seq) == 2 and "b" not in seq and seq.last_seq("a") == 2
     assert seq.next_seq("b") == 1  # forgotten: starts over
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError):
         ReplySequencer(capacity=0)
 
 
@@ -106,9 +105,9 @@ def test_reply_encodes_as_json_request() -> None:
 
 
 def test_target_validation() -> None:
-    with pytest.raises(LocalProtocolError, match="msg_id"):
+    with pytest.raises(ValueError, match="msg_id"):
         ReplyTarget(Scene.GROUP, "G")
-    with pytest.raises(LocalProtocolError, match="target id"):
+    with pytest.raises(ValueError, match="target id"):
         ReplyTarget(Scene.GROUP, "", msg_id="m")
-    with pytest.raises(LocalProtocolError, match="target id"):
+    with pytest.raises(ValueError, match="target id"):
         send_request(Scene.C2C, "", Message.text("x"))

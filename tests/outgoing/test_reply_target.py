@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from qqproto._errors import LocalProtocolError
 from qqproto.models import (
     C2CManageEvent,
     C2CMessage,
@@ -61,18 +60,18 @@ def test_reply_targets(event: Any, expected: ReplyTarget) -> None:
 
 
 @pytest.mark.parametrize(
-    "event",
+    ("event", "error"),
     [
-        ChannelMessage.parse({"id": "m"}),
-        C2CMessage.parse({"id": "m"}),
-        GroupManageEvent.parse({"group_openid": "G"}),  # no event id to answer
-        C2CManageEvent.parse({"event_id": None}),
-        Interaction.parse({"id": "i"}),
-        object(),
+        (ChannelMessage.parse({"id": "m"}), ValueError),  # no channel id
+        (C2CMessage.parse({"id": "m"}), ValueError),
+        (GroupManageEvent.parse({"group_openid": "G"}), ValueError),  # no event id to answer
+        (C2CManageEvent.parse({"event_id": None}), ValueError),
+        (Interaction.parse({"id": "i"}), ValueError),
+        (object(), TypeError),  # no reply scene for this type
     ],
 )
-def test_unanswerable_events_are_local_errors(event: Any) -> None:
-    with pytest.raises(LocalProtocolError, match="cannot reply"):
+def test_unanswerable_events_are_argument_errors(event: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="cannot reply"):
         reply_target(event)
 
 

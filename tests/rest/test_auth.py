@@ -63,9 +63,19 @@ def test_credentials_never_show_secret() -> None:
     assert SECRET not in repr(req)  # ...but never shown
 
 
-@pytest.mark.parametrize(("app_id", "secret"), [("", "s"), ("a", ""), (1, "s")])
-def test_credentials_validated(app_id: Any, secret: str) -> None:
-    with pytest.raises(LocalProtocolError):
+@pytest.mark.parametrize(
+    ("app_id", "secret", "error", "needle"),
+    [
+        ("", "s", ValueError, "app_id must be a non-empty string"),
+        ("a", "", ValueError, "secret must be a non-empty string"),
+        (1, "s", TypeError, "app_id must be a str .*got int"),
+        ("a", None, TypeError, "secret must be a str .*got NoneType"),
+    ],
+)
+def test_credentials_validated(
+    app_id: Any, secret: Any, error: type[Exception], needle: str
+) -> None:
+    with pytest.raises(error, match=needle):
         Token(app_id, secret)
 
 
@@ -345,7 +355,7 @@ def test_misuse() -> None:
         {"backoff_cap": 0.5},
         {"max_failures": 0},
     ):
-        with pytest.raises(LocalProtocolError):
+        with pytest.raises(ValueError, match=next(iter(kwargs))):
             machine(**kwargs)
 
 

@@ -70,7 +70,6 @@ def test_url_parse(
     [
         ("", "non-empty"),
         ("   ", "non-empty"),
-        (None, "non-empty"),
         ("ftp://x", "http://"),
         ("api.sgroup.qq.com", "http://"),
         ("wss://api.sgroup.qq.com", "http://"),
@@ -86,8 +85,14 @@ def test_url_parse(
         ("https://host\r\nX: y", "whitespace"),
     ],
 )
-def test_url_parse_rejects(url: object, needle: str) -> None:
-    with pytest.raises(LocalProtocolError, match=needle):
+def test_url_parse_rejects(url: str, needle: str) -> None:
+    with pytest.raises(ValueError, match=needle):
+        HttpUrl.parse(url, what="api_base")
+
+
+@pytest.mark.parametrize("url", [None, b"https://host", 5])
+def test_url_parse_rejects_non_strings(url: object) -> None:
+    with pytest.raises(TypeError, match=r"api_base must be a str like .*, got "):
         HttpUrl.parse(url, what="api_base")  # type: ignore[arg-type]
 
 
@@ -99,9 +104,9 @@ def test_endpoints() -> None:
     custom = Endpoints(api_base="http://127.0.0.1:5000/proxy", token_url="http://127.0.0.1:5000/t")
     assert custom.api.path == "/proxy" and custom.token.path == "/t"
     assert Endpoints() == Endpoints()
-    with pytest.raises(LocalProtocolError, match="has no path"):
+    with pytest.raises(ValueError, match="has no path"):
         Endpoints(token_url="https://bots.qq.com/")
-    with pytest.raises(LocalProtocolError, match="api_base"):
+    with pytest.raises(ValueError, match="api_base"):
         Endpoints(api_base="nope")
 
 
@@ -204,7 +209,7 @@ def test_repr_hides_secrets() -> None:
 )
 def test_api_request_rejects_bad_credentials(kwargs: dict[str, str], needle: str) -> None:
     args = {"app_id": "1", "access_token": "T", **kwargs}
-    with pytest.raises(LocalProtocolError, match=needle):
+    with pytest.raises(ValueError, match=needle):
         encode_api_request(
             ApiRequest("GET", "/x", "/x"),
             base=API,
@@ -215,22 +220,22 @@ def test_api_request_rejects_bad_credentials(kwargs: dict[str, str], needle: str
 
 def test_api_request_misuse() -> None:
     both = ApiRequest("POST", "/x", "/x", json={}, form=(FormField("a", "b"),))
-    with pytest.raises(LocalProtocolError, match="either json or form"):
+    with pytest.raises(ValueError, match="either json or form"):
         encode_api_request(both, base=API, app_id="1", access_token="T")
-    with pytest.raises(LocalProtocolError, match="cannot encode query"):
+    with pytest.raises(TypeError, match="cannot encode query"):
         encode_api_request(
             ApiRequest("GET", "/x", "/x", query=5),  # type: ignore[arg-type]
             base=API,
             app_id="1",
             access_token="T",
         )
-    with pytest.raises(LocalProtocolError, match="method"):
+    with pytest.raises(ValueError, match="method"):
         encode_json_request(API, "GE T", "/x")
-    with pytest.raises(LocalProtocolError, match="must start with"):
+    with pytest.raises(ValueError, match="must start with"):
         encode_json_request(API, "GET", "x")
-    with pytest.raises(LocalProtocolError, match="JSON-serialisable"):
+    with pytest.raises(TypeError, match="JSON-serialisable"):
         encode_json_request(API, "POST", "/x", {"a": {1, 2}})
-    with pytest.raises(LocalProtocolError, match="JSON-serialisable"):
+    with pytest.raises(ValueError, match="JSON-serialisable"):
         encode_json(float("nan"))
 
 
@@ -362,7 +367,7 @@ def test_boundary_deterministic_collision(monkeypatch: pytest.MonkeyPatch) -> No
     ],
 )
 def test_multipart_rejects(field: FormField, needle: str) -> None:
-    with pytest.raises(LocalProtocolError, match=needle):
+    with pytest.raises(ValueError, match=needle):
         encode_multipart([field], "b")
 
 
@@ -537,9 +542,9 @@ def test_header_size_bound() -> None:
 
 
 def test_bad_limits() -> None:
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="must be positive"):
         HttpConnection(max_body_size=-1)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="must be positive"):
         HttpConnection(max_header_size=0)
 
 
@@ -550,7 +555,7 @@ def test_send_failed_and_bad_request() -> None:
     assert conn.state is ConnectionState.ERROR
     conn = HttpConnection()
     bad = HttpRequest("GET", API, "/x", (("Host", "h"), ("Bad Name", "v")))
-    with pytest.raises(LocalProtocolError, match="cannot encode request"):
+    with pytest.raises(ValueError, match="cannot encode request"):
         conn.send(bad)
     assert conn.state is ConnectionState.ERROR
 

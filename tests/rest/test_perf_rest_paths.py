@@ -10,7 +10,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from qqproto._errors import LocalProtocolError
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl, decode_json
 from qqproto.sim._rest import ROUTES, _match, match_parts
 
@@ -58,10 +57,10 @@ def test_latin1_header_values_go_out_as_latin1() -> None:
     assert b"\r\nX-Name: caf\xe9\r\n" in HttpConnection().send(request)
 
 
-def test_unencodable_header_is_a_local_protocol_error() -> None:
+def test_unencodable_header_is_a_value_error() -> None:
     conn = HttpConnection()
     request = HttpRequest("GET", URL, "/", (("Host", "example.test"), ("X-Name", "€")))
-    with pytest.raises(LocalProtocolError, match="cannot encode request"):
+    with pytest.raises(ValueError, match="cannot encode request"):
         conn.send(request)
     assert not conn.reusable
 

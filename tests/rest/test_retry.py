@@ -9,7 +9,7 @@ from _http_helpers import GET, SEND, http_response, json_response
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qqproto._errors import LocalProtocolError, RemoteProtocolError
+from qqproto._errors import RemoteProtocolError
 from qqproto.rest._api_errors import (
     ApiError,
     AuditPendingError,
@@ -121,11 +121,11 @@ def test_reasons_and_validation() -> None:
     ]
     reasons = {d.reason for d in decisions if isinstance(d, GiveUp)}
     assert len(reasons) == 5
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="starts at 1"):
         policy.decide(GET, 0, LOST)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="must not be negative"):
         RetryPolicy(base_delay=-1)
 
 

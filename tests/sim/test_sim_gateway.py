@@ -714,13 +714,13 @@ def test_bot_lookup_errors() -> None:
         p.bot()
     with pytest.raises(LocalProtocolError):
         p.bot("missing")
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="non-empty app_id"):
         p.add_bot("", "x")
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="shards"):
         p.add_bot("1", "x", shards=0)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="token_lifetime"):
         Platform(rng=random.Random(0), token_lifetime=30)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="heartbeat_interval_ms"):
         Platform(rng=random.Random(0), heartbeat_interval_ms=0)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(ValueError, match="replay_buffer"):
         Platform(rng=random.Random(0), replay_buffer=-1)
