@@ -1,25 +1,22 @@
 """The simulator on its own: ``python -m qqproto.sim`` in a subprocess serves a botpy bot.
 
-The subprocess prints its credentials and URLs as one JSON line (``--json``); the test points
-botpy at them (the same host redirection as ``test_sim_botpy.py``), scripts the simulator over
-its standard input (one JSON command per line, one JSON answer per line) and stops it with
-SIGTERM, which must end it with status 0. The console script and ``--help`` are checked too,
-and the docs' example answers (``canned.json``) ship as package data.
+The subprocess prints its credentials and URLs as one JSON line (``--json``); the docs' botpy
+example (``examples/botpy_sim.py``, another subprocess) is pointed at them; the test scripts the
+simulator over its standard input (one JSON command per line, one JSON answer per line) and
+stops it with SIGTERM, which must end it with status 0. The console script and ``--help`` are
+checked too, and the docs' example answers (``canned.json``) ship as package data.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
-import threading
 import urllib.request
 from importlib import metadata, resources
 from pathlib import Path
@@ -29,23 +26,6 @@ import pytest
 
 import qqproto
 from qqproto.sim.__main__ import COMMANDS, main
-
-_root_handlers = list(logging.root.handlers)
-pytest.importorskip("botpy")
-logging.root.handlers[:] = _root_handlers  # botpy calls logging.basicConfig on import
-
-import botpy  # type: ignore[import-untyped]  # noqa: E402
-from botpy import http as botpy_http  # noqa: E402
-from botpy import robot as botpy_robot  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from _botpy_hosts import TokenHost  # noqa: E402  (one redirection, shared with the benchmark)
-
-pytestmark = [
-    # botpy builds bare ssl.SSLContext() objects (deprecated); not ours to fix
-    pytest.mark.filterwarnings("ignore:ssl.SSLContext:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:ssl.PROTOCOL_TLS:DeprecationWarning"),
-]
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = Path(qqproto.__file__).resolve().parents[1]
@@ -87,29 +67,23 @@ class Standalone:
         return answer["result"]
 
 
-def test_standalone_simulator_serves_a_botpy_bot(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    threads_before = set(threading.enumerate())
-    replies: list[str] = []
+def test_standalone_simulator_serves_the_botpy_example(tmp_path: Path) -> None:
+    pytest.importorskip("botpy")
 
-    class EchoBot(botpy.Client):  # type: ignore[misc]
-        async def on_at_message_create(self, message: Any) -> None:
-            replies.append(message.content)
-            await message.reply(content=f"echo: {message.content}")
-
-    async def scenario(sim: Standalone) -> None:
+    async def scenario(sim: Standalone, stderr: Any) -> None:
         info = await sim.line()
         assert info["api_base"] == f"http://127.0.0.1:{info['port']}"
         assert info["token_url"] == info["api_base"] + "/app/getAppAccessToken"
         assert info["gateway_url"] == f"ws://127.0.0.1:{info['port']}/websocket"
-        monkeypatch.setattr(botpy_http.Route, "DOMAIN", info["api_base"].split("://")[1])
-        monkeypatch.setattr(botpy_http.Route, "SCHEME", "http")
-        monkeypatch.setattr(botpy_robot, "aiohttp", TokenHost(info["token_url"]))
-
-        intents = botpy.Intents(public_guild_messages=True)
-        client = EchoBot(intents=intents, bot_log=None, ext_handlers=False)
-        runner = asyncio.create_task(client.start(appid=info["app_id"], secret=info["secret"]))
+        bot = await asyncio.create_subprocess_exec(
+            *[sys.executable, str(ROOT / "examples" / "botpy_sim.py")],
+            *[info["api_base"], info["app_id"], info["secret"]],
+            stdin=subprocess.DEVNULL,
+            stdout=stderr,
+            stderr=stderr,
+            cwd=tmp_path,
+            env=_env(),
+        )
         try:
             session = await sim.ask("wait_for_session", timeout=TIMEOUT)
             assert session and await sim.ask("session_id") == session
@@ -120,19 +94,16 @@ def test_standalone_simulator_serves_a_botpy_bot(
             )
             assert reply["body"]["content"] == f"echo: {at['data']['content']}"
             assert reply["target_id"] == at["data"]["channel_id"]
-            assert replies == [at["data"]["content"]]
             (sent,) = await sim.ask("sent_messages")
             assert sent["message_id"] == reply["message_id"]
             routes = [r["route"] for r in await sim.ask("rest_log")]
             assert routes[:3] == [None, "/users/@me", "/gateway/bot"]
         finally:
-            await client.close()
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+            bot.kill()
+            await bot.wait()
 
-    async def main() -> int:
-        with (tmp_path / "stderr").open("wb") as stderr:
+    async def run() -> int:
+        with (tmp_path / "stderr").open("wb") as stderr, (tmp_path / "bot").open("wb") as bot:
             proc = await asyncio.create_subprocess_exec(
                 *_command("--port", "0", "--json"),
                 stdin=subprocess.PIPE,
@@ -142,7 +113,7 @@ def test_standalone_simulator_serves_a_botpy_bot(
                 env=_env(),
             )
             try:
-                await scenario(Standalone(proc))
+                await scenario(Standalone(proc), bot)
                 proc.send_signal(signal.SIGTERM)
                 return await asyncio.wait_for(proc.wait(), TIMEOUT)
             finally:
@@ -150,9 +121,8 @@ def test_standalone_simulator_serves_a_botpy_bot(
                     proc.kill()
                     await proc.wait()
 
-    assert asyncio.run(main()) == 0  # SIGTERM: a clean exit
+    assert asyncio.run(run()) == 0  # SIGTERM: a clean exit
     assert "Traceback" not in (tmp_path / "stderr").read_text()
-    assert set(threading.enumerate()) == threads_before
 
 
 def _start(
