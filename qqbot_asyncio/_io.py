@@ -339,3 +339,6 @@ class AsyncioIo:
 
     def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
         return _task_group()
+
+    def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
+        return asyncio.get_running_loop().call_soon_threadsafe

@@ -172,3 +172,6 @@ class TrioIo:
 
     def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
         return _task_group()
+
+    def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
+        return trio.lowlevel.current_trio_token().run_sync_soon

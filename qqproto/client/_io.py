@@ -119,3 +119,9 @@ class Io(Protocol):
     def create_event(self) -> Waitable: ...
 
     def open_task_group(self) -> AbstractAsyncContextManager[TaskGroup]: ...
+
+    def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
+        """Called on the loop: a function any thread may call with ``fn`` to run ``fn()`` soon
+        on this loop (it raises ``RuntimeError`` once the loop has ended). ``fn`` must not
+        raise. For code outside the loop, such as a simulator scripted from a test's thread."""
+        ...

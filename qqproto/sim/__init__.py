@@ -1,26 +1,38 @@
-"""The server side of the QQ platform, modelled sans-IO: a simulator for tests and demos.
+"""The server side of the QQ platform: a simulator for tests and demos, and its server.
 
-* :class:`Platform` (:mod:`.world`): bots, the token endpoint's 60-s rule, guilds, channels,
+The platform is modelled sans-IO:
+
+* :class:`Platform` (``_world``): bots, the token endpoint's 60-s rule, guilds, channels,
   groups and users, gateway sessions with a replay buffer, the log of everything the bot sent,
   and the scripting API (inject events, op 7/op 9, close or drop shards, stop ACKing heartbeats,
   fail REST calls, expire tokens, inspect).
-* :class:`GatewayServer` (:mod:`.gateway`): one gateway connection (Hello, Identify checks,
-  READY, Resume replay, RESUMED, heartbeat ACKs, dispatches filtered by intents).
-* :func:`handle` (:mod:`.rest`): the token endpoint and the REST API as a function of the world.
-* :class:`ServerConnection` (:mod:`.transport`): HTTP and WebSocket on one port, bytes in,
+* :class:`GatewayServer` (``_gateway``): one gateway connection (Hello, Identify checks,
+  READY, Resume replay, RESUMED, heartbeat ACKs, dispatches filtered by intents); its outputs
+  are :class:`ServerText`, :class:`SendClose` and :class:`DropTransport`.
+* :func:`handle` (``_rest``): the token endpoint and the REST API as a function of the world.
+* :class:`ServerConnection` (``_transport``): HTTP and WebSocket on one port, bytes in,
   bytes out.
-* :class:`WebhookPusher` (:mod:`.webhook`): signed HTTP callbacks (op 13 validation, pushes,
+* :class:`WebhookPusher` (``_webhook``): signed HTTP callbacks (op 13 validation, pushes,
   retries of unacknowledged pushes with the same id) to a bot's webhook URL.
 
-Nothing here touches a socket, a clock or global randomness; ``qqbot_asyncio.simulator`` runs it
-on loopback.
+None of that touches a socket, a clock or global randomness. :class:`Simulator` (``_server``)
+serves it on loopback over the same :class:`~qqproto.client._io.Io` the client uses, so it runs
+on asyncio, trio or an in-memory Io alike (``async with Simulator.for_current_loop() as sim``);
+:class:`ThreadedSimulator` (``Simulator.in_thread()``) serves it from a background thread for
+synchronous code; :meth:`Simulator.run` holds a :class:`Conversation` with a bot under test.
+The pytest plugin (``_pytest_plugin``, registered as the ``qqbot`` ``pytest11`` entry point)
+offers it as the ``qq_sim`` fixture.
 """
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from qqproto.sim._events import EVENT_INTENTS, intent_for_event
-from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, SendText, ServerOutput
+from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, ServerOutput, ServerText
 from qqproto.sim._rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
+from qqproto.sim._server import Conversation, Simulator, ThreadedSimulator, current_io
 from qqproto.sim._transport import ServerConnection
 from qqproto.sim._webhook import PushAttempt, PushRequest, WebhookPusher, WebhookTarget
 from qqproto.sim._world import (
@@ -55,6 +67,7 @@ __all__ = [
     "DUPLICATE_MSG_SEQ_CODE",
     "EVENT_INTENTS",
     "ROUTES",
+    "Conversation",
     "Delivery",
     "DropTransport",
     "GatewayServer",
@@ -72,10 +85,10 @@ __all__ = [
     "RestResponse",
     "ResumeRecord",
     "SendClose",
-    "SendText",
     "SentMessage",
     "ServerConnection",
     "ServerOutput",
+    "ServerText",
     "SessionFault",
     "SimBot",
     "SimChannel",
@@ -83,11 +96,25 @@ __all__ = [
     "SimGuild",
     "SimSession",
     "SimUser",
+    "Simulator",
+    "ThreadedSimulator",
     "TokenRefused",
     "UploadRecord",
     "WebhookPusher",
     "WebhookTarget",
+    "current_io",
     "handle",
     "intent_for_event",
     "parse_multipart",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SendText":  # renamed: it clashed with the client's qqproto.gateway.SendText
+        warnings.warn(
+            "qqproto.sim.SendText is deprecated: use qqproto.sim.ServerText",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ServerText
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

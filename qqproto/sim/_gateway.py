@@ -40,8 +40,8 @@ __all__ = [
     "DropTransport",
     "GatewayServer",
     "SendClose",
-    "SendText",
     "ServerOutput",
+    "ServerText",
 ]
 
 CLOSE_INVALID_OPCODE = 4001
@@ -58,8 +58,9 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True, slots=True)
-class SendText:
-    """Send this text message."""
+class ServerText:
+    """Send this text message (the server's output; the client's is
+    :class:`qqproto.gateway.SendText`)."""
 
     text: str
 
@@ -77,7 +78,7 @@ class DropTransport:
     """Drop the TCP connection at once, without a close frame."""
 
 
-ServerOutput = SendText | SendClose | DropTransport
+ServerOutput = ServerText | SendClose | DropTransport
 
 
 class GatewayServer:
@@ -202,7 +203,7 @@ class GatewayServer:
     def send_raw(self, text: str) -> None:
         """Send ``text`` as it is, whatever it holds."""
         if not self.closed:
-            self._out.append(SendText(text))
+            self._out.append(ServerText(text))
 
     def close(self, code: int, reason: str = "") -> None:
         """Close the connection with ``code`` (the session, if any, stays resumable)."""
@@ -410,7 +411,7 @@ class GatewayServer:
         )
 
     def _send(self, payload: dict[str, Any]) -> None:
-        self._out.append(SendText(_encode(payload)))
+        self._out.append(ServerText(_encode(payload)))
 
 
 def _shard_tuple(value: Any) -> tuple[int, int] | None:

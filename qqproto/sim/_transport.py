@@ -25,7 +25,7 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError as WSLocalProtocolError
 
 from qqproto.rest._http import decode_headers
-from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, SendText
+from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, ServerText
 from qqproto.sim._rest import RestRequest, RestResponse, handle
 from qqproto.sim._world import Platform
 
@@ -91,6 +91,11 @@ class ServerConnection:
         self._out.clear()
         return out
 
+    @property
+    def wants_write(self) -> bool:
+        """Whether :meth:`data_to_send` has bytes, or the socket is to be closed or dropped."""
+        return bool(self._out) or self.should_close or self.should_abort
+
     def next_deadline(self) -> float | None:
         deadlines = [d for d in (self._close_deadline,) if d is not None]
         if self.gateway is not None:
@@ -136,7 +141,7 @@ class ServerConnection:
                 self.should_abort = True
             elif ws.state is not ConnectionState.OPEN:
                 continue
-            elif isinstance(out, SendText):
+            elif isinstance(out, ServerText):
                 self._out += ws.send(TextMessage(data=out.text))
             elif isinstance(out, SendClose):
                 self._out += ws.send(CloseConnection(code=out.code, reason=out.reason))

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from qqbot_asyncio.simulator import Simulator
+from qqproto._errors import TransportError
 from qqproto.gateway._connection import GatewayConfig, GatewayConnection
 from qqproto.gateway._events import Disconnected, Dispatch, GatewayEvent, Ready, Resumed
 from qqproto.gateway._intents import Intents
@@ -255,7 +256,7 @@ def test_start_errors() -> None:
     with Simulator.in_thread() as sim:
         with pytest.raises(RuntimeError, match="already running"):
             sim.start_thread()
-        with pytest.raises(OSError), Simulator.in_thread(port=sim.port):
+        with pytest.raises(TransportError), Simulator.in_thread(port=sim.port):
             pass
     sim.stop_thread()  # a second stop is a no-op
 

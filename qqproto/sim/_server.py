@@ -1,0 +1,1457 @@
+"""The simulated platform served over an :class:`~qqproto.client._io.Io`, written once.
+
+One listening port carries the token endpoint, the REST API and the gateway WebSocket, exactly
+as the sans-IO :class:`~qqproto.sim.ServerConnection` serves them; this module only moves bytes
+(``io.listen``, ``io.receive_by``, ``send_all``), runs the connections' timers on the Io's clock
+and sends the webhook pushes (``io.connect`` and the sans-IO
+:class:`~qqproto.rest.HttpConnection`). The same code runs on asyncio, on trio and on any other
+:class:`Io` (an in-memory one with a virtual clock, say)::
+
+    async with Simulator(io) as sim:             # io: the loop's Io (AsyncioIo, TrioIo, ...)
+        ...
+    async with Simulator.for_current_loop() as sim:   # picks the running loop's Io
+        ...
+    with Simulator.in_thread() as sim:           # its own asyncio loop in a background thread
+        ...                                      # (for synchronous code)
+
+How the waits are named. Scripting and inspection (``inject_at_message``, ``reconnect_shard``,
+``sent_messages``, ...) are plain synchronous calls everywhere, and thread-safe: from another
+thread they run on the simulator's loop and return the result. The waits follow the caller:
+
+* :class:`Simulator` (in the caller's loop): ``await sim.wait_for_message(...)``,
+  ``await sim.wait_for_session(0)``; every ``wait_for*`` is awaited (the ``*_async`` names of
+  the thread mode are aliases, so code written for either works).
+* :class:`ThreadedSimulator` (what :meth:`Simulator.in_thread` yields; for synchronous code):
+  ``sim.wait_for_message(...)`` blocks the calling thread, and
+  ``await sim.wait_for_message_async(...)`` awaits it from any other thread's loop (asyncio or
+  trio) without blocking that loop.
+
+A wait re-checks its condition after every change of the world (a request served, a frame
+received, a scripting call, a timer) and raises ``TimeoutError`` naming what it awaited.
+
+:meth:`Simulator.run` is the conversation API: a real client of the running loop's adapter,
+connected to the simulator, driven one message or fault at a time (see :class:`Conversation`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import random
+import sys
+import threading
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from qqproto._errors import RemoteProtocolError, TransportError
+from qqproto.rest._call import ApiResponse
+from qqproto.rest._http import Endpoints, HttpConnection
+from qqproto.sim._transport import ServerConnection
+from qqproto.sim._webhook import PushAttempt, PushRequest
+from qqproto.sim._world import (
+    DEFAULT_APP_ID,
+    DEFAULT_SECRET,
+    HeartbeatRecord,
+    IdentifyRecord,
+    Injected,
+    InteractionAck,
+    Platform,
+    RecallRecord,
+    RestFailure,
+    RestRecord,
+    ResumeRecord,
+    SentMessage,
+    SessionFault,
+    SimBot,
+    UploadRecord,
+)
+
+if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
+    from exceptiongroup import BaseExceptionGroup
+
+if TYPE_CHECKING:
+    from qqproto.client._handler import EventHandler
+    from qqproto.client._io import Io, Listener, Stream, TaskGroup, Waitable
+    from qqproto.client._runtime import ClientBase
+
+__all__ = ["Conversation", "Simulator", "ThreadedSimulator", "current_io"]
+
+T = TypeVar("T")
+_S = TypeVar("_S", bound="_SimulatorBase")
+
+_CALL_TIMEOUT = 10.0
+"""Seconds a call from another thread waits for the simulator's loop to run it."""
+_READ_SIZE = 65536
+
+
+def _current_library() -> str:
+    """``"asyncio"`` or ``"trio"`` (or another sniffio name): the library running this task."""
+    try:
+        import sniffio
+    except ImportError:  # pragma: no cover - sniffio comes with trio and anyio
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("no running event loop: pass the Io, Simulator(io)") from None
+        return "asyncio"
+    try:
+        return sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        raise RuntimeError("no running event loop: pass the Io, Simulator(io)") from None
+
+
+def current_io(ssl_context: Any = None) -> Io:
+    """The :class:`Io` of the library running the calling task: ``AsyncioIo`` or ``TrioIo``
+    (``ssl_context`` verifies the TLS connections it opens; None: the system's trust store)."""
+    library = _current_library()
+    if library == "trio":
+        from qqbot_trio._io import TrioIo
+
+        return TrioIo(ssl_context)
+    if library == "asyncio":
+        from qqbot_asyncio._io import AsyncioIo
+
+        return AsyncioIo(ssl_context)
+    raise RuntimeError(f"no qqbot adapter for {library!r}: pass the Io, Simulator(io)")
+
+
+class _Connection:
+    """One accepted stream and its :class:`ServerConnection`: a reader task feeds it, a driver
+    task writes what it says and runs its timers (woken through ``wake``)."""
+
+    __slots__ = ("armed", "conn", "stream", "wake")
+
+    def __init__(self, stream: Stream, conn: ServerConnection, wake: Waitable) -> None:
+        self.stream = stream
+        self.conn = conn
+        self.wake = wake
+        self.armed: float | None = None
+        """The deadline the driver waits for (None: none)."""
+
+    def poke(self, now: float) -> None:
+        """After a change of the world: wake the driver if there is something to write or an
+        earlier deadline to wait for."""
+        conn = self.conn
+        conn.pump(now)
+        if conn.wants_write:
+            self.wake.set()
+            return
+        deadline = conn.next_deadline()
+        if deadline is not None and (self.armed is None or deadline < self.armed):
+            self.wake.set()
+
+
+class _SimulatorBase:
+    """Serving, scripting and inspection; the waits are in the two subclasses."""
+
+    def __init__(
+        self,
+        io: Io | Platform | None = None,
+        *,
+        platform: Platform | None = None,
+        app_id: str = DEFAULT_APP_ID,
+        secret: str = DEFAULT_SECRET,
+        shards: int = 1,
+        allowed_intents: int | None = None,
+        heartbeat_interval_ms: int = 41250,
+        token_lifetime: float = 7200.0,
+        seed: int | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ws_path: str = "/websocket",
+        max_body_size: int = 32 * 1024 * 1024,
+        webhook_url: str | None = None,
+        webhook_ssl_context: Any = None,
+    ) -> None:
+        if isinstance(io, Platform):
+            warnings.warn(
+                "Simulator(platform) is deprecated: the first argument is the Io now; pass "
+                "Simulator(io, platform=platform)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            io, platform = None, io
+        if io is not None and webhook_ssl_context is not None:
+            raise ValueError(
+                "webhook_ssl_context is for the Io the simulator picks itself; give it to the "
+                "Io you pass instead (AsyncioIo(ssl_context), TrioIo(ssl_context))"
+            )
+        if platform is None:
+            platform = Platform(
+                rng=random.Random(seed),
+                heartbeat_interval_ms=heartbeat_interval_ms,
+                token_lifetime=token_lifetime,
+                default_world=True,
+            )
+            if app_id != DEFAULT_APP_ID or secret != DEFAULT_SECRET:
+                platform.bots.clear()
+                platform.add_bot(app_id, secret)
+            bot = platform.bot()
+            bot.shards = shards
+            if allowed_intents is not None:
+                bot.allowed_intents = allowed_intents
+        self.platform = platform
+        """The world. Touch it only on the simulator's loop (see :meth:`call`)."""
+        self.host = host
+        self.port = port
+        self.ws_path = "/" + ws_path.strip("/")
+        self.max_body_size = max_body_size
+        self.webhook_url = webhook_url
+        self.webhook_ssl_context = webhook_ssl_context
+        self._given_io = io
+        self._io: Io | None = None
+        self._loop_thread: int | None = None
+        self._schedule: Callable[[Callable[[], object]], None] | None = None
+        self._listener: Listener | None = None
+        self._stack: AsyncExitStack | None = None
+        self._group: TaskGroup | None = None
+        self._closing = False
+        self._transport_errors: tuple[type[BaseException], ...] = (TransportError,)
+        self._connections: set[_Connection] = set()
+        self._changed_event: Waitable | None = None
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._remote_wakers: set[Callable[[], None]] = set()
+        self._push_wake: Waitable | None = None
+        self._push_armed: float | None = None
+
+    def __repr__(self) -> str:
+        state = "running" if self._listener is not None else "stopped"
+        return f"<{type(self).__name__} {self.api_base} {state}>"
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def api_base(self) -> str:
+        """The REST base URL, ``http://127.0.0.1:PORT``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint, ``http://127.0.0.1:PORT/app/getAppAccessToken``."""
+        return f"{self.api_base}/app/getAppAccessToken"
+
+    @property
+    def gateway_url(self) -> str:
+        """The gateway WebSocket URL, as ``GET /gateway/bot`` answers it."""
+        return f"ws://{self.host}:{self.port}{self.ws_path}"
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """:class:`~qqproto.rest.Endpoints` pointing at this simulator."""
+        return Endpoints(api_base=self.api_base, token_url=self.token_url)
+
+    @property
+    def app_id(self) -> str:
+        return self._query(lambda p: p.bot().app_id)
+
+    @property
+    def secret(self) -> str:
+        return self._query(lambda p: p.bot().secret)
+
+    @property
+    def io(self) -> Io:
+        """The Io the simulator runs on (while it runs)."""
+        if self._io is None:
+            raise RuntimeError("the simulator is not running")
+        return self._io
+
+    def now(self) -> float:
+        """The simulator's clock (its Io's ``now()``, seconds)."""
+        io = self.io
+        if self._on_loop():
+            return io.now()
+        return self._query(lambda p: io.now())
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Listen and start serving in the running loop (on the given Io, or the loop's own)."""
+        if self._io is not None:
+            raise RuntimeError("the simulator is already running")
+        io = self._given_io
+        if io is None:
+            io = current_io(self.webhook_ssl_context)
+        listener = await io.listen(self.host, self.port)
+        stack = AsyncExitStack()
+        try:
+            group = await stack.enter_async_context(io.open_task_group())
+        except BaseException:  # pragma: no cover - opening a task group does not fail
+            await listener.aclose()
+            raise
+        self._io = io
+        self._loop_thread = threading.get_ident()
+        self._schedule = io.threadsafe_scheduler()
+        self._transport_errors = (TransportError, *getattr(io, "transport_errors", ()))
+        self._changed_event = io.create_event()
+        self._push_wake = io.create_event()
+        self._listener, self._stack, self._group = listener, stack, group
+        self._closing = False
+        self.port = listener.port
+        self.platform.epoch = io.wall_time() - io.now()
+        self.platform.gateway_url = self.gateway_url
+        group.start_soon(self._accept, listener, group)
+        group.start_soon(self._push_timer)
+        if self.webhook_url is not None:
+            self.register_webhook(self.webhook_url)
+
+    async def aclose(self) -> None:
+        """Stop serving and drop every connection (a second call does nothing)."""
+        listener, stack, group = self._listener, self._stack, self._group
+        if listener is None or stack is None or group is None:
+            return
+        self._closing = True
+        try:
+            group.cancel()
+            await stack.aclose()
+        finally:
+            await listener.aclose()
+            self._listener = self._stack = self._group = None
+            self._connections.clear()
+            self._changed()  # wake whoever still waits, to time out
+            self._io = None
+            self._loop_thread = self._schedule = None
+            self._changed_event = self._push_wake = None
+
+    async def __aenter__(self: _S) -> _S:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @classmethod
+    @contextlib.contextmanager
+    def in_thread(cls, **kwargs: Any) -> Iterator[ThreadedSimulator]:
+        """Run a new simulator on its own asyncio loop in a background thread for the ``with``
+        block (the keywords are the constructor's); for synchronous code."""
+        factory = cls if issubclass(cls, ThreadedSimulator) else ThreadedSimulator
+        sim = factory(**kwargs)
+        sim.start_thread()
+        try:
+            yield sim
+        finally:
+            sim.stop_thread()
+
+    # ------------------------------------------------------------------ serving
+
+    async def _accept(self, listener: Listener, group: TaskGroup) -> None:
+        io = self.io
+        while True:
+            try:
+                stream = await listener.accept()
+            except self._transport_errors:  # pragma: no cover - e.g. out of file handles
+                await io.sleep_until(io.now() + 0.05)
+                continue
+            group.start_soon(self._serve, stream)
+
+    async def _serve(self, stream: Stream) -> None:
+        io = self.io
+        conn = ServerConnection(
+            self.platform, io.now(), ws_path=self.ws_path, max_body_size=self.max_body_size
+        )
+        connection = _Connection(stream, conn, io.create_event())
+        self._connections.add(connection)
+        self._changed()
+        try:
+            async with io.open_task_group() as group:
+                group.start_soon(self._read, connection)
+                with contextlib.suppress(*self._transport_errors):
+                    await self._drive(connection)
+                group.cancel()
+        finally:
+            self._connections.discard(connection)
+            await stream.aclose()
+            if not conn.should_close:
+                conn.connection_lost(io.now())
+            self._changed()
+
+    async def _read(self, connection: _Connection) -> None:
+        """Feed what the peer sends to the connection machine, until EOF."""
+        io = self.io
+        conn = connection.conn
+        while True:
+            try:
+                data = await io.receive_by(connection.stream, _READ_SIZE, None)
+            except self._transport_errors:
+                conn.connection_lost(io.now())
+                self._changed()
+                return
+            assert data is not None  # no deadline
+            conn.receive_data(data, io.now())
+            self._changed()
+            if not data:
+                return
+
+    async def _drive(self, connection: _Connection) -> None:
+        """Write what the machine produces and run its timers, until it closes."""
+        io = self.io
+        conn = connection.conn
+        while True:
+            connection.wake = wake = io.create_event()
+            conn.pump(io.now())
+            data = conn.data_to_send()
+            if conn.should_abort:
+                return
+            if data:
+                await connection.stream.send_all(data)
+            if conn.should_close:
+                return
+            connection.armed = deadline = conn.next_deadline()
+            if not await io.wait_by(wake, deadline):
+                connection.armed = None
+                conn.handle_timer(io.now())
+                self._changed()
+
+    def _changed(self) -> None:
+        """After anything happened: wake the connections with something to do, send the
+        pushes due and wake every waiter."""
+        io = self._io
+        if io is not None:
+            now = io.now()
+            for connection in list(self._connections):
+                connection.poke(now)
+            if not self._closing:
+                self._pump_webhooks(io, now)
+            event, self._changed_event = self._changed_event, io.create_event()
+            if event is not None:
+                event.set()
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+            wakers = list(self._remote_wakers)
+        for waker in wakers:
+            waker()
+
+    # ------------------------------------------------------------------ webhook pushes
+
+    def _pump_webhooks(self, io: Io, now: float) -> None:
+        """Start the pushes that are due; re-arm the retry timer if its deadline moved."""
+        pusher = self.platform.webhook
+        group = self._group
+        if group is None:
+            return
+        for push in pusher.due(now):
+            group.start_soon(self._send_push, push)
+        if pusher.next_deadline() != self._push_armed and self._push_wake is not None:
+            self._push_wake.set()
+
+    async def _push_timer(self) -> None:
+        io = self.io
+        while True:
+            self._push_wake = wake = io.create_event()
+            self._push_armed = deadline = self.platform.webhook.next_deadline()
+            if not await io.wait_by(wake, deadline):
+                self._changed()
+
+    async def _send_push(self, push: PushRequest) -> None:
+        io = self.io
+        pusher = self.platform.webhook
+        request = pusher.request(push, io.now())
+        url = request.url
+        response: ApiResponse | None = None
+        error: str | None = None
+        failures: tuple[type[BaseException], ...] = (
+            TimeoutError,
+            RemoteProtocolError,
+            *self._transport_errors,
+        )
+        try:
+            async with io.fail_at(io.now() + pusher.timeout):
+                stream = await io.connect(url.host, url.port, tls=url.tls, timeout=pusher.timeout)
+                try:
+                    conn = HttpConnection(max_body_size=1 << 20)
+                    await stream.send_all(conn.send(request))
+                    while response is None:
+                        response = conn.receive_data(await stream.receive_some(_READ_SIZE))
+                finally:
+                    await stream.aclose()
+        except failures as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        pusher.completed(push, io.now(), response, error)
+        self._changed()
+
+    def register_webhook(self, url: str, *, app_id: str | None = None) -> None:
+        """Set the bot's callback URL: the op 13 validation goes out now, and once the bot
+        answered it every injected event is pushed there too."""
+        self.call(lambda p: p.register_webhook(url, self.now(), app_id=app_id))
+
+    def lose_webhook_acks(self, count: int = 1) -> None:
+        """Treat the next ``count`` acknowledgements as lost: those pushes are retried with the
+        same id (the bot must deliver each once)."""
+        self.call(lambda p: p.webhook.lose_acks(count))
+
+    def webhook_attempts(self) -> list[PushAttempt]:
+        """Every callback request made so far (validation and pushes), oldest first."""
+        return self._query(lambda p: list(p.webhook.attempts))
+
+    # ------------------------------------------------------------------ marshalling
+
+    def _on_loop(self) -> bool:
+        return self._loop_thread == threading.get_ident()
+
+    def call(self, fn: Callable[[Platform], T]) -> T:
+        """Run ``fn(platform)`` on the simulator's loop and return its result (thread-safe).
+
+        Any change it makes is flushed to the connections right after (events sent, closes)."""
+        return self._run(fn, changed=True)
+
+    def _query(self, fn: Callable[[Platform], T]) -> T:
+        """Like :meth:`call` for reads: nothing is flushed and no waiter is woken."""
+        return self._run(fn, changed=False)
+
+    def _run(self, fn: Callable[[Platform], T], *, changed: bool) -> T:
+        schedule = self._schedule
+        if schedule is None:  # not running (yet, or any more): nothing else touches the world
+            return fn(self.platform)
+        if self._on_loop():
+            try:
+                return fn(self.platform)
+            finally:
+                if changed:
+                    self._changed()
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(self.platform))
+            except BaseException as exc:
+                future.set_exception(exc)
+            finally:
+                if changed:
+                    self._changed()
+
+        try:
+            schedule(run)
+        except RuntimeError:  # the loop ended meanwhile
+            return fn(self.platform)
+        return future.result(_CALL_TIMEOUT)
+
+    # ------------------------------------------------------------------ waiting
+
+    async def _wait(
+        self, predicate: Callable[[Platform], T | None], timeout: float, what: str
+    ) -> T:
+        """Await ``predicate(platform)`` being truthy, from the simulator's loop or another."""
+        if self._schedule is None or not self._on_loop():
+            return await self._wait_elsewhere(predicate, timeout, what)
+        io = self.io
+        deadline = io.now() + timeout
+        while True:
+            event = self._changed_event
+            result = predicate(self.platform)
+            if result:
+                return result
+            assert event is not None
+            if not await io.wait_by(event, deadline):
+                raise TimeoutError(self._timeout_message(what, timeout))
+
+    async def _wait_elsewhere(
+        self, predicate: Callable[[Platform], T | None], timeout: float, what: str
+    ) -> T:
+        """:meth:`_wait` from another thread's loop: woken through that loop's Io."""
+        io = current_io()
+        schedule = io.threadsafe_scheduler()
+        deadline = io.now() + timeout
+        while True:
+            event = io.create_event()
+
+            def waker(event: Waitable = event) -> None:
+                with contextlib.suppress(RuntimeError):  # that loop ended
+                    schedule(event.set)
+
+            with self._cond:
+                self._remote_wakers.add(waker)
+            try:
+                result: T | None = self._query(predicate)
+                if result:
+                    return result
+                if not await io.wait_by(event, deadline):
+                    raise TimeoutError(self._timeout_message(what, timeout))
+            finally:
+                with self._cond:
+                    self._remote_wakers.discard(waker)
+
+    def _block(self, predicate: Callable[[Platform], T | None], timeout: float, what: str) -> T:
+        """Block the calling thread until ``predicate(platform)`` is truthy."""
+        if self._on_loop():
+            raise RuntimeError(
+                "this wait blocks: on the simulator's own loop use "
+                "'await sim.wait_for_async(...)' (or the in-loop Simulator's awaited waits)"
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                generation = self._generation
+            result: T | None = self._query(predicate)
+            if result:
+                return result
+            with self._cond:
+                while self._generation == generation:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError(self._timeout_message(what, timeout))
+                    self._cond.wait(remaining)
+
+    def _timeout_message(self, what: str, timeout: float) -> str:
+        def summary(p: Platform) -> str:
+            return (
+                f"{len(p.tcp_connections)} TCP / {len(p.ws_connections)} WebSocket connections, "
+                f"{len(p.identifies_on())} identifies, {len(p.resumes_on())} resumes, "
+                f"{len(p.sent)} messages sent, {len(p.rest_log)} REST calls"
+            )
+
+        try:
+            state = self._query(summary)
+        except Exception:  # pragma: no cover - only when the loop is gone
+            state = "simulator state unavailable"
+        return f"timed out after {timeout:g} s waiting for {what} ({state})"
+
+    # the conditions the waits await: (predicate, what)
+
+    @staticmethod
+    def _message_cond(
+        scene: str | None,
+        target_id: str | None,
+        contains: str | None,
+        reply_to: str | None,
+        where: Callable[[SentMessage], bool] | None,
+        count: int,
+    ) -> tuple[Callable[[Platform], SentMessage | None], str]:
+        def predicate(p: Platform) -> SentMessage | None:
+            found = p.messages(
+                scene=scene,
+                target_id=target_id,
+                where=lambda m: (
+                    (contains is None or contains in (m.content or ""))
+                    and (reply_to is None or m.reply_to == reply_to)
+                    and (where is None or where(m))
+                ),
+            )
+            return found[count - 1] if len(found) >= count else None
+
+        return predicate, f"message #{count} (scene={scene})"
+
+    @staticmethod
+    def _identify_cond(
+        shard: int, count: int
+    ) -> tuple[Callable[[Platform], IdentifyRecord | None], str]:
+        def predicate(p: Platform) -> IdentifyRecord | None:
+            found = p.identifies_on(shard)
+            return found[count - 1] if len(found) >= count else None
+
+        return predicate, f"identify #{count} on shard {shard}"
+
+    @staticmethod
+    def _resume_cond(
+        shard: int, count: int
+    ) -> tuple[Callable[[Platform], ResumeRecord | None], str]:
+        def predicate(p: Platform) -> ResumeRecord | None:
+            found = p.resumes_on(shard)
+            return found[count - 1] if len(found) >= count else None
+
+        return predicate, f"resume #{count} on shard {shard}"
+
+    @staticmethod
+    def _session_cond(shard: int) -> tuple[Callable[[Platform], str | None], str]:
+        def predicate(p: Platform) -> str | None:
+            session = p.live_session(shard)
+            return session.session_id if session else None
+
+        return predicate, f"a live session on shard {shard}"
+
+    @staticmethod
+    def _heartbeat_cond(
+        shard: int | None, count: int
+    ) -> tuple[Callable[[Platform], HeartbeatRecord | None], str]:
+        def predicate(p: Platform) -> HeartbeatRecord | None:
+            found = p.heartbeats_on(shard)
+            return found[count - 1] if len(found) >= count else None
+
+        return predicate, f"heartbeat #{count}"
+
+    @staticmethod
+    def _request_cond(
+        method: str, path: str, count: int
+    ) -> tuple[Callable[[Platform], RestRecord | None], str]:
+        def predicate(p: Platform) -> RestRecord | None:
+            found = [
+                r
+                for r in p.rest_log
+                if r.method == method.upper() and r.target.split("?")[0].startswith(path)
+            ]
+            return found[count - 1] if len(found) >= count else None
+
+        return predicate, f"request #{count} {method} {path}"
+
+    @staticmethod
+    def _validated_cond(app_id: str | None) -> tuple[Callable[[Platform], bool | None], str]:
+        def predicate(p: Platform) -> bool | None:
+            target = p.webhook.targets.get(p.bot(app_id).app_id)
+            if target is None or target.validated is None:
+                return None
+            if not target.validated:
+                raise RuntimeError(
+                    "the bot answered the webhook validation (op 13) wrongly; see "
+                    "sim.webhook_attempts()"
+                )
+            return True
+
+        return predicate, "the webhook validation"
+
+    @staticmethod
+    def _settled_cond() -> tuple[Callable[[Platform], tuple[list[PushAttempt]] | None], str]:
+        def predicate(p: Platform) -> tuple[list[PushAttempt]] | None:
+            return (list(p.webhook.attempts),) if p.webhook.pending() == 0 else None
+
+        return predicate, "every webhook push to be acknowledged"
+
+    # ------------------------------------------------------------------ scripting
+
+    def add_bot(self, app_id: str, secret: str, **kwargs: Any) -> SimBot:
+        return self.call(lambda p: p.add_bot(app_id, secret, **kwargs))
+
+    def add_guild(self, guild_id: str, name: str, **fields: Any) -> None:
+        self.call(lambda p: p.add_guild(guild_id, name, **fields))
+
+    def add_channel(self, channel_id: str, guild_id: str, name: str, **fields: Any) -> None:
+        self.call(lambda p: p.add_channel(channel_id, guild_id, name, **fields))
+
+    def add_user(self, user_id: str, username: str, *, openid: str | None = None) -> None:
+        self.call(lambda p: p.add_user(user_id, username, openid=openid))
+
+    def add_group(self, openid: str, name: str = "模拟群") -> None:
+        self.call(lambda p: p.add_group(openid, name))
+
+    def inject(
+        self,
+        name: str,
+        data: Any,
+        *,
+        app_id: str | None = None,
+        shard: int | None = None,
+        all_shards: bool = False,
+        event_id: str | None = None,
+    ) -> Injected:
+        """Dispatch any event (see :meth:`qqproto.sim.Platform.inject` for the routing)."""
+        return self.call(
+            lambda p: p.inject(
+                name,
+                data,
+                self.now(),
+                app_id=app_id,
+                shard=shard,
+                all_shards=all_shards,
+                event_id=event_id,
+            )
+        )
+
+    def inject_at_message(self, content: str, **kwargs: Any) -> Injected:
+        """A user @-mentions the bot in a channel (``channel_id``, ``user_id``, ``mention``)."""
+        return self.call(lambda p: p.inject_at_message(content, self.now(), **kwargs))
+
+    def inject_group_at_message(self, content: str, **kwargs: Any) -> Injected:
+        """A member @-mentions the bot in a group (``group_openid``, ``member_openid``)."""
+        return self.call(lambda p: p.inject_group_at_message(content, self.now(), **kwargs))
+
+    def inject_c2c_message(self, content: str, **kwargs: Any) -> Injected:
+        """A user writes to the bot in a single chat (``user_openid``)."""
+        return self.call(lambda p: p.inject_c2c_message(content, self.now(), **kwargs))
+
+    def inject_direct_message(self, content: str, **kwargs: Any) -> Injected:
+        """A user writes to the bot in a guild DM (``user_id``, ``src_guild_id``)."""
+        return self.call(lambda p: p.inject_direct_message(content, self.now(), **kwargs))
+
+    def reconnect_shard(self, shard: int | None = 0, **kwargs: Any) -> int:
+        """Send op 7 on ``shard`` (then close with 4009; ``close_code=None`` keeps it open)."""
+        return self.call(lambda p: p.reconnect_shard(shard, **kwargs))
+
+    def invalidate_session(self, shard: int | None = 0, **kwargs: Any) -> int:
+        """Send op 9 on ``shard`` and forget its session (then close with 4006)."""
+        return self.call(lambda p: p.invalidate_session(shard, **kwargs))
+
+    def close_shard(self, shard: int | None = 0, code: int = 4009, reason: str = "") -> int:
+        """Close the shard's connection with ``code``."""
+        return self.call(lambda p: p.close_shard(shard, code, reason))
+
+    def drop_shard(self, shard: int | None = 0) -> int:
+        """Drop the shard's TCP connection abruptly (no close frame)."""
+        return self.call(lambda p: p.drop_shard(shard))
+
+    def send_raw(self, text: str, shard: int | None = 0) -> int:
+        """Send ``text`` as it is (any payload, valid or not) on ``shard``'s connection."""
+        return self.call(lambda p: p.send_raw(text, shard))
+
+    def set_session_fault(self, fault: SessionFault | None) -> None:
+        """End every gateway connection as ``fault`` says right after READY/RESUMED (a
+        reconnect storm); None stops it."""
+
+        def set_fault(p: Platform) -> None:
+            p.session_fault = fault
+
+        self.call(set_fault)
+
+    def stop_acking(self, shard: int | None = None) -> None:
+        """Stop acknowledging heartbeats (on ``shard``; None: everywhere)."""
+        self.call(lambda p: p.stop_acking(shard))
+
+    def resume_acking(self, shard: int | None = None) -> None:
+        self.call(lambda p: p.resume_acking(shard))
+
+    def fail_next(
+        self,
+        spec: str,
+        times: int = 1,
+        *,
+        status: int = 500,
+        code: int | None = None,
+        message: str | None = None,
+        body: Any = None,
+    ) -> RestFailure:
+        """Fail the next ``times`` requests matching ``spec`` (``"POST /v2/groups/{id}/messages"``,
+        ``"/gateway/bot"``...) with ``status`` and platform ``code``."""
+        return self.call(
+            lambda p: p.fail_next(spec, times, status=status, code=code, message=message, body=body)
+        )
+
+    def expire_tokens(self, app_id: str | None = None) -> int:
+        """Expire every access token now (REST then answers 401/11244, the gateway 4004)."""
+        return self.call(lambda p: p.expire_tokens(self.now(), app_id))
+
+    # ------------------------------------------------------------------ inspection
+
+    def sent_messages(
+        self, *, scene: str | None = None, target_id: str | None = None
+    ) -> list[SentMessage]:
+        """Every message the bot sent, oldest first."""
+        return self._query(lambda p: p.messages(scene=scene, target_id=target_id))
+
+    def identifies(self, shard: int | None = None, *, ok_only: bool = True) -> list[IdentifyRecord]:
+        return self._query(lambda p: p.identifies_on(shard, ok_only=ok_only))
+
+    def resumes(self, shard: int | None = None, *, ok_only: bool = True) -> list[ResumeRecord]:
+        return self._query(lambda p: p.resumes_on(shard, ok_only=ok_only))
+
+    def heartbeats(self, shard: int | None = None) -> list[HeartbeatRecord]:
+        return self._query(lambda p: p.heartbeats_on(shard))
+
+    def rest_log(self) -> list[RestRecord]:
+        return self._query(lambda p: list(p.rest_log))
+
+    def uploads(self) -> list[UploadRecord]:
+        return self._query(lambda p: list(p.uploads))
+
+    def recalls(self) -> list[RecallRecord]:
+        return self._query(lambda p: list(p.recalls))
+
+    def interaction_acks(self) -> list[InteractionAck]:
+        return self._query(lambda p: list(p.interaction_acks))
+
+    @property
+    def connections_opened(self) -> int:
+        """TCP connections accepted so far."""
+        return self._query(lambda p: len(p.tcp_connections))
+
+    @property
+    def websocket_connections(self) -> int:
+        """WebSocket (gateway) connections opened so far."""
+        return self._query(lambda p: len(p.ws_connections))
+
+    def session_id(self, shard: int = 0) -> str | None:
+        """The live session on ``shard``, if any."""
+
+        def get(p: Platform) -> str | None:
+            session = p.live_session(shard)
+            return session.session_id if session else None
+
+        return self._query(get)
+
+
+class Simulator(_SimulatorBase):
+    """The simulated QQ platform on ``127.0.0.1``, served on ``io`` in the caller's loop.
+
+    ``Simulator(io, *, app_id, secret, seed, ...)``: ``io`` is the loop's
+    :class:`~qqproto.client._io.Io` (None: the running loop's, picked at start, as
+    :meth:`for_current_loop` does). ``platform`` is the pure world (a default one with bot
+    ``app_id``/``secret`` when None); ``seed`` seeds its rng; ``shards``, ``allowed_intents``,
+    ``heartbeat_interval_ms`` and ``token_lifetime`` configure the default world. ``host``/``port``
+    is where it listens (port 0: any free port), ``ws_path`` the gateway's path.
+
+    Webhook mode: ``webhook_url`` (or :meth:`register_webhook` later) makes the simulator push
+    every injected event to the bot's callback URL as signed HTTP requests, after the op 13
+    validation handshake, retrying unacknowledged pushes with the same id
+    (:class:`~qqproto.sim.WebhookPusher`). ``webhook_ssl_context`` verifies an ``https://``
+    callback URL when the simulator picks its Io itself (default: the system's trust store).
+
+    Every ``wait_for*`` is awaited (see the module docstring); :meth:`run` is the conversation.
+    """
+
+    @classmethod
+    def for_current_loop(cls: type[_S], **kwargs: Any) -> _S:
+        """A simulator on the running loop's Io (``AsyncioIo`` or ``TrioIo``)."""
+        return cls(current_io(kwargs.pop("webhook_ssl_context", None)), **kwargs)
+
+    async def wait_for(
+        self,
+        predicate: Callable[[Platform], T | None],
+        timeout: float = 5.0,
+        what: str = "condition",
+    ) -> T:
+        """Await ``predicate(platform)`` being truthy (evaluated after every change) and return
+        its value; ``TimeoutError`` after ``timeout`` seconds."""
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_message(
+        self,
+        *,
+        scene: str | None = None,
+        target_id: str | None = None,
+        contains: str | None = None,
+        reply_to: str | None = None,
+        where: Callable[[SentMessage], bool] | None = None,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> SentMessage:
+        """The ``count``-th message the bot sent that matches (scene ``channel``/``dms``/
+        ``group``/``c2c``, target, text in ``content``, replied-to ``msg_id``/``event_id``)."""
+        predicate, what = self._message_cond(scene, target_id, contains, reply_to, where, count)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_identify(
+        self, shard: int = 0, count: int = 1, timeout: float = 5.0
+    ) -> IdentifyRecord:
+        """The ``count``-th successful Identify (READY sent) on ``shard``."""
+        predicate, what = self._identify_cond(shard, count)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_resume(
+        self, shard: int = 0, count: int = 1, timeout: float = 5.0
+    ) -> ResumeRecord:
+        """The ``count``-th successful Resume (RESUMED sent) on ``shard``."""
+        predicate, what = self._resume_cond(shard, count)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_session(self, shard: int = 0, timeout: float = 5.0) -> str:
+        """The id of the session live on ``shard`` (identified or resumed, connected)."""
+        predicate, what = self._session_cond(shard)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_heartbeat(
+        self, shard: int | None = None, count: int = 1, timeout: float = 5.0
+    ) -> HeartbeatRecord:
+        """The ``count``-th heartbeat received (on ``shard``; None: any connection)."""
+        predicate, what = self._heartbeat_cond(shard, count)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_request(
+        self, method: str, path: str, count: int = 1, timeout: float = 5.0
+    ) -> RestRecord:
+        """The ``count``-th REST request ``method`` whose path starts with ``path``."""
+        predicate, what = self._request_cond(method, path, count)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_webhook_validation(
+        self, app_id: str | None = None, timeout: float = 5.0
+    ) -> bool:
+        """Until the bot answered the op 13 validation correctly (``RuntimeError`` if it
+        answered wrongly)."""
+        predicate, what = self._validated_cond(app_id)
+        return await self._wait(predicate, timeout, what)
+
+    async def wait_for_pushes_settled(self, timeout: float = 5.0) -> list[PushAttempt]:
+        """Until no push is pending (each acknowledged or given up); the attempts."""
+        predicate, what = self._settled_cond()
+        return (await self._wait(predicate, timeout, what))[0]
+
+    # the thread mode's names for the same waits
+    wait_for_async = wait_for
+    wait_for_message_async = wait_for_message
+    wait_for_session_async = wait_for_session
+    wait_for_webhook_validation_async = wait_for_webhook_validation
+
+    @contextlib.asynccontextmanager
+    async def run(
+        self,
+        handler: EventHandler,
+        *,
+        intents: int | None = None,
+        shard: int = 0,
+        timeout: float = 10.0,
+        client_class: type[ClientBase] | None = None,
+        **options: Any,
+    ) -> AsyncIterator[Conversation]:
+        """Run ``handler`` in a real client against this simulator for the block.
+
+        The client is the running loop's adapter's (``qqbot_asyncio.Client`` or
+        ``qqbot_trio.Client``; on another Io, a client sharing the simulator's), with
+        ``intents`` (default: ``Intents.default()``) and ``options`` for its constructor
+        (``identify_window`` defaults to 0.1 s: the simulator does not enforce the platform's
+        5-s window). Once the session on ``shard`` is live it yields a :class:`Conversation`;
+        after the block the client is cancelled. An exception a handler raised (that the
+        handler's own ``on_error`` does not take) is raised by the conversation's next wait,
+        or after the block; so is the client's own end (a fatal close, say). ``timeout``
+        bounds every wait of the conversation.
+        """
+        io = self.io
+        if not self._on_loop():
+            raise RuntimeError("run() needs the simulator running on this loop")
+        from qqproto.gateway._intents import Intents
+        from qqproto.rest._auth import Token
+
+        cls = client_class if client_class is not None else _client_class(io)
+        options.setdefault("identify_window", 0.1)
+        client = cls(
+            Token(self.app_id, self.secret),
+            Intents.default() if intents is None else intents,
+            handler,
+            api_base=self.api_base,
+            token_url=self.token_url,
+            **options,
+        )
+        conversation = Conversation(self, client, shard, timeout)
+        restore = conversation._catch_handler_errors(handler)
+        error: Exception | None = None
+        try:
+            async with io.open_task_group() as group:
+                group.start_soon(conversation._run_client)
+                try:
+                    await conversation._until(*self._session_cond(shard))
+                    yield conversation
+                except Exception as exc:  # raised after the group, not wrapped in its group
+                    error = exc
+                finally:
+                    group.cancel()
+        finally:
+            restore()
+        if error is not None:
+            conversation._note_unreported(error)
+            raise error
+        conversation._raise_unreported()
+
+
+def _client_class(io: Io) -> type[ClientBase]:
+    """The adapter's ``Client`` for ``io``; for any other Io, a client that shares it."""
+    name = f"{type(io).__module__}.{type(io).__qualname__}"
+    if name == "qqbot_asyncio._io.AsyncioIo":
+        import qqbot_asyncio
+
+        return qqbot_asyncio.Client
+    if name == "qqbot_trio._io.TrioIo":
+        import qqbot_trio
+
+        return qqbot_trio.Client
+    from qqproto.client._runtime import ClientBase
+
+    class SharedIoClient(ClientBase):
+        """A client on the simulator's own Io (an in-memory network, say)."""
+
+        @staticmethod
+        def io_factory(ssl_context: Any) -> Io:
+            return io
+
+    return SharedIoClient
+
+
+class Conversation:
+    """A bot under test talking with the simulated platform (from :meth:`Simulator.run`).
+
+    ``await say(text)`` sends a message to the bot and returns its reply; the faults await their
+    consequence: :meth:`reconnect` (op 7) and :meth:`drop` the resume, :meth:`invalidate_session`
+    (op 9) the new Identify, :meth:`close` whichever comes. ``sim`` is the simulator and
+    ``client`` the running client, for anything else.
+    """
+
+    _SCENES: ClassVar[dict[str, tuple[str, str]]] = {
+        "channel": ("inject_at_message", "channel"),
+        "group": ("inject_group_at_message", "group"),
+        "c2c": ("inject_c2c_message", "c2c"),
+        "dm": ("inject_direct_message", "dms"),
+        "dms": ("inject_direct_message", "dms"),
+    }
+
+    def __init__(self, sim: Simulator, client: ClientBase, shard: int, timeout: float) -> None:
+        self.sim = sim
+        self.client = client
+        self.shard = shard
+        self.timeout = timeout
+        self.errors: list[BaseException] = []
+        """What the bot's handlers raised, oldest first."""
+        self.failure: BaseException | None = None
+        """Why the client stopped, if it did."""
+        self._reported: set[int] = set()
+
+    def __repr__(self) -> str:
+        return f"<Conversation {self.client!r} shard={self.shard} on {self.sim!r}>"
+
+    # ------------------------------------------------------------------ messages
+
+    def send(self, content: str, *, scene: str = "channel", **fields: Any) -> Injected:
+        """Inject a message to the bot (an @-message in a ``channel`` or a ``group``, a ``c2c``
+        message, a guild ``dm``) without waiting; ``fields`` go to the simulator's inject
+        method (``channel_id``, ``group_openid``, ``user_openid``, ...)."""
+        try:
+            method, _ = self._SCENES[scene]
+        except KeyError:
+            raise ValueError(
+                f"scene must be one of {sorted(self._SCENES)}, not {scene!r}"
+            ) from None
+        injected: Injected = getattr(self.sim, method)(content, **fields)
+        return injected
+
+    async def say(
+        self, content: str, *, scene: str = "channel", timeout: float | None = None, **fields: Any
+    ) -> SentMessage:
+        """Send ``content`` to the bot (see :meth:`send`) and return its reply: the first
+        message it sends afterwards that answers this one or goes to the same place."""
+        start = self.sim._query(lambda p: len(p.sent))
+        incoming = self.send(content, scene=scene, **fields)
+        return await self.reply_to(incoming, scene=scene, start=start, timeout=timeout)
+
+    async def reply_to(
+        self,
+        incoming: Injected,
+        *,
+        scene: str = "channel",
+        start: int = 0,
+        timeout: float | None = None,
+    ) -> SentMessage:
+        """The first message the bot sent (from the ``start``-th on) that answers ``incoming``
+        (its ``msg_id``/``event_id``) or goes where it came from in ``scene``."""
+        _, recorded = self._SCENES[scene]
+        data = incoming.data if isinstance(incoming.data, dict) else {}
+        ids = {incoming.event_id, data.get("id")} - {None}
+        author = data.get("author") if isinstance(data.get("author"), dict) else {}
+        target = {
+            "channel": data.get("channel_id"),
+            "dms": data.get("guild_id"),
+            "group": data.get("group_openid"),
+            "c2c": author.get("user_openid") if isinstance(author, dict) else None,
+        }[recorded]
+
+        def predicate(p: Platform) -> SentMessage | None:
+            for message in p.sent[start:]:
+                if message.reply_to in ids or (
+                    message.scene == recorded and message.target_id == target
+                ):
+                    return message
+            return None
+
+        what = f"the bot's reply to {clip(data.get('content'))!r} ({scene})"
+        return await self._until(predicate, what, timeout)
+
+    async def wait_for_message(self, *, timeout: float | None = None, **match: Any) -> SentMessage:
+        """Like :meth:`Simulator.wait_for_message`, raising the bot's errors meanwhile."""
+        count = match.pop("count", 1)
+        predicate, what = self.sim._message_cond(
+            match.pop("scene", None),
+            match.pop("target_id", None),
+            match.pop("contains", None),
+            match.pop("reply_to", None),
+            match.pop("where", None),
+            count,
+        )
+        if match:
+            raise TypeError(f"unexpected keywords {sorted(match)}")
+        return await self._until(predicate, what, timeout)
+
+    # ------------------------------------------------------------------ faults
+
+    async def reconnect(self, *, timeout: float | None = None) -> ResumeRecord:
+        """Op 7 on the bot's shard; returns once it resumed."""
+        count = len(self.sim.resumes(self.shard))
+        self.sim.reconnect_shard(self.shard)
+        return await self._until(*self.sim._resume_cond(self.shard, count + 1), timeout)
+
+    async def invalidate_session(self, *, timeout: float | None = None) -> IdentifyRecord:
+        """Op 9 on the bot's shard (the session is forgotten); returns once it identified
+        anew."""
+        count = len(self.sim.identifies(self.shard))
+        self.sim.invalidate_session(self.shard)
+        return await self._until(*self.sim._identify_cond(self.shard, count + 1), timeout)
+
+    async def close(
+        self, code: int = 4009, reason: str = "", *, timeout: float | None = None
+    ) -> IdentifyRecord | ResumeRecord:
+        """Close the bot's connection with ``code``; returns the session it makes next (a
+        resume or a new Identify). For a code that ends the session for good the client stops,
+        and this raises the client's error."""
+        before = self._sessions()
+        self.sim.close_shard(self.shard, code, reason)
+        return await self._next_session(before, f"a new session after close {code}", timeout)
+
+    async def drop(self, *, timeout: float | None = None) -> IdentifyRecord | ResumeRecord:
+        """Drop the bot's TCP connection (no close frame); returns the session it makes next."""
+        before = self._sessions()
+        self.sim.drop_shard(self.shard)
+        return await self._next_session(before, "a new session after the drop", timeout)
+
+    def fail_next(
+        self,
+        spec: str,
+        times: int = 1,
+        *,
+        status: int = 500,
+        code: int | None = None,
+        message: str | None = None,
+        body: Any = None,
+    ) -> RestFailure:
+        """Fail the next ``times`` requests matching ``spec`` (see
+        :meth:`Simulator.fail_next`), e.g. ``fail_next("POST /channels/{channel_id}/messages",
+        status=429, code=22009)``."""
+        return self.sim.fail_next(spec, times, status=status, code=code, message=message, body=body)
+
+    # ------------------------------------------------------------------ internals
+
+    def _sessions(self) -> tuple[int, int]:
+        return len(self.sim.identifies(self.shard)), len(self.sim.resumes(self.shard))
+
+    async def _next_session(
+        self, before: tuple[int, int], what: str, timeout: float | None
+    ) -> IdentifyRecord | ResumeRecord:
+        identified, resumed = before
+        shard = self.shard
+
+        def predicate(p: Platform) -> IdentifyRecord | ResumeRecord | None:
+            identifies, resumes = p.identifies_on(shard), p.resumes_on(shard)
+            if len(identifies) > identified:
+                return identifies[identified]
+            if len(resumes) > resumed:
+                return resumes[resumed]
+            return None
+
+        return await self._until(predicate, what, timeout)
+
+    async def _until(
+        self, predicate: Callable[[Platform], T | None], what: str, timeout: float | None = None
+    ) -> T:
+        def checked(p: Platform) -> T | None:
+            self._check()
+            return predicate(p)
+
+        return await self.sim._wait(checked, self.timeout if timeout is None else timeout, what)
+
+    def _check(self) -> None:
+        """Raise the first error of the bot not raised yet."""
+        for error in [*self.errors, self.failure]:
+            if error is not None and id(error) not in self._reported:
+                self._reported.add(id(error))
+                raise error
+
+    def _unreported(self) -> list[BaseException]:
+        return [
+            e for e in [*self.errors, self.failure] if e is not None and id(e) not in self._reported
+        ]
+
+    def _note_unreported(self, error: BaseException) -> None:
+        errors = self._unreported()
+        add_note = getattr(error, "add_note", None)
+        if errors and add_note is not None:
+            add_note(f"the bot also raised: {', '.join(clip(repr(e)) for e in errors)}")
+
+    def _raise_unreported(self) -> None:
+        errors = self._unreported()
+        self._reported.update(id(e) for e in errors)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise BaseExceptionGroup("the bot raised", errors)
+
+    def _catch_handler_errors(self, handler: EventHandler) -> Callable[[], None]:
+        """Record what the handlers raise (unless the handler has an ``on_error`` of its own);
+        returns the function undoing it."""
+        from qqproto.client._handler import EventHandler
+
+        if type(handler).on_error is not EventHandler.on_error:
+            return lambda: None
+
+        async def on_error(ctx: Any, error: BaseException) -> None:
+            self.errors.append(error)
+            self.sim._changed()
+
+        setattr(handler, "on_error", on_error)  # noqa: B010 - an instance attribute, undone after
+        return lambda: vars(handler).pop("on_error", None) and None
+
+    async def _run_client(self) -> None:
+        try:
+            await self.client.start()
+        except Exception as exc:
+            self.failure = exc
+        else:  # pragma: no cover - start() returns only when cancelled, which raises here
+            self.failure = RuntimeError("the client stopped")
+        self.sim._changed()
+
+
+def clip(value: object, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ThreadedSimulator(_SimulatorBase):
+    """The simulator for synchronous code: its waits block the calling thread.
+
+    :meth:`Simulator.in_thread` runs one on its own asyncio loop in a background thread; from
+    any other thread the scripting calls run on that loop, ``sim.wait_for_message(...)``
+    blocks and ``await sim.wait_for_message_async(...)`` waits from another loop (asyncio or
+    trio) without blocking it. (``async with ThreadedSimulator()`` serves it in the running
+    loop instead, as ``qqbot_asyncio.simulator.Simulator`` used to; there only the ``*_async``
+    waits work.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._thread: threading.Thread | None = None
+        self._stop: Callable[[], None] | None = None
+
+    def start_thread(self, timeout: float = 10.0) -> None:
+        """Start serving in a new thread with its own event loop; returns once it listens."""
+        if self._thread is not None:
+            raise RuntimeError("the simulator thread is already running")
+        import asyncio
+
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        async def main() -> None:
+            try:
+                await self.start()
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            stop = self.io.create_event()
+            schedule = self.io.threadsafe_scheduler()
+            self._stop = lambda: schedule(stop.set)
+            ready.set()
+            try:
+                await stop.wait()
+            finally:
+                await self.aclose()
+
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(main()), name="qq-simulator", daemon=True
+        )
+        self._thread.start()
+        if not ready.wait(timeout):  # pragma: no cover - a stuck machine
+            raise RuntimeError("the simulator thread did not start in time")
+        if failure:
+            self._thread.join(timeout)
+            self._thread = None
+            raise failure[0]
+
+    def stop_thread(self, timeout: float = 10.0) -> None:
+        """Stop the background thread started by :meth:`start_thread` and wait for it."""
+        thread, self._thread = self._thread, None
+        stop, self._stop = self._stop, None
+        if thread is None:
+            return
+        if stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                stop()
+        thread.join(timeout)
+
+    def wait_for(
+        self,
+        predicate: Callable[[Platform], T | None],
+        timeout: float = 5.0,
+        what: str = "condition",
+    ) -> T:
+        """Block until ``predicate(platform)`` is truthy (evaluated on the simulator's loop after
+        every change) and return its value; ``TimeoutError`` after ``timeout`` seconds."""
+        return self._block(predicate, timeout, what)
+
+    async def wait_for_async(
+        self,
+        predicate: Callable[[Platform], T | None],
+        timeout: float = 5.0,
+        what: str = "condition",
+    ) -> T:
+        """Like :meth:`wait_for` without blocking the calling loop (asyncio or trio; the
+        simulator's own or another thread's)."""
+        return await self._wait(predicate, timeout, what)
+
+    def wait_for_message(
+        self,
+        *,
+        scene: str | None = None,
+        target_id: str | None = None,
+        contains: str | None = None,
+        reply_to: str | None = None,
+        where: Callable[[SentMessage], bool] | None = None,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> SentMessage:
+        """The ``count``-th message the bot sent that matches (scene ``channel``/``dms``/
+        ``group``/``c2c``, target, text in ``content``, replied-to ``msg_id``/``event_id``)."""
+        predicate, what = self._message_cond(scene, target_id, contains, reply_to, where, count)
+        return self._block(predicate, timeout, what)
+
+    async def wait_for_message_async(
+        self,
+        *,
+        scene: str | None = None,
+        target_id: str | None = None,
+        contains: str | None = None,
+        reply_to: str | None = None,
+        where: Callable[[SentMessage], bool] | None = None,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> SentMessage:
+        predicate, what = self._message_cond(scene, target_id, contains, reply_to, where, count)
+        return await self._wait(predicate, timeout, what)
+
+    def wait_for_identify(
+        self, shard: int = 0, count: int = 1, timeout: float = 5.0
+    ) -> IdentifyRecord:
+        """The ``count``-th successful Identify (READY sent) on ``shard``."""
+        predicate, what = self._identify_cond(shard, count)
+        return self._block(predicate, timeout, what)
+
+    def wait_for_resume(self, shard: int = 0, count: int = 1, timeout: float = 5.0) -> ResumeRecord:
+        """The ``count``-th successful Resume (RESUMED sent) on ``shard``."""
+        predicate, what = self._resume_cond(shard, count)
+        return self._block(predicate, timeout, what)
+
+    def wait_for_session(self, shard: int = 0, timeout: float = 5.0) -> str:
+        """The id of the session live on ``shard`` (identified or resumed, connected)."""
+        predicate, what = self._session_cond(shard)
+        return self._block(predicate, timeout, what)
+
+    async def wait_for_session_async(self, shard: int = 0, timeout: float = 5.0) -> str:
+        predicate, what = self._session_cond(shard)
+        return await self._wait(predicate, timeout, what)
+
+    def wait_for_heartbeat(
+        self, shard: int | None = None, count: int = 1, timeout: float = 5.0
+    ) -> HeartbeatRecord:
+        """The ``count``-th heartbeat received (on ``shard``; None: any connection)."""
+        predicate, what = self._heartbeat_cond(shard, count)
+        return self._block(predicate, timeout, what)
+
+    def wait_for_request(
+        self, method: str, path: str, count: int = 1, timeout: float = 5.0
+    ) -> RestRecord:
+        """The ``count``-th REST request ``method`` whose path starts with ``path``."""
+        predicate, what = self._request_cond(method, path, count)
+        return self._block(predicate, timeout, what)
+
+    def wait_for_webhook_validation(self, app_id: str | None = None, timeout: float = 5.0) -> bool:
+        """Block until the bot answered the op 13 validation correctly (``RuntimeError`` if it
+        answered wrongly)."""
+        predicate, what = self._validated_cond(app_id)
+        return self._block(predicate, timeout, what)
+
+    async def wait_for_webhook_validation_async(
+        self, app_id: str | None = None, timeout: float = 5.0
+    ) -> bool:
+        predicate, what = self._validated_cond(app_id)
+        return await self._wait(predicate, timeout, what)
+
+    def wait_for_pushes_settled(self, timeout: float = 5.0) -> list[PushAttempt]:
+        """Block until no push is pending (each acknowledged or given up); the attempts."""
+        predicate, what = self._settled_cond()
+        return self._block(predicate, timeout, what)[0]
