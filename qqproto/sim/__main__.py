@@ -25,6 +25,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qqproto._errors import TransportError
+from qqproto.sim._server import Simulator
 from qqproto.sim._world import DEFAULT_APP_ID, DEFAULT_SECRET, SessionFault
 
 __all__ = ["COMMANDS", "main"]
@@ -71,8 +73,8 @@ COMMANDS: frozenset[str] = frozenset(
         "wait_for_webhook_validation",
     }
 )
-"""The simulator methods standard input may call (see :class:`qqbot_asyncio.simulator.Simulator`
-for their arguments; ``set_session_fault`` takes ``{"kind", "code", "size"}`` or null)."""
+"""The simulator methods standard input may call (see :class:`qqproto.sim.Simulator` for their
+arguments; ``set_session_fault`` takes ``{"kind", "code", "size"}`` or null)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,7 +123,7 @@ def _say(value: Any) -> None:
         print(json.dumps(value, ensure_ascii=False, default=_jsonable), flush=True)
 
 
-async def _command(sim: Any, line: bytes) -> None:
+async def _command(sim: Simulator, line: bytes) -> None:
     """Run one command line on ``sim`` (a running simulator) and print its answer."""
     ident: Any = None
     try:
@@ -134,10 +136,9 @@ async def _command(sim: Any, line: bytes) -> None:
             raise ValueError(f"unknown command {name!r}; known: {', '.join(sorted(COMMANDS))}")
         if name == "set_session_fault" and isinstance(request.get("fault"), dict):
             request["fault"] = SessionFault(**request["fault"])
+        result = getattr(sim, name)(**request)
         if name.startswith("wait_for_"):
-            result = await getattr(sim, name + "_async")(**request)
-        else:
-            result = getattr(sim, name)(**request)
+            result = await result
     except Exception as exc:
         _say({"id": ident, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
     else:
@@ -167,8 +168,6 @@ async def _serve(args: argparse.Namespace) -> None:
     import signal
     import threading
 
-    from qqbot_asyncio.simulator import Simulator
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -188,7 +187,7 @@ async def _serve(args: argparse.Namespace) -> None:
             for last in (pending, None):
                 loop.call_soon_threadsafe(lines.put_nowait, last)
 
-    sim = Simulator(
+    sim = Simulator.for_current_loop(  # asyncio's Io
         app_id=args.app_id,
         secret=args.secret,
         seed=args.seed,
@@ -196,7 +195,11 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         webhook_url=args.webhook_url,
     )
-    async with sim:
+    try:
+        await sim.start()
+    except (OSError, TransportError) as exc:  # the port is taken, the address is not ours...
+        raise SystemExit(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+    try:
         info = {
             "app_id": sim.app_id,
             "secret": sim.secret,
@@ -227,6 +230,9 @@ async def _serve(args: argparse.Namespace) -> None:
         for task in (reader, *commands):
             task.cancel()
         await asyncio.gather(reader, *commands, return_exceptions=True)
+
+    finally:
+        await sim.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

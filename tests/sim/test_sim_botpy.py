@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from qqbot_asyncio.simulator import Simulator
+from qqproto.sim import ThreadedSimulator
 
 _root_handlers = list(logging.root.handlers)
 pytest.importorskip("botpy")
@@ -41,7 +41,7 @@ pytestmark = [
 
 
 def test_botpy_connects_gets_ready_replies_and_resumes(
-    qq_sim: Simulator, monkeypatch: pytest.MonkeyPatch
+    qq_sim: ThreadedSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(botpy_http.Route, "DOMAIN", f"127.0.0.1:{qq_sim.port}")
     monkeypatch.setattr(botpy_http.Route, "SCHEME", "http")

@@ -10,10 +10,12 @@ checked too, and the docs' example answers (``canned.json``) ship as package dat
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 
 import qqproto
+from qqproto.sim import Simulator
 from qqproto.sim.__main__ import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,6 +183,25 @@ def test_the_banner_names_credentials_and_urls_and_a_signal_ends_it_cleanly(
     assert "Traceback" not in err
 
 
+def test_a_port_in_use_is_an_error_message_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = subprocess.run(
+            _command("--port", port),
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=_env(),
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(f"cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in done.stderr
+
+
 def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--help"])
@@ -212,11 +234,10 @@ def test_the_console_script_runs_the_simulator(tmp_path: Path) -> None:
 
 
 def test_every_command_is_a_simulator_method() -> None:
-    from qqbot_asyncio.simulator import Simulator
-
-    missing = [name for name in COMMANDS if not callable(getattr(Simulator, name, None))]
-    waits = [name + "_async" for name in COMMANDS if name.startswith("wait_for_")]
-    assert missing + [w for w in waits if not hasattr(Simulator, w)] == []
+    methods = {name: getattr(Simulator, name, None) for name in COMMANDS}
+    assert [name for name, method in methods.items() if not callable(method)] == []
+    waits = {name for name, method in methods.items() if inspect.iscoroutinefunction(method)}
+    assert waits == {name for name in COMMANDS if name.startswith("wait_for_")}
 
 
 # -------------------------------------------------------------------------- package data
