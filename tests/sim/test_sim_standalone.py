@@ -10,6 +10,7 @@ checked too, and the docs' example answers (``canned.json``) ship as package dat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import os
@@ -19,7 +20,9 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import threading
 import urllib.request
+from collections.abc import Iterator
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -128,10 +131,12 @@ def test_standalone_simulator_serves_the_botpy_example(tmp_path: Path) -> None:
     assert "Traceback" not in (tmp_path / "stderr").read_text()
 
 
-def _start(
+@contextlib.contextmanager
+def _running(
     command: list[str], cwd: Path, stdin: int = subprocess.PIPE
-) -> tuple[subprocess.Popen[str], str]:
-    """Start ``command`` and return it with the first line it printed."""
+) -> Iterator[subprocess.Popen[str]]:
+    """``command`` running for the block, killed after :data:`TIMEOUT` seconds at the latest
+    (a hung simulator then fails the test, its reads see the end, instead of hanging it)."""
     proc = subprocess.Popen(
         command,
         stdin=stdin,
@@ -141,18 +146,20 @@ def _start(
         cwd=cwd,
         env=_env(),
     )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline()
+    watchdog = threading.Timer(TIMEOUT, proc.kill)
+    watchdog.start()
+    try:
+        yield proc
+    finally:
+        watchdog.cancel()
+        if proc.returncode is None:
+            proc.kill()
+            proc.communicate()
 
 
 def _stop(proc: subprocess.Popen[str], signum: int) -> tuple[int, str, str]:
     proc.send_signal(signum)
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            proc.communicate()
+    out, err = proc.communicate(timeout=TIMEOUT)
     return proc.returncode, out, err
 
 
@@ -160,16 +167,18 @@ def _stop(proc: subprocess.Popen[str], signum: int) -> tuple[int, str, str]:
 def test_the_banner_names_credentials_and_urls_and_a_signal_ends_it_cleanly(
     tmp_path: Path, signum: int
 ) -> None:
-    proc, first = _start(_command("--app-id", "1234", "--secret", "s3cr3t"), tmp_path)
-    # commands go on while a wait is pending; a wrong command is answered, not fatal
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write('{"cmd": "wait_for_session", "timeout": 60, "id": "w"}\nnot json\n')
-    proc.stdin.write('{"cmd": "quit"}\n{"cmd": "inject_c2c_message", "content": "x", "id": 2}\n')
-    proc.stdin.flush()
-    lines = [proc.stdout.readline() for _ in range(10)]
-    answers = [json.loads(line) for line in lines[7:]]
-    code, out, err = _stop(proc, signum)
-    banner = first + "".join(lines[:7])
+    with _running(_command("--app-id", "1234", "--secret", "s3cr3t"), tmp_path) as proc:
+        # commands go on while a wait is pending; a wrong command is answered, not fatal
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write('{"cmd": "wait_for_session", "timeout": 60, "id": "w"}\nnot json\n')
+        proc.stdin.write(
+            '{"cmd": "quit"}\n{"cmd": "inject_c2c_message", "content": "x", "id": 2}\n'
+        )
+        proc.stdin.flush()
+        lines = [proc.stdout.readline() for _ in range(11)]
+        answers = [json.loads(line) for line in lines[8:]]
+        code, out, err = _stop(proc, signum)
+    first, banner = lines[0], "".join(lines[:8])
     port = first.split(":")[-1].strip()
     assert first.startswith("QQ platform simulator on 127.0.0.1:") and port.isdigit()
     for value in ("1234", "s3cr3t", f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/"):
@@ -222,15 +231,16 @@ def test_the_console_script_runs_the_simulator(tmp_path: Path) -> None:
     ).stdout
     assert help_text.startswith("usage: qqbot-sim") and "--port" in help_text
     # no standard input (as in the background): the end of input does not stop the server
-    proc, first = _start([script, "--json"], tmp_path, stdin=subprocess.DEVNULL)
-    info = json.loads(first)
-    body = json.dumps({"appId": info["app_id"], "clientSecret": info["secret"]}).encode()
-    request = urllib.request.Request(
-        info["token_url"], body, {"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        assert json.loads(response.read())["access_token"]
-    assert _stop(proc, signal.SIGTERM)[0] == 0
+    with _running([script, "--json"], tmp_path, stdin=subprocess.DEVNULL) as proc:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        body = json.dumps({"appId": info["app_id"], "clientSecret": info["secret"]}).encode()
+        request = urllib.request.Request(
+            info["token_url"], body, {"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            assert json.loads(response.read())["access_token"]
+        assert _stop(proc, signal.SIGTERM)[0] == 0
 
 
 def test_every_command_is_a_simulator_method() -> None:
