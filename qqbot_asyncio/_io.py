@@ -1,4 +1,9 @@
-"""asyncio's side of :class:`qqproto.client._io.Io`: streams, TLS, the loop clock, tasks."""
+"""asyncio's side of :class:`qqproto.client._io.Io`: streams, TLS, the loop clock, tasks.
+
+asyncio's own exceptions (``OSError``, ``ssl.SSLError``, its ``TimeoutError``) never leave this
+module for a transport failure: each is raised as the ``TransportError`` family member the
+contract names, with the original as ``__cause__``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+from qqproto._errors import (
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
+    TlsError,
+    TransportError,
+)
 from qqproto.client._io import Stream, Waitable
 
 if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
@@ -59,6 +71,8 @@ class _StreamProtocol(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.drain_waiter: asyncio.Future[None] | None = None
         self.reading_paused = False
+        self.closed = False
+        """Closed by our own :meth:`AsyncioStream.aclose`."""
         self._on_connect = on_connect
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -100,6 +114,25 @@ class _StreamProtocol(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def failure(self, doing: str) -> TransportError:
+        """The error for a stream that cannot be used any more, chained to asyncio's own."""
+        cause = self.error
+        where = _address(self.transport)
+        error: TransportError
+        if self.closed or cause is None:
+            error = ConnectionLostError(f"{doing} {where}: the connection is closed")
+        elif isinstance(cause, ssl.SSLError):
+            error = TlsError(f"{doing} {where}: TLS failed: {cause}")
+        else:
+            error = ConnectionLostError(f"{doing} {where}: the connection was lost: {cause}")
+        error.__cause__ = cause
+        return error
+
+
+def _address(transport: asyncio.BaseTransport | None) -> str:
+    name = None if transport is None else transport.get_extra_info("peername")
+    return f"{name[0]}:{name[1]}" if isinstance(name, tuple) else "the peer"
+
 
 class AsyncioStream:
     """A TCP (or TLS) connection over an asyncio transport and a small buffering protocol."""
@@ -124,13 +157,13 @@ class AsyncioStream:
         protocol = self._protocol
         transport = protocol.transport
         if transport is None or transport.is_closing():
-            raise ConnectionResetError("the connection is closed")
+            raise protocol.failure("sending to")
         transport.write(data)
         waiter = protocol.drain_waiter
         if waiter is not None:
             await waiter
             if protocol.error is not None or transport.is_closing():
-                raise ConnectionResetError("the connection was lost while sending")
+                raise protocol.failure("sending to")
 
     async def receive_some(self, max_bytes: int) -> bytes:
         data = await self.receive_by(max_bytes, None)
@@ -168,8 +201,8 @@ class AsyncioStream:
                 protocol.reading_paused = False
                 protocol.transport.resume_reading()
             return data
-        if protocol.error is not None:
-            raise protocol.error
+        if protocol.error is not None or protocol.closed:
+            raise protocol.failure("receiving from")
         return b""
 
     def is_stale(self) -> bool:
@@ -196,26 +229,50 @@ class AsyncioStream:
     async def aclose(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        transport = self._protocol.transport
-        if transport is not None:
-            transport.abort()
+        protocol = self._protocol
+        protocol.closed = protocol.eof = True
+        protocol.buffer.clear()
+        protocol._wake()  # a read blocked in another task raises
+        if protocol.transport is not None:
+            protocol.transport.abort()
 
 
 class AsyncioListener:
-    """A listening socket; accepted connections wait in a queue for :meth:`accept`."""
+    """A listening socket; accepted connections wait in a queue for :meth:`accept` (None in
+    the queue: the listener is closed)."""
 
-    def __init__(self, server: asyncio.Server, queue: asyncio.Queue[AsyncioStream]) -> None:
-        self._server = server
-        self._queue = queue
-        self.port: int = server.sockets[0].getsockname()[1]
+    def __init__(self) -> None:
+        self._server: asyncio.Server | None = None
+        self._queue: asyncio.Queue[AsyncioStream | None] = asyncio.Queue()
+        self._closed = False
+        self.port = 0
+
+    def _arrive(self, stream: AsyncioStream) -> None:
+        if self._closed:  # a connection completing just after aclose
+            stream._protocol.closed = True
+            assert stream._protocol.transport is not None
+            stream._protocol.transport.abort()
+        else:
+            self._queue.put_nowait(stream)
 
     async def accept(self) -> AsyncioStream:
-        return await self._queue.get()
+        stream = await self._queue.get()
+        if stream is None:
+            self._queue.put_nowait(None)  # for the next caller
+            raise TransportError(f"accepting on port {self.port}: the listener is closed")
+        return stream
 
     async def aclose(self) -> None:
-        self._server.close()
+        if self._closed:
+            return
+        self._closed = True
+        if self._server is not None:
+            self._server.close()
         while not self._queue.empty():
-            await self._queue.get_nowait().aclose()
+            stream = self._queue.get_nowait()
+            if stream is not None:
+                await stream.aclose()
+        self._queue.put_nowait(None)
 
 
 class _TaskGroup:
@@ -278,8 +335,6 @@ async def _task_group() -> AsyncIterator[_TaskGroup]:
 class AsyncioIo:
     """The IO the shared client runs on, for asyncio."""
 
-    transport_errors: tuple[type[BaseException], ...] = (OSError, ssl.SSLError, EOFError)
-
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self._ssl_context = ssl_context
 
@@ -293,26 +348,48 @@ class AsyncioIo:
         await asyncio.sleep(max(0.0, deadline - self.now()))
 
     async def connect(self, host: str, port: int, *, tls: bool, timeout: float) -> AsyncioStream:
-        context: ssl.SSLContext | None = None
-        if tls:
-            context = self._ssl_context
-            if context is None:
-                context = self._ssl_context = ssl.create_default_context()
         loop = asyncio.get_running_loop()
-        async with _timeout_at(self.now() + timeout):
-            _, protocol = await loop.create_connection(
-                _StreamProtocol, host, port, ssl=context, server_hostname=host if tls else None
-            )
+        handshaking = False
+        try:
+            async with _timeout_at(self.now() + timeout):
+                transport, protocol = await loop.create_connection(_StreamProtocol, host, port)
+                if tls:  # a second step, so that its failures are told apart as TLS ones
+                    handshaking = True
+                    context = self._ssl_context
+                    if context is None:
+                        context = self._ssl_context = ssl.create_default_context()
+                    try:
+                        tls_transport = await loop.start_tls(
+                            transport, protocol, context, server_hostname=host
+                        )
+                    except BaseException:
+                        transport.abort()
+                        raise
+                    assert tls_transport is not None
+                    protocol.transport = tls_transport
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(
+                f"connecting to {host}:{port}: no {'TLS session' if tls else 'connection'} "
+                f"within {timeout:g} s"
+            ) from exc
+        except OSError as exc:  # ssl.SSLError is one too
+            if handshaking:
+                raise TlsError(f"TLS handshake with {host}:{port} failed: {exc!r}") from exc
+            raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
         return AsyncioStream(protocol)
 
     async def listen(
         self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
     ) -> AsyncioListener:
-        queue: asyncio.Queue[AsyncioStream] = asyncio.Queue()
-        server = await asyncio.get_running_loop().create_server(
-            lambda: _StreamProtocol(queue.put_nowait), host, port, ssl=ssl_context
-        )
-        return AsyncioListener(server, queue)
+        listener = AsyncioListener()
+        try:
+            listener._server = await asyncio.get_running_loop().create_server(
+                lambda: _StreamProtocol(listener._arrive), host, port, ssl=ssl_context
+            )
+        except OSError as exc:
+            raise TransportError(f"cannot listen on {host}:{port}: {exc}") from exc
+        listener.port = listener._server.sockets[0].getsockname()[1]
+        return listener
 
     def receive_by(
         self, stream: Stream, max_bytes: int, deadline: float | None
@@ -341,4 +418,9 @@ class AsyncioIo:
         return _task_group()
 
     def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
-        return asyncio.get_running_loop().call_soon_threadsafe
+        loop = asyncio.get_running_loop()
+
+        def schedule(fn: Callable[[], object]) -> None:
+            loop.call_soon_threadsafe(fn)
+
+        return schedule

@@ -1,4 +1,9 @@
-"""trio's side of :class:`qqproto.client._io.Io`: streams, TLS, the trio clock, nurseries."""
+"""trio's side of :class:`qqproto.client._io.Io`: streams, TLS, the trio clock, nurseries.
+
+trio's own exceptions (``OSError``, ``trio.BrokenResourceError``, ``trio.ClosedResourceError``,
+``trio.TooSlowError``) never leave this module for a transport failure: each is raised as the
+``TransportError`` family member the contract names, with the original as ``__cause__``.
+"""
 
 from __future__ import annotations
 
@@ -16,22 +21,52 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "qqbot_trio needs trio: pip install 'qqbot[trio]' (or use qqbot_asyncio)"
     ) from exc
 
+from qqproto._errors import (
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
+    TlsError,
+    TransportError,
+)
 from qqproto.client._io import Stream, Waitable
+
+_STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError)
+
+
+def _stream_error(
+    exc: trio.BrokenResourceError | trio.ClosedResourceError, doing: str
+) -> TransportError:
+    """The family member for trio's stream error ``exc`` (``doing`` says what and with whom)."""
+    cause = exc.__cause__
+    if isinstance(exc, trio.ClosedResourceError):
+        return ConnectionLostError(f"{doing}: the connection is closed")
+    if isinstance(cause, ssl.SSLError) and not isinstance(
+        cause, ssl.SSLEOFError | ssl.SSLSyscallError
+    ):
+        return TlsError(f"{doing}: TLS failed: {cause}")
+    return ConnectionLostError(f"{doing}: the connection was lost: {cause or exc}")
 
 
 class TrioStream:
-    """A TCP (or TLS) connection as a trio stream."""
+    """A TCP (or TLS) connection as a trio stream; ``name`` (``host:port``) is for messages."""
 
-    __slots__ = ("_stream",)
+    __slots__ = ("_name", "_stream")
 
-    def __init__(self, stream: trio.abc.Stream) -> None:
+    def __init__(self, stream: trio.abc.Stream, name: str) -> None:
         self._stream = stream
+        self._name = name
 
     async def send_all(self, data: bytes) -> None:
-        await self._stream.send_all(data)
+        try:
+            await self._stream.send_all(data)
+        except _STREAM_ERRORS as exc:
+            raise _stream_error(exc, f"sending to {self._name}") from exc
 
     async def receive_some(self, max_bytes: int) -> bytes:
-        return bytes(await self._stream.receive_some(max_bytes))
+        try:
+            return bytes(await self._stream.receive_some(max_bytes))
+        except _STREAM_ERRORS as exc:
+            raise _stream_error(exc, f"receiving from {self._name}") from exc
 
     async def aclose(self) -> None:
         await trio.aclose_forcefully(self._stream)
@@ -41,7 +76,10 @@ class TrioStream:
         if isinstance(stream, trio.SSLStream):
             stream = stream.transport_stream
         if isinstance(stream, trio.SocketStream):
-            return bool(stream.socket.is_readable())  # EOF or unasked bytes while idle
+            try:
+                return bool(stream.socket.is_readable())  # EOF or unasked bytes while idle
+            except (OSError, ValueError):  # closed here
+                return True
         return False  # pragma: no cover - the adapter only makes socket streams
 
     def peer(self) -> str:
@@ -56,6 +94,18 @@ class TrioStream:
             return ""
 
 
+def _peer_name(stream: trio.abc.Stream) -> str:
+    """``ip:port`` of an accepted stream's peer, for messages."""
+    if isinstance(stream, trio.SSLStream):
+        stream = stream.transport_stream
+    try:
+        assert isinstance(stream, trio.SocketStream)
+        host, port = stream.socket.getpeername()[:2]
+    except OSError:  # pragma: no cover - reset between accept and here
+        return "a peer"
+    return f"{host}:{port}"
+
+
 class TrioListener:
     """A listening socket (wrapped for TLS when asked for)."""
 
@@ -64,7 +114,12 @@ class TrioListener:
         self.port = port
 
     async def accept(self) -> TrioStream:
-        return TrioStream(await self._listener.accept())
+        try:
+            stream = await self._listener.accept()
+        except (OSError, trio.ClosedResourceError) as exc:
+            what = "the listener is closed" if isinstance(exc, trio.ClosedResourceError) else exc
+            raise TransportError(f"accepting on port {self.port}: {what}") from exc
+        return TrioStream(stream, _peer_name(stream))
 
     async def aclose(self) -> None:
         await self._listener.aclose()
@@ -99,13 +154,6 @@ async def _fail_at(deadline: float) -> AsyncIterator[None]:
 class TrioIo:
     """The IO the shared client runs on, for trio."""
 
-    transport_errors: tuple[type[BaseException], ...] = (
-        OSError,
-        trio.BrokenResourceError,
-        trio.ClosedResourceError,
-        ssl.SSLError,
-    )
-
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self._ssl_context = ssl_context
 
@@ -119,30 +167,44 @@ class TrioIo:
         await trio.sleep_until(deadline)
 
     async def connect(self, host: str, port: int, *, tls: bool, timeout: float) -> TrioStream:
-        async with _fail_at(self.now() + timeout):
-            stream: trio.abc.Stream = await trio.open_tcp_stream(host, port)
-            if tls:
-                context = self._ssl_context
-                if context is None:
-                    context = self._ssl_context = ssl.create_default_context()
-                tls_stream = trio.SSLStream(stream, context, server_hostname=host)
+        name = f"{host}:{port}"
+        try:
+            with trio.fail_after(timeout):
                 try:
-                    await tls_stream.do_handshake()
-                except trio.BrokenResourceError as exc:
-                    await trio.aclose_forcefully(tls_stream)
-                    if isinstance(exc.__cause__, ssl.SSLError):
-                        raise exc.__cause__ from None  # e.g. CERTIFICATE_VERIFY_FAILED, as asyncio
-                    raise
-                except BaseException:
-                    await trio.aclose_forcefully(tls_stream)
-                    raise
-                stream = tls_stream
-        return TrioStream(stream)
+                    stream: trio.abc.Stream = await trio.open_tcp_stream(host, port)
+                except OSError as exc:
+                    raise ConnectError(f"cannot connect to {name}: {exc}") from exc
+                if tls:
+                    context = self._ssl_context
+                    if context is None:
+                        context = self._ssl_context = ssl.create_default_context()
+                    # https_compatible: a close without close_notify reads as b"", as on asyncio
+                    tls_stream = trio.SSLStream(
+                        stream, context, server_hostname=host, https_compatible=True
+                    )
+                    try:
+                        await tls_stream.do_handshake()
+                    except BaseException as exc:
+                        await trio.aclose_forcefully(tls_stream)
+                        if isinstance(exc, _STREAM_ERRORS):
+                            cause = exc.__cause__ or exc
+                            raise TlsError(f"TLS handshake with {name} failed: {cause!r}") from exc
+                        raise
+                    stream = tls_stream
+        except trio.TooSlowError as exc:
+            raise ConnectTimeoutError(
+                f"connecting to {name}: no {'TLS session' if tls else 'connection'} "
+                f"within {timeout:g} s"
+            ) from exc
+        return TrioStream(stream, name)
 
     async def listen(
         self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None
     ) -> TrioListener:
-        first, *others = await trio.open_tcp_listeners(port, host=host)
+        try:
+            first, *others = await trio.open_tcp_listeners(port, host=host)
+        except OSError as exc:
+            raise TransportError(f"cannot listen on {host}:{port}: {exc}") from exc
         for other in others:  # pragma: no cover - only for a host with several addresses
             await other.aclose()
         bound: int = first.socket.getsockname()[1]
@@ -159,6 +221,9 @@ class TrioIo:
         return None
 
     async def wait_by(self, event: Waitable, deadline: float | None) -> bool:
+        if event.is_set():
+            await trio.lowlevel.checkpoint()
+            return True
         with trio.move_on_at(math.inf if deadline is None else deadline):
             await event.wait()
             return True

@@ -205,8 +205,6 @@ class VirtualIo(TrioIo):
     is the host it asked for; the accepted end's is :data:`CLIENT_ADDRESS`.
     """
 
-    transport_errors = (*TrioIo.transport_errors, TransportError)
-
     def __init__(self, ssl_context: Any = None) -> None:
         super().__init__(ssl_context)
         self._listeners: dict[tuple[str, int], VirtualListener] = {}

@@ -55,8 +55,11 @@ class HttpPool:
     _expired: list[_Conn] = field(default_factory=list)
 
     async def request(self, request: HttpRequest) -> ApiResponse:
-        """Send ``request`` and return its response; raise :class:`TransportError` below HTTP
-        and ``RemoteProtocolError`` for a malformed answer."""
+        """Send ``request`` and return its response. Raise ``RemoteProtocolError`` for a
+        malformed answer and a :class:`TransportError` below HTTP: the ``Io``'s own kind
+        (``ConnectError``, ``TlsError``, ``ConnectionLostError``, ...) with the request in its
+        message, or the base class when no answer came within :attr:`timeout`; ``failure`` says
+        how and whether the request may have been sent."""
         io = self.io
         origin = request.url.origin
         deadline = io.now() + self.timeout
@@ -83,25 +86,21 @@ class HttpPool:
                         break
                     if not chunk:  # EOF without a response: h11 raised already; be safe
                         raise RemoteProtocolError("connection closed before the response")
+        except TransportError as exc:  # the Io's, raised again as the same kind with the request
+            await self._discard(conn)
+            kind = TransportKind.LOST if sent else TransportKind.CONNECT
+            raise type(exc)(
+                f"{request.method} {request.url}: {exc}", TransportFailure(kind, sent, exc)
+            ) from exc
         except TimeoutError:
             await self._discard(conn)
-            kind = TransportKind.TIMEOUT
             raise TransportError(
                 f"{request.method} {request.url}: no answer within {self.timeout:g} s",
-                TransportFailure(kind, sent=sent),
+                TransportFailure(TransportKind.TIMEOUT, sent=sent),
             ) from None
         except RemoteProtocolError:
             await self._discard(conn)
             raise
-        except io.transport_errors as exc:
-            await self._discard(conn)
-            kind = TransportKind.LOST if sent else TransportKind.CONNECT
-            raise TransportError(
-                f"{request.method} {request.url}: "
-                f"{'could not connect' if kind is TransportKind.CONNECT else 'connection lost'}: "
-                f"{exc!r}",
-                TransportFailure(kind, sent=sent, error=exc),
-            ) from exc
         except BaseException:
             await self._discard(conn)
             raise

@@ -17,11 +17,11 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qqproto._errors import LocalProtocolError, QQError, RemoteProtocolError
+from qqproto._errors import LocalProtocolError, QQError, RemoteProtocolError, TransportError
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import DEFAULT_BACKLOG_BYTES, Dispatcher, clip
 from qqproto.client._handler import EventHandler
-from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource, TransportError
+from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, Stream, TaskGroup
 from qqproto.gateway._connection import GatewayConfig, GatewayConnection
 from qqproto.gateway._events import (
@@ -309,7 +309,7 @@ class ClientBase:
                 stream = await io.connect(
                     wire.host, wire.port, tls=wire.secure, timeout=self.timeout_secs
                 )
-            except (TimeoutError, *io.transport_errors) as exc:  # type: ignore[misc]
+            except TransportError as exc:  # its timeout included (ConnectTimeoutError)
                 log.warning("shard %d: cannot connect to %s: %s", shard_id, url, clip(repr(exc)))
                 gateway.connection_failed(io.now(), clip(repr(exc)))
                 ended = self._handle_events(gateway.events(), dispatcher, shard_id)
@@ -339,7 +339,7 @@ class ClientBase:
                 if not exc.retryable:
                     raise
                 error: BaseException = exc
-            except (TransportError, RemoteProtocolError, TimeoutError, *io.transport_errors) as exc:  # type: ignore[misc]
+            except (TransportError, RemoteProtocolError) as exc:
                 error = exc
             log.warning(
                 "shard %d: no access token (%s); retrying in %.0f s",
@@ -385,7 +385,7 @@ class ClientBase:
         out = wire.bytes_to_send()
         try:
             await stream.send_all(out)
-        except io.transport_errors:
+        except TransportError:
             wire.receive_data(b"", io.now())
         paused = False
         unassigned = 0
@@ -407,7 +407,7 @@ class ClientBase:
                     gateway.resume_reading(io.now())
                 try:
                     data = await io.receive_by(stream, READ_SIZE, deadline)
-                except io.transport_errors as exc:
+                except TransportError as exc:
                     log.info("shard %d: transport error: %s", shard_id, clip(repr(exc)))
                     data = b""
             now = io.now()
@@ -423,7 +423,7 @@ class ClientBase:
             if out:
                 try:
                     await stream.send_all(out)
-                except io.transport_errors as exc:
+                except TransportError as exc:
                     log.info("shard %d: write failed: %s", shard_id, clip(repr(exc)))
                     wire.receive_data(b"", io.now())
             events = wire.events()

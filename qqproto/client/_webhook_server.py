@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import h11
 
+from qqproto._errors import TransportError
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
@@ -240,7 +241,7 @@ async def serve_http(
     async def connection(stream: Stream, peer: str) -> None:
         try:
             await _serve_connection(io, stream, endpoint, options)
-        except io.transport_errors as exc:
+        except TransportError as exc:
             log.debug("webhook: connection ended: %r", exc)
         finally:
             active[0] -= 1
@@ -253,7 +254,7 @@ async def serve_http(
         while True:
             try:
                 stream = await listener.accept()
-            except io.transport_errors as exc:  # pragma: no cover - e.g. out of file handles
+            except TransportError as exc:  # pragma: no cover - e.g. out of file handles
                 log.warning("webhook: accept failed: %r", exc)
                 await io.sleep_until(io.now() + 0.1)
                 continue

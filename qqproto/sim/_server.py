@@ -211,7 +211,6 @@ class _SimulatorBase:
         self._stack: AsyncExitStack | None = None
         self._group: TaskGroup | None = None
         self._closing = False
-        self._transport_errors: tuple[type[BaseException], ...] = (TransportError,)
         self._connections: set[_Connection] = set()
         self._changed_event: Waitable | None = None
         self._cond = threading.Condition()
@@ -287,7 +286,6 @@ class _SimulatorBase:
         self._io = io
         self._loop_thread = threading.get_ident()
         self._schedule = io.threadsafe_scheduler()
-        self._transport_errors = (TransportError, *getattr(io, "transport_errors", ()))
         self._changed_event = io.create_event()
         self._push_wake = io.create_event()
         self._listener, self._stack, self._group = listener, stack, group
@@ -345,7 +343,7 @@ class _SimulatorBase:
         while True:
             try:
                 stream = await listener.accept()
-            except self._transport_errors:  # pragma: no cover - e.g. out of file handles
+            except TransportError:  # pragma: no cover - e.g. out of file handles
                 await io.sleep_until(io.now() + 0.05)
                 continue
             group.start_soon(self._serve, stream)
@@ -361,7 +359,7 @@ class _SimulatorBase:
         try:
             async with io.open_task_group() as group:
                 group.start_soon(self._read, connection)
-                with contextlib.suppress(*self._transport_errors):
+                with contextlib.suppress(TransportError):
                     await self._drive(connection)
                 group.cancel()
         finally:
@@ -378,7 +376,7 @@ class _SimulatorBase:
         while True:
             try:
                 data = await io.receive_by(connection.stream, _READ_SIZE, None)
-            except self._transport_errors:
+            except TransportError:
                 conn.connection_lost(io.now())
                 self._changed()
                 return
@@ -456,11 +454,6 @@ class _SimulatorBase:
         url = request.url
         response: ApiResponse | None = None
         error: str | None = None
-        failures: tuple[type[BaseException], ...] = (
-            TimeoutError,
-            RemoteProtocolError,
-            *self._transport_errors,
-        )
         try:
             async with io.fail_at(io.now() + pusher.timeout):
                 stream = await io.connect(url.host, url.port, tls=url.tls, timeout=pusher.timeout)
@@ -471,7 +464,7 @@ class _SimulatorBase:
                         response = conn.receive_data(await stream.receive_some(_READ_SIZE))
                 finally:
                     await stream.aclose()
-        except failures as exc:
+        except (TimeoutError, RemoteProtocolError, TransportError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         pusher.completed(push, io.now(), response, error)
         self._changed()

@@ -78,10 +78,17 @@ async def request(qq: ModuleType, port: int, context: ssl.SSLContext | None) -> 
 
 
 async def test_tls_is_verified_by_default(qq: ModuleType) -> None:
-    with tls_server(trustme.CA()) as port, pytest.raises(qq.TransportError) as info:
+    with tls_server(trustme.CA()) as port, pytest.raises(qq.TlsError) as info:
         await request(qq, port, None)
-    assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
+    assert isinstance(info.value.__cause__, qq.TlsError)  # the Io's, with the request added
+    chain: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__
+    assert any(isinstance(e, ssl.SSLCertVerificationError) for e in chain), chain
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    assert info.value.failure is not None and not info.value.failure.sent
 
 
 async def test_ssl_context_override_trusts_a_private_ca(qq: ModuleType) -> None:

@@ -21,9 +21,6 @@ from _e2e import sim_client, until, wait
 
 from qqbot_asyncio.simulator import Simulator
 
-if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
-    from exceptiongroup import ExceptionGroup
-
 pytestmark = pytest.mark.anyio
 
 
@@ -221,26 +218,6 @@ async def test_start_raises_refused_credentials_plainly_in_both_modes(qq: Module
             )
             with anyio.fail_after(10), pytest.raises(TokenFetchError):
                 await client.start()
-
-
-async def test_task_groups_raise_every_error_in_an_exception_group(qq: ModuleType) -> None:
-    """Issue 9 §7: two failing tasks raise an ExceptionGroup holding both on asyncio as on trio
-    (asyncio raised a bare ValueError and dropped the other error)."""
-    io = qq.Client.io_factory(None)
-
-    async def fail(exc: Exception) -> None:
-        raise exc  # at its first step: both tasks fail before either is cancelled
-
-    with pytest.raises(ExceptionGroup) as caught:
-        async with io.open_task_group() as group:
-            group.start_soon(fail, ValueError("one"))
-            group.start_soon(fail, KeyError("two"))
-    assert sorted(type(e).__name__ for e in caught.value.exceptions) == ["KeyError", "ValueError"]
-
-    with pytest.raises(ExceptionGroup) as caught:  # the body's own error is grouped too
-        async with io.open_task_group() as group:
-            raise LookupError("body")
-    assert [type(e).__name__ for e in caught.value.exceptions] == ["LookupError"]
 
 
 async def test_a_connection_the_server_closed_is_stale_before_the_loop_noticed(

@@ -101,7 +101,7 @@ async def test_the_peers_close_gives_the_rest_then_eof_and_writes_fail(io: Virtu
     assert client.is_stale()
     with pytest.raises(ConnectionLostError):
         await client.send_all(b"anyone?")
-    assert isinstance(ConnectionLostError("x"), io.transport_errors)
+    assert isinstance(ConnectionLostError("x"), TransportError)
 
 
 @virtual
@@ -143,7 +143,7 @@ async def test_nothing_listening_is_a_refused_connect(io: VirtualIo) -> None:
     with pytest.raises(ConnectError) as caught:
         await io.connect("127.0.0.1", 8080, tls=False, timeout=5.0)
     assert isinstance(caught.value.__cause__, ConnectionRefusedError)
-    assert isinstance(caught.value, io.transport_errors)
+    assert isinstance(caught.value, TransportError)
     listener, _, _ = await pair(io, 8080)
     with pytest.raises(ConnectError):  # another host, same port
         await io.connect("10.0.0.1", 8080, tls=True, timeout=5.0)
