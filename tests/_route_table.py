@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from _fixtures import rest
 
 from qqproto.models import MediaUploadResult, RecommendChannel
-from qqproto.rest import ApiCatalogue, Call
+from qqproto.rest import ApiCatalogue, Call, Route
 
 A = ApiCatalogue
 
@@ -21,6 +21,13 @@ class R(NamedTuple):
     query: tuple[tuple[str, str], ...] = ()
     json: Any = None
     fixture: str | None = None  # rest/<fixture>.request.json must equal the body
+
+
+def _guild_send(send: Route[..., Any], path: str) -> R:
+    """The documented passive send, to a channel or a DM session (the same body)."""
+    target = path.split("/")[2]
+    call = send(target, content="<@!1234>hello world", msg_id="xxxxxx")
+    return R(call, "POST", path, fixture="POST_channels_channel_id_messages")
 
 
 ROUTES: dict[str, R] = {
@@ -282,12 +289,7 @@ ROUTES: dict[str, R] = {
     ),
     # channel messages
     "get_message": R(A.get_message("c1", "m1"), "GET", "/channels/c1/messages/m1"),
-    "post_message": R(
-        A.post_message("c1", content="<@!1234>hello world", msg_id="xxxxxx"),
-        "POST",
-        "/channels/c1/messages",
-        fixture="POST_channels_channel_id_messages",
-    ),
+    "post_message": _guild_send(A.post_message, "/channels/c1/messages"),
     "post_keyboard_message": R(
         A.post_keyboard_message("c1", {"id": "123"}),
         "POST",
@@ -307,12 +309,7 @@ ROUTES: dict[str, R] = {
         (("hidetip", "true"),),
     ),
     # DMs
-    "post_dms": R(
-        A.post_dms("g9", content="<@!1234>hello world", msg_id="xxxxxx"),
-        "POST",
-        "/dms/g9/messages",
-        fixture="POST_channels_channel_id_messages",
-    ),
+    "post_dms": _guild_send(A.post_dms, "/dms/g9/messages"),
     "recall_dms": R(
         A.recall_dms("g9", "m1"), "DELETE", "/dms/g9/messages/m1", (("hidetip", "false"),)
     ),

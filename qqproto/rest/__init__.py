@@ -4,7 +4,8 @@ The HTTP/1.1 client codec over h11 (:class:`HttpConnection`), the access-token m
 (:class:`TokenMachine`: the 60-s rule, single flight, invalidation), retry decisions
 (:class:`RetryPolicy`), the platform's error answers as typed exceptions, and the catalogue of
 every route (:class:`ApiCatalogue`: ``catalogue.post_message(...)`` is a pure :class:`Call`;
-clients subclass it and implement ``_perform``). Nothing here does IO or reads a clock.
+clients subclass it and implement ``_perform``), each declared once with :func:`route` (method,
+path template, builder). Nothing here does IO or reads a clock.
 """
 
 from __future__ import annotations
@@ -47,13 +48,17 @@ from qqproto.rest._call import (
     ApiRequest,
     ApiResponse,
     Call,
+    Endpoint,
     FormField,
+    Parts,
     Performer,
+    Route,
     route,
 )
 from qqproto.rest._catalogue import (
     ApiCatalogue,
     route_names,
+    routes,
 )
 from qqproto.rest._http import (
     DEFAULT_MAX_BODY_SIZE,
@@ -74,6 +79,7 @@ from qqproto.rest._http import (
     encode_multipart,
     make_boundary,
 )
+from qqproto.rest._messages import GuildSendFields, SendFields, V2SendFields
 from qqproto.rest._retry import (
     CallAttempts,
     Done,
@@ -111,11 +117,13 @@ __all__ = [
     "CallAttempts",
     "ConnectionState",
     "Done",
+    "Endpoint",
     "Endpoints",
     "Fetch",
     "ForbiddenError",
     "FormField",
     "GiveUp",
+    "GuildSendFields",
     "HttpConnection",
     "HttpRequest",
     "HttpUrl",
@@ -123,11 +131,14 @@ __all__ = [
     "MalformedTokenResponse",
     "NotFoundError",
     "Outcome",
+    "Parts",
     "Performer",
     "QuotaExceededError",
     "RateLimitedError",
     "Retry",
     "RetryPolicy",
+    "Route",
+    "SendFields",
     "ServerError",
     "Step",
     "Token",
@@ -138,6 +149,7 @@ __all__ = [
     "TransportFailure",
     "TransportKind",
     "UnauthorizedError",
+    "V2SendFields",
     "Wait",
     "build_token_request",
     "decode_json",
@@ -151,4 +163,5 @@ __all__ = [
     "parse_token_response",
     "route",
     "route_names",
+    "routes",
 ]

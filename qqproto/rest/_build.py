@@ -1,4 +1,4 @@
-"""Small helpers the route modules share: path segments, bodies without None, answer parsers."""
+"""Small helpers the route modules share: queries and bodies without None, answer parsers."""
 
 from __future__ import annotations
 
@@ -6,23 +6,26 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
 
-from qqproto.models import InvalidModel, MediaUploadResult, Model
-from qqproto.rest._call import ApiRequest, FormField
+from qqproto.models import InvalidModel, Model
+from qqproto.rest._call import FormField, body, plain
+
+__all__ = [
+    "JSON",
+    "b64",
+    "body",
+    "decimal",
+    "form",
+    "many",
+    "nothing",
+    "optional",
+    "plain",
+    "query",
+    "unwrap",
+]
 
 M = TypeVar("M", bound=Model)
 JSON = Any
-
-
-def seg(value: str | int) -> str:
-    """One path segment, percent-encoded so ``/``, ``?``, ``#`` or ``%`` cannot change the route."""
-    return quote(str(value), safe="")
-
-
-def get(path: str, route: str, query: tuple[tuple[str, str], ...] = ()) -> ApiRequest:
-    """A GET request (safe to repeat)."""
-    return ApiRequest("GET", path, route, query=query, idempotent=True)
 
 
 def query(**params: object) -> tuple[tuple[str, str], ...]:
@@ -35,20 +38,6 @@ def query(**params: object) -> tuple[tuple[str, str], ...]:
             value = "true" if value else "false"
         out.append((key, str(value)))
     return tuple(out)
-
-
-def plain(value: JSON) -> JSON:
-    """A body value: models become their JSON object, upload results their ``media`` object."""
-    if isinstance(value, MediaUploadResult):
-        return {"file_info": value.file_info}
-    if isinstance(value, Model):
-        return value.to_dict()
-    return value
-
-
-def body(**fields: JSON) -> dict[str, JSON]:
-    """A JSON object of the fields that are not None."""
-    return {key: plain(value) for key, value in fields.items() if value is not None}
 
 
 def decimal(value: str | int | None) -> str | None:

@@ -1,17 +1,25 @@
 """What one REST call is, without doing it: the request to send and how to read the answer.
 
-Every route in the catalogue is a pure function ``(arguments) -> Call[T]``. Decorated with
-:func:`route`, the same function becomes a method of any class that implements ``_perform``:
-on the class it still returns the ``Call`` (for people who drive the core themselves), on an
-instance it returns ``_perform(call)`` (an awaitable in the trio and asyncio adapters). Each
-route is therefore written exactly once.
+Every route in the catalogue is written once: ``@route("GET", "/guilds/{guild_id}")`` names the
+method and the path template, and the function below it takes the route's arguments (the
+template's placeholders are parameters of the same name) and returns the rest of the request as
+:class:`Parts` (query, JSON or multipart body, the answer's parser); with ``json_args=True`` the
+JSON body is the other arguments by name, so each body field is named once too. On the class,
+``ApiCatalogue.get_guild("1")`` returns the :class:`Call` (for people who drive the core
+themselves); on an instance of a class that implements ``_perform`` it returns
+``_perform(call)`` (an awaitable in the trio and asyncio adapters).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
+from urllib.parse import quote, urlencode
+
+from qqproto.models import MediaUploadResult, Model
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -53,8 +61,6 @@ class ApiRequest:
         """The request target: path plus the encoded query string."""
         if not self.query:
             return self.path
-        from urllib.parse import urlencode
-
         return self.path + "?" + urlencode(self.query)
 
 
@@ -94,34 +100,165 @@ class Performer(Protocol):
     def _perform(self, call: Call[T]) -> Awaitable[T]: ...
 
 
-class route(Generic[P, T]):
-    """Turn a pure route builder into a method of a :class:`Performer`.
+_PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
 
-    ``Api.post_message(...)`` (on the class) returns the ``Call``;
-    ``api.post_message(...)`` (on an instance) returns ``api._perform(call)``.
+
+def plain(value: JSON) -> JSON:
+    """A body value: models become their JSON object, upload results their ``media`` object."""
+    if isinstance(value, MediaUploadResult):
+        return {"file_info": value.file_info}
+    if isinstance(value, Model):
+        return value.to_dict()
+    return value
+
+
+def body(**fields: JSON) -> dict[str, JSON]:
+    """A JSON object of the fields that are not None."""
+    return {key: plain(value) for key, value in fields.items() if value is not None}
+
+
+def seg(value: str | int) -> str:
+    """One path segment, percent-encoded so ``/``, ``?``, ``#`` or ``%`` cannot change the route."""
+    return quote(str(value), safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A route's method and path template (``GET``, ``/channels/{channel_id}``)."""
+
+    method: str
+    template: str
+    _pieces: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # literal, name, literal, name, ..., literal
+        object.__setattr__(self, "_pieces", tuple(_PLACEHOLDER.split(self.template)))
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The template's placeholders, in order."""
+        return self._pieces[1::2]
+
+    def path(self, *values: str | int) -> str:
+        """The template with its placeholders, in order, replaced by the percent-encoded values."""
+        pieces = self._pieces
+        if len(values) != len(pieces) // 2:
+            raise TypeError(f"{self.template} takes {len(pieces) // 2} path values")
+        out = [pieces[0]]
+        for value, literal in zip(values, pieces[2::2], strict=True):
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise TypeError(f"a path value of {self.template} is a {type(value).__name__}")
+            out += (seg(value), literal)
+        return "".join(out)
+
+    def request(
+        self,
+        *values: str | int,
+        query: tuple[tuple[str, str], ...] = (),
+        json: JSON = None,
+        form: tuple[FormField, ...] | None = None,
+    ) -> ApiRequest:
+        """The request to the path for ``values``; a GET is safe to repeat, nothing else is."""
+        path = self.path(*values)
+        idempotent = self.method == "GET"
+        return ApiRequest(self.method, path, self.template, query, json, form, idempotent)
+
+    def route(
+        self, *, json_args: bool = False, aliases: Mapping[str, str] | None = None
+    ) -> Callable[[Callable[P, Parts[T]]], Route[P, T]]:
+        """Declare a route at this endpoint over its builder (see :func:`route`)."""
+
+        def declare(build: Callable[P, Parts[T]]) -> Route[P, T]:
+            return Route(self, build, json_args=json_args, aliases=aliases)
+
+        return declare
+
+
+@dataclass(frozen=True, slots=True)
+class Parts(Generic[T]):
+    """What a route sends besides its path (query, JSON or multipart body), and how to read the
+    answer's decoded JSON."""
+
+    parse: Callable[[JSON], T] = field(repr=False)
+    json: JSON = None
+    form: tuple[FormField, ...] | None = None
+    query: tuple[tuple[str, str], ...] = ()
+
+
+class Route(Generic[P, T]):
+    """One catalogue route: its :class:`Endpoint` and the pure builder of the rest.
+
+    ``Api.post_message(...)`` (on the class) is the route itself: calling it returns the
+    :class:`Call`; ``api.post_message(...)`` (on an instance) returns ``api._perform(call)``.
     """
 
-    def __init__(self, build: Callable[P, Call[T]]) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        build: Callable[P, Parts[T]],
+        *,
+        json_args: bool = False,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
         self.build = build
+        self.json_args = json_args
         self.__name__ = build.__name__
-        self.__doc__ = build.__doc__
+        self.__doc__ = f"``{endpoint.method} {endpoint.template}``: {build.__doc__ or ''}"
+        self._signature = inspect.signature(build)
+        aliases = aliases or {}
+        self._path_names = tuple(aliases.get(param, param) for param in endpoint.params)
+        missing = set(self._path_names) - set(self._signature.parameters)
+        if missing:
+            raise TypeError(f"{self.__name__} has no parameter for {sorted(missing)}")
+
+    def __repr__(self) -> str:
+        return f"<route {self.__name__}: {self.endpoint.method} {self.endpoint.template}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Call[T]:
+        parts = self.build(*args, **kwargs)  # a wrong call raises TypeError here, as usual
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = bound.arguments
+        json = parts.json
+        if self.json_args:
+            paths = self._path_names
+            json = body(**{key: value for key, value in arguments.items() if key not in paths})
+        values = [arguments[name] for name in self._path_names]
+        request = self.endpoint.request(*values, query=parts.query, json=json, form=parts.form)
+        return Call(request, parts.parse)
 
     @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Callable[P, Call[T]]: ...
+    def __get__(self, obj: None, owner: type[Any]) -> Route[P, T]: ...
 
     @overload
     def __get__(self, obj: Performer, owner: type[Any]) -> Callable[P, Awaitable[T]]: ...
 
     def __get__(
         self, obj: Performer | None, owner: type[Any]
-    ) -> Callable[P, Call[T]] | Callable[P, Awaitable[T]]:
+    ) -> Route[P, T] | Callable[P, Awaitable[T]]:
         if obj is None:
-            return self.build
-        build = self.build
+            return self
 
         def bound(*args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
-            return obj._perform(build(*args, **kwargs))
+            return obj._perform(self(*args, **kwargs))
 
         bound.__name__ = self.__name__
         bound.__doc__ = self.__doc__
         return bound
+
+
+def route(
+    method: str,
+    template: str,
+    *,
+    json_args: bool = False,
+    aliases: Mapping[str, str] | None = None,
+) -> Callable[[Callable[P, Parts[T]]], Route[P, T]]:
+    """Declare a catalogue route: ``@route("GET", "/guilds/{guild_id}")`` over its builder.
+
+    Each placeholder of ``template`` is filled from the builder's parameter of the same name, or
+    of the name ``aliases`` gives it (``{"type": "emoji_type"}``). With ``json_args`` the JSON
+    body is every other argument by name, None left out (models as their JSON objects).
+    """
+    return Endpoint(method, template).route(json_args=json_args, aliases=aliases)

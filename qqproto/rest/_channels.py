@@ -17,29 +17,25 @@ from qqproto.models import (
     ThreadList,
     ThreadPublished,
 )
-from qqproto.rest._build import (
-    JSON,
-    body,
-    decimal,
-    get,
-    many,
-    nothing,
-    optional,
-    query,
-    seg,
-    unwrap,
-)
-from qqproto.rest._call import ApiRequest, Call, route
+from qqproto.rest._build import JSON, body, decimal, many, nothing, optional, query, unwrap
+from qqproto.rest._call import Parts, route
 
 _CHANNEL = "/channels/{channel_id}"
+_GUILD_CHANNELS = "/guilds/{guild_id}/channels"
+_MEMBER_PERMISSIONS = "/channels/{channel_id}/members/{user_id}/permissions"
+_ROLE_PERMISSIONS = "/channels/{channel_id}/roles/{role_id}/permissions"
+_PIN = "/channels/{channel_id}/pins/{message_id}"
+_SCHEDULES = "/channels/{channel_id}/schedules"
+_SCHEDULE = "/channels/{channel_id}/schedules/{schedule_id}"
+_THREADS = "/channels/{channel_id}/threads"
+_THREAD = "/channels/{channel_id}/threads/{thread_id}"
+_MIC = "/channels/{channel_id}/mic"
 _REACTION = "/channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}"
+_EMOJI = {"type": "emoji_type", "id": "emoji_id"}
 
 
-def _reaction_path(channel_id: str, message_id: str, emoji_type: int, emoji_id: str) -> str:
-    return (
-        f"/channels/{seg(channel_id)}/messages/{seg(message_id)}"
-        f"/reactions/{seg(emoji_type)}/{seg(emoji_id)}"
-    )
+def _permissions(add: str | int | None, remove: str | int | None) -> Parts[None]:
+    return Parts(nothing, json=body(add=decimal(add), remove=decimal(remove)))
 
 
 def _schedule(
@@ -49,17 +45,16 @@ def _schedule(
     jump_channel_id: str | None,
     remind_type: str | int | None,
     description: str | None,
-) -> dict[str, JSON]:
-    return {
-        "schedule": body(
-            name=name,
-            description=description,
-            start_timestamp=decimal(start_timestamp),
-            end_timestamp=decimal(end_timestamp),
-            jump_channel_id=jump_channel_id,
-            remind_type=decimal(remind_type),
-        )
-    }
+) -> Parts[Schedule]:
+    schedule = body(
+        name=name,
+        description=description,
+        start_timestamp=decimal(start_timestamp),
+        end_timestamp=decimal(end_timestamp),
+        jump_channel_id=jump_channel_id,
+        remind_type=decimal(remind_type),
+    )
+    return Parts(Schedule.parse, json={"schedule": schedule})
 
 
 class ChannelRoutes:
@@ -67,19 +62,17 @@ class ChannelRoutes:
 
     # -- channels --------------------------------------------------------------------------------
 
-    @route
-    def get_channel(channel_id: str) -> Call[Channel]:
-        """``GET /channels/{channel_id}``."""
-        return Call(get(f"/channels/{seg(channel_id)}", _CHANNEL), Channel.parse)
+    @route("GET", _CHANNEL)
+    def get_channel(channel_id: str) -> Parts[Channel]:
+        """a channel."""
+        return Parts(Channel.parse)
 
-    @route
-    def get_channels(guild_id: str) -> Call[tuple[Channel, ...]]:
-        """``GET /guilds/{guild_id}/channels``."""
-        return Call(
-            get(f"/guilds/{seg(guild_id)}/channels", "/guilds/{guild_id}/channels"), many(Channel)
-        )
+    @route("GET", _GUILD_CHANNELS)
+    def get_channels(guild_id: str) -> Parts[tuple[Channel, ...]]:
+        """the guild's channels."""
+        return Parts(many(Channel))
 
-    @route
+    @route("POST", _GUILD_CHANNELS, json_args=True)
     def create_channel(
         guild_id: str,
         name: str,
@@ -91,25 +84,11 @@ class ChannelRoutes:
         private_user_ids: list[str] | None = None,
         speak_permission: int | None = None,
         application_id: str | None = None,
-    ) -> Call[Channel]:
-        """``POST /guilds/{guild_id}/channels`` (private-domain bots)."""
-        payload = body(
-            name=name,
-            type=type,
-            sub_type=sub_type,
-            position=position,
-            parent_id=parent_id,
-            private_type=private_type,
-            private_user_ids=private_user_ids,
-            speak_permission=speak_permission,
-            application_id=application_id,
-        )
-        path = f"/guilds/{seg(guild_id)}/channels"
-        return Call(
-            ApiRequest("POST", path, "/guilds/{guild_id}/channels", json=payload), Channel.parse
-        )
+    ) -> Parts[Channel]:
+        """create a channel (private-domain bots)."""
+        return Parts(Channel.parse)
 
-    @route
+    @route("PATCH", _CHANNEL, json_args=True)
     def update_channel(
         channel_id: str,
         name: str | None = None,
@@ -117,134 +96,96 @@ class ChannelRoutes:
         parent_id: str | None = None,
         private_type: int | None = None,
         speak_permission: int | None = None,
-    ) -> Call[Channel]:
-        """``PATCH /channels/{channel_id}`` (only the given fields change)."""
-        payload = body(
-            name=name,
-            position=position,
-            parent_id=parent_id,
-            private_type=private_type,
-            speak_permission=speak_permission,
-        )
-        request = ApiRequest("PATCH", f"/channels/{seg(channel_id)}", _CHANNEL, json=payload)
-        return Call(request, Channel.parse)
+    ) -> Parts[Channel]:
+        """change the given fields only."""
+        return Parts(Channel.parse)
 
-    @route
-    def delete_channel(channel_id: str) -> Call[Channel | None]:
-        """``DELETE /channels/{channel_id}``; answers the deleted channel (or nothing)."""
-        return Call(
-            ApiRequest("DELETE", f"/channels/{seg(channel_id)}", _CHANNEL), optional(Channel)
-        )
+    @route("DELETE", _CHANNEL)
+    def delete_channel(channel_id: str) -> Parts[Channel | None]:
+        """answers the deleted channel (or nothing)."""
+        return Parts(optional(Channel))
 
-    @route
-    def get_voice_members(channel_id: str) -> Call[tuple[Member, ...]]:
-        """``GET /channels/{channel_id}/voice/members``: who is in a voice channel."""
-        path = f"/channels/{seg(channel_id)}/voice/members"
-        return Call(get(path, "/channels/{channel_id}/voice/members"), many(Member))
+    @route("GET", "/channels/{channel_id}/voice/members")
+    def get_voice_members(channel_id: str) -> Parts[tuple[Member, ...]]:
+        """who is in a voice channel."""
+        return Parts(many(Member))
 
-    @route
-    def get_online_nums(channel_id: str) -> Call[OnlineNums]:
-        """``GET /channels/{channel_id}/online_nums``: members in an audio/live channel."""
-        path = f"/channels/{seg(channel_id)}/online_nums"
-        return Call(get(path, "/channels/{channel_id}/online_nums"), OnlineNums.parse)
+    @route("GET", "/channels/{channel_id}/online_nums")
+    def get_online_nums(channel_id: str) -> Parts[OnlineNums]:
+        """members in an audio/live channel."""
+        return Parts(OnlineNums.parse)
 
     # -- channel permissions ---------------------------------------------------------------------
 
-    @route
-    def get_channel_user_permissions(channel_id: str, user_id: str) -> Call[ChannelPermissions]:
-        """``GET /channels/{channel_id}/members/{user_id}/permissions``."""
-        path = f"/channels/{seg(channel_id)}/members/{seg(user_id)}/permissions"
-        route_ = "/channels/{channel_id}/members/{user_id}/permissions"
-        return Call(get(path, route_), ChannelPermissions.parse)
+    @route("GET", _MEMBER_PERMISSIONS)
+    def get_channel_user_permissions(channel_id: str, user_id: str) -> Parts[ChannelPermissions]:
+        """a member's permissions in the channel."""
+        return Parts(ChannelPermissions.parse)
 
-    @route
+    @route("PUT", _MEMBER_PERMISSIONS)
     def update_channel_user_permissions(
         channel_id: str, user_id: str, add: str | int | None = None, remove: str | int | None = None
-    ) -> Call[None]:
-        """``PUT /channels/{channel_id}/members/{user_id}/permissions`` (``{add, remove}``)."""
-        path = f"/channels/{seg(channel_id)}/members/{seg(user_id)}/permissions"
-        route_ = "/channels/{channel_id}/members/{user_id}/permissions"
-        payload = body(add=decimal(add), remove=decimal(remove))
-        return Call(ApiRequest("PUT", path, route_, json=payload), nothing)
+    ) -> Parts[None]:
+        """``{add, remove}`` permission bits for a member."""
+        return _permissions(add, remove)
 
-    @route
-    def get_channel_role_permissions(channel_id: str, role_id: str) -> Call[ChannelPermissions]:
-        """``GET /channels/{channel_id}/roles/{role_id}/permissions``."""
-        path = f"/channels/{seg(channel_id)}/roles/{seg(role_id)}/permissions"
-        route_ = "/channels/{channel_id}/roles/{role_id}/permissions"
-        return Call(get(path, route_), ChannelPermissions.parse)
+    @route("GET", _ROLE_PERMISSIONS)
+    def get_channel_role_permissions(channel_id: str, role_id: str) -> Parts[ChannelPermissions]:
+        """a role's permissions in the channel."""
+        return Parts(ChannelPermissions.parse)
 
-    @route
+    @route("PUT", _ROLE_PERMISSIONS)
     def update_channel_role_permissions(
         channel_id: str, role_id: str, add: str | int | None = None, remove: str | int | None = None
-    ) -> Call[None]:
-        """``PUT /channels/{channel_id}/roles/{role_id}/permissions`` (``{add, remove}``)."""
-        path = f"/channels/{seg(channel_id)}/roles/{seg(role_id)}/permissions"
-        route_ = "/channels/{channel_id}/roles/{role_id}/permissions"
-        payload = body(add=decimal(add), remove=decimal(remove))
-        return Call(ApiRequest("PUT", path, route_, json=payload), nothing)
+    ) -> Parts[None]:
+        """``{add, remove}`` permission bits for a role."""
+        return _permissions(add, remove)
 
     # -- pins ------------------------------------------------------------------------------------
 
-    @route
-    def put_pin(channel_id: str, message_id: str) -> Call[PinsMessage]:
-        """``PUT /channels/{channel_id}/pins/{message_id}``; answers the pinned list."""
-        path = f"/channels/{seg(channel_id)}/pins/{seg(message_id)}"
-        request = ApiRequest("PUT", path, "/channels/{channel_id}/pins/{message_id}")
-        return Call(request, PinsMessage.parse)
+    @route("PUT", _PIN)
+    def put_pin(channel_id: str, message_id: str) -> Parts[PinsMessage]:
+        """pin a message; answers the pinned list."""
+        return Parts(PinsMessage.parse)
 
-    @route
-    def delete_pin(channel_id: str, message_id: str) -> Call[None]:
-        """``DELETE /channels/{channel_id}/pins/{message_id}`` (``"all"`` unpins everything)."""
-        path = f"/channels/{seg(channel_id)}/pins/{seg(message_id)}"
-        return Call(ApiRequest("DELETE", path, "/channels/{channel_id}/pins/{message_id}"), nothing)
+    @route("DELETE", _PIN)
+    def delete_pin(channel_id: str, message_id: str) -> Parts[None]:
+        """unpin (``"all"`` unpins everything)."""
+        return Parts(nothing)
 
-    @route
-    def get_pins(channel_id: str) -> Call[PinsMessage]:
-        """``GET /channels/{channel_id}/pins``."""
-        path = f"/channels/{seg(channel_id)}/pins"
-        return Call(get(path, "/channels/{channel_id}/pins"), PinsMessage.parse)
+    @route("GET", "/channels/{channel_id}/pins")
+    def get_pins(channel_id: str) -> Parts[PinsMessage]:
+        """the pinned messages."""
+        return Parts(PinsMessage.parse)
 
     # -- channel announces (legacy) --------------------------------------------------------------
 
-    @route
-    def create_channel_announce(channel_id: str, message_id: str) -> Call[Announce]:
-        """``POST /channels/{channel_id}/announces`` (legacy channel-level announce)."""
-        path = f"/channels/{seg(channel_id)}/announces"
-        request = ApiRequest(
-            "POST", path, "/channels/{channel_id}/announces", json={"message_id": message_id}
-        )
-        return Call(request, Announce.parse)
+    @route("POST", "/channels/{channel_id}/announces", json_args=True)
+    def create_channel_announce(channel_id: str, message_id: str) -> Parts[Announce]:
+        """legacy channel-level announce."""
+        return Parts(Announce.parse)
 
-    @route
-    def delete_channel_announce(channel_id: str, message_id: str = "all") -> Call[None]:
-        """``DELETE /channels/{channel_id}/announces/{message_id}`` (legacy)."""
-        path = f"/channels/{seg(channel_id)}/announces/{seg(message_id)}"
-        route_ = "/channels/{channel_id}/announces/{message_id}"
-        return Call(ApiRequest("DELETE", path, route_), nothing)
+    @route("DELETE", "/channels/{channel_id}/announces/{message_id}")
+    def delete_channel_announce(channel_id: str, message_id: str = "all") -> Parts[None]:
+        """legacy channel-level announce removal."""
+        return Parts(nothing)
 
     # -- schedules -------------------------------------------------------------------------------
 
-    @route
-    def get_schedules(channel_id: str, since: int | None = None) -> Call[tuple[Schedule, ...]]:
-        """``GET /channels/{channel_id}/schedules``; ``since`` (unix ms) goes in a JSON body.
+    @route("GET", _SCHEDULES)
+    def get_schedules(channel_id: str, since: int | None = None) -> Parts[tuple[Schedule, ...]]:
+        """``since`` (unix ms) goes in a JSON body.
 
         [UNCERTAIN] the docs print ``{"since": …}`` as the body of this GET; botrs sends a query.
         """
-        path = f"/channels/{seg(channel_id)}/schedules"
-        payload = None if since is None else {"since": since}
-        request = ApiRequest(
-            "GET", path, "/channels/{channel_id}/schedules", json=payload, idempotent=True
-        )
-        return Call(request, many(Schedule))
+        return Parts(many(Schedule), json=None if since is None else {"since": since})
 
-    @route
-    def get_schedule(channel_id: str, schedule_id: str) -> Call[Schedule]:
-        """``GET /channels/{channel_id}/schedules/{schedule_id}``."""
-        path = f"/channels/{seg(channel_id)}/schedules/{seg(schedule_id)}"
-        return Call(get(path, "/channels/{channel_id}/schedules/{schedule_id}"), Schedule.parse)
+    @route("GET", _SCHEDULE)
+    def get_schedule(channel_id: str, schedule_id: str) -> Parts[Schedule]:
+        """one schedule."""
+        return Parts(Schedule.parse)
 
-    @route
+    @route("POST", _SCHEDULES)
     def create_schedule(
         channel_id: str,
         name: str,
@@ -253,16 +194,13 @@ class ChannelRoutes:
         jump_channel_id: str | None = None,
         remind_type: str | int | None = None,
         description: str | None = None,
-    ) -> Call[Schedule]:
-        """``POST /channels/{channel_id}/schedules``: ``{"schedule": {…}}``, unix ms times."""
-        payload = _schedule(
+    ) -> Parts[Schedule]:
+        """``{"schedule": {…}}``, unix ms times."""
+        return _schedule(
             name, start_timestamp, end_timestamp, jump_channel_id, remind_type, description
         )
-        path = f"/channels/{seg(channel_id)}/schedules"
-        request = ApiRequest("POST", path, "/channels/{channel_id}/schedules", json=payload)
-        return Call(request, Schedule.parse)
 
-    @route
+    @route("PATCH", _SCHEDULE)
     def update_schedule(
         channel_id: str,
         schedule_id: str,
@@ -272,59 +210,44 @@ class ChannelRoutes:
         jump_channel_id: str | None = None,
         remind_type: str | int | None = None,
         description: str | None = None,
-    ) -> Call[Schedule]:
-        """``PATCH /channels/{channel_id}/schedules/{schedule_id}`` (same body as create)."""
-        payload = _schedule(
+    ) -> Parts[Schedule]:
+        """same body as create."""
+        return _schedule(
             name, start_timestamp, end_timestamp, jump_channel_id, remind_type, description
         )
-        path = f"/channels/{seg(channel_id)}/schedules/{seg(schedule_id)}"
-        route_ = "/channels/{channel_id}/schedules/{schedule_id}"
-        return Call(ApiRequest("PATCH", path, route_, json=payload), Schedule.parse)
 
-    @route
-    def delete_schedule(channel_id: str, schedule_id: str) -> Call[None]:
-        """``DELETE /channels/{channel_id}/schedules/{schedule_id}``."""
-        path = f"/channels/{seg(channel_id)}/schedules/{seg(schedule_id)}"
-        route_ = "/channels/{channel_id}/schedules/{schedule_id}"
-        return Call(ApiRequest("DELETE", path, route_), nothing)
+    @route("DELETE", _SCHEDULE)
+    def delete_schedule(channel_id: str, schedule_id: str) -> Parts[None]:
+        """delete a schedule."""
+        return Parts(nothing)
 
     # -- forum threads ---------------------------------------------------------------------------
 
-    @route
-    def get_threads(channel_id: str) -> Call[ThreadList]:
-        """``GET /channels/{channel_id}/threads``."""
-        path = f"/channels/{seg(channel_id)}/threads"
-        return Call(get(path, "/channels/{channel_id}/threads"), ThreadList.parse)
+    @route("GET", _THREADS)
+    def get_threads(channel_id: str) -> Parts[ThreadList]:
+        """the forum's threads."""
+        return Parts(ThreadList.parse)
 
-    @route
-    def get_thread_detail(channel_id: str, thread_id: str) -> Call[Thread]:
-        """``GET /channels/{channel_id}/threads/{thread_id}`` (the answer's ``thread``)."""
-        path = f"/channels/{seg(channel_id)}/threads/{seg(thread_id)}"
-        return Call(
-            get(path, "/channels/{channel_id}/threads/{thread_id}"), unwrap(Thread, "thread")
-        )
+    @route("GET", _THREAD)
+    def get_thread_detail(channel_id: str, thread_id: str) -> Parts[Thread]:
+        """one thread (the answer's ``thread``)."""
+        return Parts(unwrap(Thread, "thread"))
 
-    @route
+    @route("PUT", _THREADS, json_args=True)
     def post_thread(
         channel_id: str, title: str, content: str, format: int = 1
-    ) -> Call[ThreadPublished]:
-        """``PUT /channels/{channel_id}/threads``. ``format`` 1 text, 2 HTML, 3 md, 4 JSON."""
-        path = f"/channels/{seg(channel_id)}/threads"
-        payload = {"title": title, "content": content, "format": format}
-        request = ApiRequest("PUT", path, "/channels/{channel_id}/threads", json=payload)
-        return Call(request, ThreadPublished.parse)
+    ) -> Parts[ThreadPublished]:
+        """publish a thread. ``format`` 1 text, 2 HTML, 3 markdown, 4 JSON."""
+        return Parts(ThreadPublished.parse)
 
-    @route
-    def delete_thread(channel_id: str, thread_id: str) -> Call[None]:
-        """``DELETE /channels/{channel_id}/threads/{thread_id}``."""
-        path = f"/channels/{seg(channel_id)}/threads/{seg(thread_id)}"
-        return Call(
-            ApiRequest("DELETE", path, "/channels/{channel_id}/threads/{thread_id}"), nothing
-        )
+    @route("DELETE", _THREAD)
+    def delete_thread(channel_id: str, thread_id: str) -> Parts[None]:
+        """delete a thread."""
+        return Parts(nothing)
 
     # -- audio -----------------------------------------------------------------------------------
 
-    @route
+    @route("POST", "/channels/{channel_id}/audio")
     def update_audio(
         channel_id: str,
         audio_control: Mapping[str, JSON] | None = None,
@@ -332,47 +255,42 @@ class ChannelRoutes:
         audio_url: str | None = None,
         text: str | None = None,
         status: int | None = None,
-    ) -> Call[None]:
-        """``POST /channels/{channel_id}/audio`` with ``{audio_url, text, status}``.
+    ) -> Parts[None]:
+        """``{audio_url, text, status}``.
 
         ``status``: 0 start, 1 pause, 2 resume, 3 stop. Pass a dict (botpy style) or keywords.
         """
         payload = dict(audio_control or {})
         payload.update(body(audio_url=audio_url, text=text, status=status))
-        path = f"/channels/{seg(channel_id)}/audio"
-        return Call(ApiRequest("POST", path, "/channels/{channel_id}/audio", json=payload), nothing)
+        return Parts(nothing, json=payload)
 
-    @route
-    def on_microphone(channel_id: str) -> Call[None]:
-        """``PUT /channels/{channel_id}/mic``: the bot goes on the mic."""
-        path = f"/channels/{seg(channel_id)}/mic"
-        return Call(ApiRequest("PUT", path, "/channels/{channel_id}/mic", json={}), nothing)
+    @route("PUT", _MIC)
+    def on_microphone(channel_id: str) -> Parts[None]:
+        """the bot goes on the mic."""
+        return Parts(nothing, json={})
 
-    @route
-    def off_microphone(channel_id: str) -> Call[None]:
-        """``DELETE /channels/{channel_id}/mic``: the bot leaves the mic."""
-        path = f"/channels/{seg(channel_id)}/mic"
-        return Call(ApiRequest("DELETE", path, "/channels/{channel_id}/mic", json={}), nothing)
+    @route("DELETE", _MIC)
+    def off_microphone(channel_id: str) -> Parts[None]:
+        """the bot leaves the mic."""
+        return Parts(nothing, json={})
 
     # -- reactions -------------------------------------------------------------------------------
 
-    @route
+    @route("PUT", _REACTION, aliases=_EMOJI)
     def put_reaction(
         channel_id: str, message_id: str, emoji_type: int, emoji_id: str
-    ) -> Call[None]:
-        """``PUT …/reactions/{type}/{id}``: react (``emoji_type`` 1 system, 2 custom)."""
-        path = _reaction_path(channel_id, message_id, emoji_type, emoji_id)
-        return Call(ApiRequest("PUT", path, _REACTION), nothing)
+    ) -> Parts[None]:
+        """react (``emoji_type`` 1 system, 2 custom)."""
+        return Parts(nothing)
 
-    @route
+    @route("DELETE", _REACTION, aliases=_EMOJI)
     def delete_reaction(
         channel_id: str, message_id: str, emoji_type: int, emoji_id: str
-    ) -> Call[None]:
-        """``DELETE …/reactions/{type}/{id}``: take the bot's reaction back."""
-        path = _reaction_path(channel_id, message_id, emoji_type, emoji_id)
-        return Call(ApiRequest("DELETE", path, _REACTION), nothing)
+    ) -> Parts[None]:
+        """take the bot's reaction back."""
+        return Parts(nothing)
 
-    @route
+    @route("GET", _REACTION, aliases=_EMOJI)
     def get_reaction_users(
         channel_id: str,
         message_id: str,
@@ -380,7 +298,6 @@ class ChannelRoutes:
         emoji_id: str,
         cookie: str | None = None,
         limit: int = 20,
-    ) -> Call[ReactionUsers]:
-        """``GET …/reactions/{type}/{id}``: a page of users; pass the answer's ``cookie`` on."""
-        path = _reaction_path(channel_id, message_id, emoji_type, emoji_id)
-        return Call(get(path, _REACTION, query(cookie=cookie, limit=limit)), ReactionUsers.parse)
+    ) -> Parts[ReactionUsers]:
+        """a page of users; pass the answer's ``cookie`` on."""
+        return Parts(ReactionUsers.parse, query=query(cookie=cookie, limit=limit))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from _route_table import ROUTES
 
-from qqproto.rest import ApiCatalogue, route, route_names
+from qqproto.rest import ApiCatalogue, Route, route_names
 
 # python-peers.md §1.8: botpy's BotAPI methods (the names botpy users call).
 BOTPY_METHODS = """
@@ -206,5 +206,5 @@ def test_catalogue_introspection() -> None:
     names = route_names()
     assert len(names) == len(set(names)) == 79
     for name in names:
-        assert any(isinstance(vars(k).get(name), route) for k in ApiCatalogue.__mro__)
+        assert any(isinstance(vars(k).get(name), Route) for k in ApiCatalogue.__mro__)
         assert callable(getattr(ApiCatalogue, name))

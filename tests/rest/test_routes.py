@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
+import inspect
 import json
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,6 +23,7 @@ from qqproto.models import (
     Announce,
     Channel,
     GatewayBotInfo,
+    Guild,
     MediaUploadResult,
     Member,
     Message,
@@ -28,7 +32,22 @@ from qqproto.models import (
     Schedule,
     Thread,
 )
-from qqproto.rest import ApiCatalogue, Call, FormField, route_names
+from qqproto.rest import (
+    ApiCatalogue,
+    Call,
+    FormField,
+    GuildSendFields,
+    Parts,
+    SendFields,
+    V2SendFields,
+    _channels,
+    _guilds,
+    _messages,
+    route,
+    route_names,
+    routes,
+)
+from qqproto.rest._build import nothing
 
 T = TypeVar("T")
 A = ApiCatalogue
@@ -261,7 +280,11 @@ class _Recorder(ApiCatalogue):
 
 def test_instance_routes_go_through_perform() -> None:
     api = _Recorder(rest("GET_guilds_guild_id.response"))
-    guild = asyncio.run(api.get_guild("123456"))  # type: ignore[arg-type]
+
+    async def fetch() -> Guild:
+        return await api.get_guild("123456")
+
+    guild = asyncio.run(fetch())
     assert guild.id == "123456" and guild.owner is False
     assert api.calls[0].request.path == "/guilds/123456"
     assert api.get_guild.__name__ == "get_guild"
@@ -318,3 +341,100 @@ json_values = st.recursive(
 def test_any_json_answer_parses_or_raises(name: str, data: Any) -> None:
     with contextlib.suppress(RemoteProtocolError):
         ROUTES[name].call.parse(data)
+
+
+# -- each route written once; the four scene sends share one signature -----------------------------
+
+SCENE_SENDS = ("post_message", "post_dms", "post_group_message", "post_c2c_message")
+
+
+def test_the_four_scene_sends_share_one_signature_shape() -> None:
+    shapes = set()
+    for name in SCENE_SENDS:
+        params = list(inspect.signature(getattr(A, name).build).parameters.values())
+        shapes.add(tuple((p.kind, p.default) for p in params))
+        assert [p.name for p in params][1:] == ["content", "fields"]
+    assert len(shapes) == 1
+    # the same call works in every scene: the target, then the text
+    for name, path in zip(
+        SCENE_SENDS, ("/channels/t", "/dms/t", "/v2/groups/t", "/v2/users/t"), strict=True
+    ):
+        request = getattr(A, name)("t", "hi", msg_id="m").request
+        assert request.path == path + "/messages"
+        assert request.json["content"] == "hi" and request.json["msg_id"] == "m"
+
+
+def test_the_scene_sends_keep_botpy_keywords() -> None:
+    common: SendFields = {
+        "embed": {"title": "t"},
+        "ark": {"template_id": 23},
+        "message_reference": {"message_id": "r"},
+        "msg_id": "m",
+        "event_id": "e",
+        "markdown": {"content": "md"},
+        "keyboard": {"id": "k"},
+    }
+    guild: GuildSendFields = {**common, "image": "https://x/a.png", "file_image": None}
+    sent = {"content": "c", **common, "image": "https://x/a.png"}
+    assert A.post_message(channel_id="c1", content="c", **guild).request.json == sent
+    assert A.post_dms(guild_id="g1", content="c", **guild).request.json == sent
+    v2: V2SendFields = {**common, "msg_type": 2, "media": {"file_info": "F"}, "msg_seq": 3}
+    sent = {"content": "c", **v2}
+    assert A.post_group_message(group_openid="G", content="c", **v2).request.json == sent
+    assert A.post_c2c_message(openid="U", content="c", **v2).request.json == sent
+    assert A.post_c2c_message("U", content="x").request.json == {"content": "x", "msg_type": 0}
+
+
+def test_a_send_refuses_what_its_scene_does_not_take() -> None:
+    with pytest.raises(TypeError, match="media"):
+        A.post_message("c", media={"file_info": "F"})  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="file_image"):
+        A.post_group_message("g", file_image=b"PNG")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="content must be a string"):
+        A.post_group_message("g", 2, markdown={"content": "x"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        A.post_message("c", "hi", "extra positional")  # type: ignore[call-arg]
+
+
+def test_path_values_are_ids() -> None:
+    with pytest.raises(TypeError, match="NoneType"):
+        A.get_guild(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bool"):
+        A.get_guild(True)  # type: ignore[arg-type]
+    assert A.get_guild(123).request.path == "/guilds/123"  # type: ignore[arg-type]
+    assert A.delete_announce(guild_id="g").request.path == "/guilds/g/announces/all"
+    assert A.put_reaction("c", "m", emoji_id="9", emoji_type=1).request.path == (
+        "/channels/c/messages/m/reactions/1/9"
+    )
+
+
+def test_each_route_names_its_method_and_template_once() -> None:
+    for name, declared in routes().items():
+        endpoint = declared.endpoint
+        doc = declared.__doc__ or ""
+        assert doc.startswith(f"``{endpoint.method} {endpoint.template}``: "), name
+        assert ROUTES[name].call.request.route == endpoint.template
+        assert getattr(_Recorder(None), name).__doc__ == doc
+    # no path template is spelled twice in the route modules
+    literals: list[str] = []
+    for module in (_guilds, _channels, _messages):
+        tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+        literals += [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.startswith("/")
+        ]
+    assert sorted(t for t in set(literals) if literals.count(t) > 1) == []
+
+
+def test_a_route_names_a_parameter_for_each_placeholder() -> None:
+    def build(guild_id: str) -> Parts[None]:
+        return Parts(nothing)
+
+    with pytest.raises(TypeError, match="user_id"):
+        route("GET", "/guilds/{guild_id}/members/{user_id}")(build)
+    declared = route("GET", "/guilds/{guild_id}/members/{user}", aliases={"user": "guild_id"})
+    assert declared(build)("g").request.path == "/guilds/g/members/g"
+    assert "GET /guilds/{guild_id}/members/{user}" in repr(declared(build))
