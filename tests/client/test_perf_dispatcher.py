@@ -6,7 +6,7 @@ until there is room (each test runs on asyncio and on trio)."""
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -15,6 +15,7 @@ from _e2e import until, wait
 from qqbot_asyncio.simulator import Simulator
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
+from qqproto.client._http_pool import BotApi
 from qqproto.client._io import Io
 
 pytestmark = pytest.mark.anyio
@@ -32,6 +33,11 @@ class Errors:
                 errors.append(exc)
 
         self.handler = Handler()
+
+
+def bare_context() -> Context:
+    """A context with no API behind it: these jobs never call one."""
+    return Context(cast(BotApi, None), None, (0, 1))
 
 
 def make_io(qq: ModuleType) -> Io:
@@ -53,7 +59,7 @@ async def test_limit_one_runs_jobs_one_after_another_in_order(qq: ModuleType) ->
         done.append(n)
 
     async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 100)
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 1, 100)
         group.start_soon(dispatcher.run)
         for n in range(50):
             dispatcher.submit(job, n)
@@ -73,7 +79,7 @@ async def test_a_raising_job_goes_to_on_error_and_the_next_one_runs(qq: ModuleTy
         done.append(n)
 
     async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, errors.handler, Context(None, None, (0, 1)), 4, 100)
+        dispatcher = Dispatcher(io, group, errors.handler, bare_context(), 4, 100)
         group.start_soon(dispatcher.run)
         for n in range(3):
             dispatcher.submit(job, n)
@@ -99,7 +105,7 @@ async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
         running -= 1
 
     async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 8, 100)
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 8, 100)
         group.start_soon(dispatcher.run)
         await anyio.sleep(0.01)  # the first worker is idle, asleep on its wake event
         for n in range(20):
@@ -125,7 +131,7 @@ async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) 
         done.append(n)
 
     async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 3, 100)
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 3, 100)
         group.start_soon(dispatcher.run)
         for round_ in range(3):  # the workers sleep between batches; each batch wakes them
             await anyio.sleep(0.01)
@@ -156,9 +162,7 @@ async def test_the_backlog_is_bounded_by_bytes_too(qq: ModuleType) -> None:
         await release.wait()
 
     async with io.open_task_group() as group:
-        dispatcher = Dispatcher(
-            io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 10_000, 200_000
-        )
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 1, 10_000, 200_000)
         group.start_soon(dispatcher.run)
         dispatcher.submit(job, 0, 65_536)
         await until(lambda: started == [0])  # popped: its bytes no longer count
@@ -187,7 +191,7 @@ async def test_a_full_backlog_asks_for_room_until_a_job_is_taken(qq: ModuleType)
         await release.wait()
 
     async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, Context(None, None, (0, 1)), 1, 2)
+        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 1, 2)
         group.start_soon(dispatcher.run)
         dispatcher.submit(job, 0)
         await until(lambda: started == [0])  # the only worker is held up by job 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -16,6 +17,7 @@ import qqbot_trio
 from qqbot_asyncio.simulator import Simulator
 from qqproto._errors import LocalProtocolError
 from qqproto.client._asgi import WebhookApp
+from qqproto.models import C2CMessage
 from qqproto.rest._auth import Token
 from qqproto.rest._call import ApiResponse
 from qqproto.sim import Platform
@@ -172,9 +174,9 @@ async def test_lifespan_startup_failure_is_reported() -> None:
 
 async def test_other_scopes() -> None:
     app = WebhookApp([qq.Client(Token("1", "s"), 0, qq.EventHandler())])
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     async def receive() -> dict[str, Any]:  # pragma: no cover - never called
@@ -203,11 +205,12 @@ def test_app_arguments() -> None:
     assert app.receiver.path == "/hook"
     both = qq.webhook_app(a, configured)
     assert both.receiver.app_ids == ("1", "3")
-    for bad in ({"port": 70000}, {"request_timeout": 0}, {"max_connections": 0}):
+    bads: list[dict[str, Any]] = [{"port": 70000}, {"request_timeout": 0}, {"max_connections": 0}]
+    for bad in bads:
         with pytest.raises(ValueError, match=next(iter(bad))):
             qq.WebhookOptions(**bad)
     with pytest.raises(TypeError, match="WebhookOptions"):
-        qq.Client(Token("1", "s"), 0, qq.EventHandler(), webhook={"port": 1})
+        qq.Client(Token("1", "s"), 0, qq.EventHandler(), webhook=cast(Any, {"port": 1}))
 
 
 async def test_full_backlog_answers_503_without_remembering_the_id() -> None:
@@ -311,7 +314,9 @@ def test_pusher_validation_pushes_and_retries() -> None:
     (push,) = pusher.due(0.0)
     request = pusher.request(push, 0.0)
     result = receiver.handle("POST", request.target, request.headers, request.body, 0.0)
-    assert result.status == 200 and result.events[0].event.content == "held until validated"
+    event = result.events[0].event
+    assert result.status == 200 and isinstance(event, C2CMessage)
+    assert event.content == "held until validated"
     # no answer: retried after retry_delay with the same id, then given up after max_attempts
     attempt = pusher.completed(push, 1.0, None, "timed out")
     assert not attempt.acked and pusher.next_deadline() == 1.0 + pusher.retry_delay

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import anyio
 import pytest
 from _e2e import until, wait
+from anyio.streams.tls import TLSStream
 
 from qqbot_asyncio.simulator import Simulator
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
@@ -135,8 +136,8 @@ async def test_retried_push_is_delivered_once(qq: ModuleType) -> None:
     assert {a.event_id for a in pushes} == {incoming.event_id}
     assert [a.acked for a in pushes] == [False, False, True]
     # handled once each (handlers run concurrently: in either order)
-    assert sorted(m.content for m in rec.kinds("c2c")) == ["later", "once"]
-    assert sorted(m.content for m in sim.sent_messages(scene="c2c")) == [
+    assert sorted(m.content or "" for m in rec.kinds("c2c")) == ["later", "once"]
+    assert sorted(m.content or "" for m in sim.sent_messages(scene="c2c")) == [
         "echo: later",
         "echo: once",
     ]
@@ -166,7 +167,7 @@ async def exchange(
     """Send ``requests`` on one keep-alive connection; the responses (None after a close)."""
     stream: Any = await anyio.connect_tcp("127.0.0.1", port)
     if tls is not None:
-        stream = await anyio.streams.tls.TLSStream.wrap(
+        stream = await TLSStream.wrap(
             stream, hostname="127.0.0.1", ssl_context=tls, standard_compatible=False
         )
     out: list[Any] = []
@@ -253,7 +254,7 @@ async def test_forged_stale_oversized_and_malformed_requests_dispatch_nothing(
 async def test_server_timeouts_and_bounds(qq: ModuleType) -> None:
     rec = Recorder(qq)
     with Simulator.in_thread() as sim:
-        opts = {
+        opts: dict[str, Any] = {
             "register": False,
             "request_timeout": 0.3,
             "keepalive_timeout": 0.3,
@@ -321,7 +322,7 @@ async def test_tls_standalone_server(qq: ModuleType) -> None:
             assert client.webhook_url.startswith("https://127.0.0.1:")
             sim.inject_group_at_message("over tls")
             sent = await wait(sim.wait_for_message, scene="group")
-            assert sent.content.endswith("over tls")
+            assert (sent.content or "").endswith("over tls")
             port = int(client.webhook_url.rsplit(":", 1)[1].split("/")[0])
             (get,) = await exchange(port, request(port, b"", {}, method="GET"), tls=client_context)
             assert get.status == 405
