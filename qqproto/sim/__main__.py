@@ -197,8 +197,8 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     try:
         await sim.start()
-    except (OSError, TransportError) as exc:  # the port is taken, the address is not ours...
-        raise SystemExit(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+    except TransportError as exc:  # "cannot listen on host:port: ..." (taken, not ours...)
+        raise SystemExit(str(exc)) from None
     try:
         info = {
             "app_id": sim.app_id,
