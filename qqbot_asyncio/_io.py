@@ -172,6 +172,8 @@ class AsyncioStream:
 
     async def receive_by(self, max_bytes: int, deadline: float | None) -> bytes | None:
         """Up to ``max_bytes`` (``b""`` at EOF), or None once ``deadline`` passed first."""
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
         protocol = self._protocol
         if not protocol.buffer and not protocol.eof:
             loop = asyncio.get_running_loop()

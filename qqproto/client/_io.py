@@ -19,10 +19,10 @@ The contract every implementation keeps (checked against each by
   deadline in their return value. Bad arguments raise ``ValueError``; anything else escaping is a
   bug.
 * **Deadlines** are absolute times on :meth:`Io.now`'s clock; one already past is due at once.
-* **Cancellation.** Every ``async`` method is a cancellation point: the loop's cancellation
-  (``asyncio.CancelledError``, ``trio.Cancelled``) passes through untranslated, leaves nothing
-  open that the call opened, and loses no received byte (a cancelled read leaves its data for
-  the next one). A stream whose ``send_all`` was cancelled may have sent part of the data:
+* **Cancellation.** Every ``async`` method can be cancelled while it waits: the loop's
+  cancellation (``asyncio.CancelledError``, ``trio.Cancelled``) passes through untranslated,
+  leaves nothing open that the call opened, and loses no received byte (a cancelled read leaves
+  its data for the next one). A stream whose ``send_all`` was cancelled may have sent part of the data:
   close it.
 * **Task groups** (:meth:`Io.open_task_group`) have trio's nursery semantics on every loop: an
   error in a task or in the body cancels the rest, and all of them are raised together in one

@@ -274,8 +274,25 @@ async def test_sending_to_a_closed_peer_fails_with_a_transport_error(io: Io) -> 
 
 
 async def test_a_stream_used_after_its_own_close_is_connection_lost(io: Io) -> None:
+    """Closed before, or while another task waits in a read."""
     async with pair(io) as (client, _):
-        await client.aclose()
+        raised: list[BaseException] = []
+        waiting = io.create_event()
+
+        async def read() -> None:
+            waiting.set()
+            try:
+                await client.receive_some(10)
+            except ConnectionLostError as exc:
+                raised.append(exc)
+
+        with anyio.fail_after(PATIENCE):
+            async with io.open_task_group() as group:
+                group.start_soon(read)
+                await waiting.wait()
+                await io.sleep_until(io.now() + 0.01)  # into the read's wait (a pass if not yet)
+                await client.aclose()
+        assert len(raised) == 1
         await client.aclose()  # twice is fine
         with pytest.raises(ConnectionLostError):
             await client.send_all(b"x")
@@ -306,6 +323,15 @@ async def test_idle_stream_is_not_stale_and_knows_its_peer(io: Io) -> None:
         assert server.peer() == HOST
 
 
+async def test_a_read_of_no_bytes_is_a_value_error_not_an_eof(io: Io) -> None:
+    async with pair(io) as (client, server):
+        await server.send_all(b"data")
+        with pytest.raises(ValueError):
+            await client.receive_some(0)
+        with anyio.fail_after(PATIENCE):
+            assert await client.receive_some(1) == b"d"
+
+
 # -- listeners -------------------------------------------------------------------------------
 
 
@@ -321,8 +347,25 @@ async def test_listen_on_a_used_port_is_a_transport_error(io: Io, case: IoCase) 
 
 
 async def test_accept_on_a_closed_listener_is_a_transport_error(io: Io) -> None:
+    """Closed before, or while another task waits in ``accept``."""
     listener = await io.listen(HOST, 0)
-    await listener.aclose()
+    raised: list[BaseException] = []
+    waiting = io.create_event()
+
+    async def accept() -> None:
+        waiting.set()
+        try:
+            await listener.accept()
+        except TransportError as exc:
+            raised.append(exc)
+
+    with anyio.fail_after(PATIENCE):
+        async with io.open_task_group() as group:
+            group.start_soon(accept)
+            await waiting.wait()
+            await io.sleep_until(io.now() + 0.01)  # into accept's wait (a pass if not yet)
+            await listener.aclose()
+    assert len(raised) == 1
     await listener.aclose()  # twice is fine
     with anyio.fail_after(PATIENCE), pytest.raises(TransportError):
         await listener.accept()
