@@ -206,7 +206,7 @@ def run_json(payloads: list[str]) -> Clock:
 
 def run_gateway(payloads: list[str]) -> Clock:
     gateway = GatewayConnection(GatewayConfig(intents=1 << 30), rng=random.Random(0))
-    gateway.connection_made(0.5, "token")
+    gateway.connection_made("token", 0.5)
     gateway.receive_payload(_dumps(HELLO), 0.5)
     gateway.receive_payload(_dumps(READY), 0.5)
     gateway.events()

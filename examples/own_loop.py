@@ -110,10 +110,10 @@ class Rest:
                 try:
                     response = self.exchange(step.request)
                 except (OSError, RemoteProtocolError) as exc:
-                    self.tokens.fetch_failed(time.monotonic(), exc)
+                    self.tokens.fetch_failed(exc, time.monotonic())
                     continue
                 try:
-                    return self.tokens.handle_response(time.monotonic(), response)
+                    return self.tokens.handle_response(response, time.monotonic())
                 except TokenFetchError:
                     continue  # recorded: acquire() backs off, or raises it if it is permanent
             else:  # Wait: with one thread there is no fetch in flight, only a backoff
@@ -196,7 +196,7 @@ class Bot:
         try:  # connecting blocks (for at most TIMEOUT) for brevity
             sock = open_socket(wire.host, wire.port, wire.secure, self.rest.tls)
         except OSError as exc:
-            self.gateway.connection_failed(time.monotonic(), repr(exc))
+            self.gateway.connection_failed(repr(exc), time.monotonic())
             self.handle(self.gateway.events())  # a Disconnected with an exponential backoff
             return
         sock.setblocking(False)

@@ -34,11 +34,11 @@ def start(state: int) -> GatewayConnection:
     if state == 0:
         return gateway  # disconnected: payloads are dropped
     if state == 3:  # a session exists and the next connection resumes
-        gateway.connection_made(0.0, "token")
+        gateway.connection_made("token", 0.0)
         gateway.receive_payload(HELLO, 0.0)
         gateway.receive_payload(READY, 0.0)
-        gateway.connection_lost(0.0, 4009)
-    gateway.connection_made(0.0, "token")
+        gateway.connection_lost(4009, "", 0.0)
+    gateway.connection_made("token", 0.0)
     if state >= 2:
         gateway.receive_payload(HELLO, 0.0)
     if state == 4:
@@ -72,7 +72,7 @@ def TestOneInput(data: bytes) -> None:
         gateway.events()
         gateway.data_to_send()
         if gateway.state is State.DISCONNECTED:
-            gateway.connection_made(now, "token")
+            gateway.connection_made("token", now)
 
 
 def main() -> None:

@@ -168,14 +168,14 @@ class TokenSource:
         try:
             response = await self._pool.request(step.request)
         except BaseException as exc:
-            self.machine.fetch_failed(io.now(), exc)
+            self.machine.fetch_failed(exc, io.now())
             log.warning("access token fetch failed: %s", exc)
             done.set()
             if not isinstance(exc, (TransportError, RemoteProtocolError)):
                 raise
             return
         try:
-            token = self.machine.handle_response(io.now(), response)
+            token = self.machine.handle_response(response, io.now())
         except QQError as exc:
             log.warning("access token fetch refused: %s", exc)
         else:

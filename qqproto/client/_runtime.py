@@ -311,7 +311,7 @@ class ClientBase:
                 )
             except TransportError as exc:  # its timeout included (ConnectTimeoutError)
                 log.warning("shard %d: cannot connect to %s: %s", shard_id, url, clip(repr(exc)))
-                gateway.connection_failed(io.now(), clip(repr(exc)))
+                gateway.connection_failed(clip(repr(exc)), io.now())
                 ended = self._handle_events(gateway.events(), dispatcher, shard_id)
             else:
                 try:
@@ -363,9 +363,9 @@ class ClientBase:
         reason = f"internal error: {type(exc).__name__}"
         now = self._io.now()
         if gateway.state is State.DISCONNECTED:
-            gateway.connection_failed(now, reason)
+            gateway.connection_failed(reason, now)
         else:
-            gateway.transport_failed(now, reason)
+            gateway.transport_failed(reason, now)
         return self._handle_events(gateway.events(), dispatcher, shard_id)
 
     async def _pump(

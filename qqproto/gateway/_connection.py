@@ -1,8 +1,9 @@
 """The client side of the QQ gateway as a sans-IO state machine.
 
-Inputs (each takes ``now``, monotonic seconds): :meth:`GatewayConnection.connection_made`,
-:meth:`~GatewayConnection.receive_payload` (one whole WebSocket text message),
-:meth:`~GatewayConnection.connection_lost`, :meth:`~GatewayConnection.connection_failed`,
+Inputs (each takes ``now``, monotonic seconds, as its last argument):
+:meth:`GatewayConnection.connection_made`, :meth:`~GatewayConnection.receive_payload` (one whole
+WebSocket text message), :meth:`~GatewayConnection.connection_lost`,
+:meth:`~GatewayConnection.connection_failed`, :meth:`~GatewayConnection.transport_failed`,
 :meth:`~GatewayConnection.handle_timer` and :meth:`~GatewayConnection.close`.
 Outputs: :meth:`~GatewayConnection.events`, :meth:`~GatewayConnection.data_to_send` and one
 :meth:`~GatewayConnection.next_deadline`. The machine reads no clock and draws randomness only
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from qqproto._errors import LocalProtocolError, RemoteProtocolError
+from qqproto._now_last import accepts_now_first
 from qqproto.gateway._backoff import BackoffConfig, ReconnectThrottle
 from qqproto.gateway._close_codes import CloseAction, CloseCodeInfo, close_code_info
 from qqproto.gateway._dedup import RecentIds
@@ -230,7 +232,8 @@ class GatewayConnection:
 
     # ---------------------------------------------------------------- inputs
 
-    def connection_made(self, now: float, access_token: str) -> None:
+    @accepts_now_first()
+    def connection_made(self, access_token: str, now: float) -> None:
         """The WebSocket is open; ``access_token`` is the current token (without ``QQBot``)."""
         if not access_token:
             raise ValueError("connection_made needs the current access token")
@@ -246,14 +249,17 @@ class GatewayConnection:
         self._heartbeat_sent = None
         self.heartbeat_interval = None
 
-    def connection_failed(self, now: float, reason: str) -> None:
+    @accepts_now_first()
+    def connection_failed(self, reason: str, now: float) -> None:
         """Opening a transport failed (DNS, TCP, TLS or the WebSocket handshake)."""
         if self.state is not State.DISCONNECTED:
             raise LocalProtocolError(f"connection_failed in state {self.state.name}")
-        self._end(now, close_code_info(None), f"connect failed: {reason}", failure=True)
+        self._end(close_code_info(None), f"connect failed: {reason}", now, failure=True)
 
-    def connection_lost(self, now: float, code: int | None = None, reason: str = "") -> None:
-        """The transport ended: ``code`` is the server's close code, None for a dropped transport.
+    @accepts_now_first(code=None, reason="")
+    def connection_lost(self, code: int | None, reason: str, now: float) -> None:
+        """The transport ended: ``code`` is the server's close code, None for a dropped transport;
+        ``reason`` the close reason it sent ("" if none).
 
         A no-op when the machine already ended the connection itself (it has decided already).
         """
@@ -269,14 +275,15 @@ class GatewayConnection:
                 f"; intents requested: {intents!r}, of which need approval: "
                 f"{intents.privileged()!r}"
             )
-        self._end(now, info, text)
+        self._end(info, text, now)
 
-    def transport_failed(self, now: float, reason: str) -> None:
+    @accepts_now_first()
+    def transport_failed(self, reason: str, now: float) -> None:
         """The layer below (the WebSocket) found the peer broke the protocol and closed the
         transport itself: plan a reconnect as for a lost transport, naming ``reason``."""
         if self.state not in LIVE_STATES:
             return
-        self._end(now, close_code_info(None), f"protocol error: {reason}", rejected=True)
+        self._end(close_code_info(None), f"protocol error: {reason}", now, rejected=True)
 
     def receive_payload(self, data: str | bytes, now: float) -> None:
         """Feed one whole WebSocket message.
@@ -292,7 +299,7 @@ class GatewayConnection:
         try:
             op, d, s, t, event_id = decode_envelope(data, self.config.max_payload_size)
         except RemoteProtocolError as exc:
-            self._protocol_error(now, str(exc))
+            self._protocol_error(str(exc), now)
             raise
         if self._just_resumed and (op != _DISPATCH or t is not None):
             # The first payload after RESUMED was taken: the replay, wherever the server put
@@ -302,15 +309,15 @@ class GatewayConnection:
         if op == _DISPATCH:  # the hot path, inline
             if t is None or self.state is _AWAITING_HELLO:
                 self._remote_violation(
-                    now,
                     "dispatch received before Hello"
                     if t is not None
                     else "dispatch without an event name 't'",
+                    now,
                 )
             if s is not None:
                 self.seq = s
             if t in _SESSION_EVENTS:
-                self._on_session_event(t, d, s, now, data)
+                self._on_session_event(t, d, s, data, now)
             elif event_id is not None and self._seen(event_id):
                 self._events.append(DuplicateDropped(t, s, event_id))
             else:
@@ -318,22 +325,22 @@ class GatewayConnection:
         elif op == _HEARTBEAT_ACK:
             self._on_heartbeat_ack(now)
         elif op == _HELLO:
-            self._on_hello(d, now, data)
+            self._on_hello(d, data, now)
         elif op == _HEARTBEAT:
             if self.state is not State.AWAITING_HELLO:
                 self._send_heartbeat(now)
         elif op == _RECONNECT:
             self._close_and_end(
-                now, CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)"
+                CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)", now
             )
         elif op == _INVALID_SESSION:
             self.session_id = None
             self.seq = None
             self._close_and_end(
-                now,
                 CLOSE_NORMAL,
                 CloseCodeInfo(None, CloseAction.IDENTIFY, ""),
                 "invalid session (op 9): identifying anew",
+                now,
                 invalid_session=True,
             )
         else:
@@ -345,20 +352,20 @@ class GatewayConnection:
             return
         if self._hello_deadline is not None and now >= self._hello_deadline:
             self._close_and_end(
-                now,
                 CLOSE_RECONNECT,
                 close_code_info(None),
                 f"no Hello within {self.config.hello_timeout:g} s",
+                now,
                 failure=True,
             )
             return
         silence = self._silence_deadline()
         if silence is not None and now >= silence:
             self._close_and_end(
-                now,
                 CLOSE_RECONNECT,
                 close_code_info(None),
                 f"zombie connection: nothing received for {self.config.silence_timeout:g} s",
+                now,
             )
             return
         if self._identify_at is not None and now >= self._identify_at:
@@ -369,10 +376,10 @@ class GatewayConnection:
             # waiting unread in the socket)
             if sent is not None and self._paused_at is None and self._reading_since <= sent:
                 self._close_and_end(
-                    now,
                     CLOSE_RECONNECT,
                     close_code_info(None),
                     "zombie connection: the last heartbeat was not acknowledged",
+                    now,
                 )
                 return
             self._send_heartbeat(now)
@@ -423,22 +430,22 @@ class GatewayConnection:
         self.state = nxt
         self._live = nxt in LIVE_STATES
 
-    def _protocol_error(self, now: float, message: str) -> None:
+    def _protocol_error(self, message: str, now: float) -> None:
         self._close_and_end(
-            now, CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}", rejected=True
+            CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}", now, rejected=True
         )
 
-    def _remote_violation(self, now: float, message: str) -> NoReturn:
-        self._protocol_error(now, message)
+    def _remote_violation(self, message: str, now: float) -> NoReturn:
+        self._protocol_error(message, now)
         raise RemoteProtocolError(message)
 
-    def _on_hello(self, d: Any, now: float, raw: str | bytes) -> None:
+    def _on_hello(self, d: Any, raw: str | bytes, now: float) -> None:
         if self.state is not State.AWAITING_HELLO:
-            self._remote_violation(now, f"Hello received in state {self.state.name}")
+            self._remote_violation(f"Hello received in state {self.state.name}", now)
         interval: Any = d.get("heartbeat_interval") if type(d) is dict else None
         if type(interval) not in (int, float) or not 0 < interval < 3_600_000:
             self._remote_violation(
-                now, f"Hello without a valid heartbeat_interval: {_excerpt(raw, 80)!r}"
+                f"Hello without a valid heartbeat_interval: {_excerpt(raw, 80)!r}", now
             )
         seconds = float(interval) / 1000.0
         clamped_from = None
@@ -487,10 +494,10 @@ class GatewayConnection:
         return f"QQBot {self._token}"
 
     def _on_session_event(
-        self, name: str, d: Any, seq: int | None, now: float, raw: str | bytes
+        self, name: str, d: Any, seq: int | None, raw: str | bytes, now: float
     ) -> None:
         if name == "READY":
-            self._on_ready(d, seq, now, raw)
+            self._on_ready(d, seq, raw, now)
         else:  # RESUMED
             if self.state is State.RESUMING:
                 self._transition(Input.RESUMED, local=False)
@@ -498,13 +505,13 @@ class GatewayConnection:
                 self._just_resumed = True  # the count resets once the next payload is taken
             self._events.append(Resumed(seq))
 
-    def _on_ready(self, d: Any, seq: int | None, now: float, raw: str | bytes) -> None:
+    def _on_ready(self, d: Any, seq: int | None, raw: str | bytes, now: float) -> None:
         session_id = d.get("session_id") if type(d) is dict else None
         if type(session_id) is not str or not session_id:
-            self._remote_violation(now, f"READY without a session_id: {_excerpt(raw, 80)!r}")
+            self._remote_violation(f"READY without a session_id: {_excerpt(raw, 80)!r}", now)
         assert type(d) is dict
         if self.state not in (State.IDENTIFYING, State.RESUMING):
-            self._remote_violation(now, f"READY received in state {self.state.name}")
+            self._remote_violation(f"READY received in state {self.state.name}", now)
         self._transition(Input.READY, local=False)
         self._established_at = now
         self._failed_resumes = 0
@@ -545,10 +552,10 @@ class GatewayConnection:
 
     def _close_and_end(
         self,
-        now: float,
         code: int,
         info: CloseCodeInfo,
         reason: str,
+        now: float,
         *,
         failure: bool = False,
         invalid_session: bool = False,
@@ -556,14 +563,14 @@ class GatewayConnection:
     ) -> None:
         self._outgoing.append(CloseConnection(code, reason[:120]))
         self._end(
-            now, info, reason, failure=failure, invalid_session=invalid_session, rejected=rejected
+            info, reason, now, failure=failure, invalid_session=invalid_session, rejected=rejected
         )
 
     def _end(
         self,
-        now: float,
         info: CloseCodeInfo,
         reason: str,
+        now: float,
         *,
         failure: bool = False,
         invalid_session: bool = False,

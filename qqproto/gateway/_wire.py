@@ -184,9 +184,9 @@ class WireConnection:
         extra_headers: Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]] | None = None,
         max_message_size: int | None = None,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
-        now: float | None = None,
         upgrade_timeout: float = DEFAULT_UPGRADE_TIMEOUT,
         fast_path: bool = True,
+        now: float | None = None,
     ) -> None:
         if gateway.state is not State.DISCONNECTED:
             raise LocalProtocolError(
@@ -305,7 +305,7 @@ class WireConnection:
         if self.state is WireState.UPGRADING:
             self.state = WireState.CLOSED
             self._gateway.connection_failed(
-                now, f"no answer to the WebSocket upgrade within {self.upgrade_timeout:g} s"
+                f"no answer to the WebSocket upgrade within {self.upgrade_timeout:g} s", now
             )
         elif self.state is WireState.CLOSING:
             self.state = WireState.CLOSED
@@ -327,7 +327,7 @@ class WireConnection:
         match = _HEAD_END.search(head, max(0, len(self._head) - 2))
         if match is None:
             if len(head) > _MAX_HEAD:
-                self._upgrade_error(now, f"upgrade response head exceeds {_MAX_HEAD} bytes")
+                self._upgrade_error(f"upgrade response head exceeds {_MAX_HEAD} bytes", now)
             else:
                 self._head = head
             return
@@ -349,12 +349,12 @@ class WireConnection:
         try:
             self._ws.receive_data(data)
         except (WSRemoteProtocolError, ValueError) as exc:
-            self._upgrade_error(now, f"invalid WebSocket upgrade response: {exc}")
+            self._upgrade_error(f"invalid WebSocket upgrade response: {exc}", now)
             return
         for event in self._ws.events():
             if isinstance(event, AcceptConnection):
                 self.state = WireState.OPEN
-                self._gateway.connection_made(now, self._token)
+                self._gateway.connection_made(self._token, now)
             elif isinstance(event, RejectConnection):
                 self._reject_status = event.status_code
                 if not event.has_body:
@@ -368,11 +368,11 @@ class WireConnection:
         body = self._reject_body.decode("utf-8", "replace").strip()
         reason = f"WebSocket upgrade rejected with HTTP {self._reject_status}"
         self.state = WireState.CLOSED
-        self._gateway.connection_failed(now, f"{reason}: {body}" if body else reason)
+        self._gateway.connection_failed(f"{reason}: {body}" if body else reason, now)
 
-    def _upgrade_error(self, now: float, reason: str) -> None:
+    def _upgrade_error(self, reason: str, now: float) -> None:
         self.state = WireState.CLOSED
-        self._gateway.connection_failed(now, reason)
+        self._gateway.connection_failed(reason, now)
         self._error = RemoteProtocolError(reason)
 
     def _receive_eof(self, now: float) -> None:
@@ -383,10 +383,10 @@ class WireConnection:
                 self._upgrade_rejected(now)
             else:
                 self._gateway.connection_failed(
-                    now, "connection closed during the WebSocket upgrade"
+                    "connection closed during the WebSocket upgrade", now
                 )
         elif state is WireState.OPEN:
-            self._gateway.connection_lost(now, None)
+            self._gateway.connection_lost(None, "", now)
 
     # ---------------------------------------------------------------- frames
 
@@ -553,7 +553,7 @@ class WireConnection:
         self._size += size
         if self._size > self.max_message_size:
             self._fail(
-                now, CLOSE_MESSAGE_TOO_BIG, f"message larger than {self.max_message_size} bytes"
+                CLOSE_MESSAGE_TOO_BIG, f"message larger than {self.max_message_size} bytes", now
             )
             return
         if not finished:
@@ -571,21 +571,21 @@ class WireConnection:
         if ws_state is ConnectionState.REMOTE_CLOSING:  # the server closes: echo, then report
             self._out += self._ws.send(event.response())
             self.state = WireState.CLOSED
-            self._gateway.connection_lost(now, event.code, event.reason or "")
+            self._gateway.connection_lost(event.code, event.reason or "", now)
         elif ws_state is ConnectionState.CLOSED or self.state is not WireState.OPEN:
             self.state = WireState.CLOSED  # the reply to our close, or garbage while closing
         else:  # wsproto turned a protocol violation into this event; its state did not move
             # (the decoder's message for bad UTF-8 quotes a position that depends on chunking)
             why = "invalid UTF-8" if event.code == _CLOSE_INVALID_DATA else event.reason
-            self._fail(now, event.code, f"WebSocket protocol error: {why}")
+            self._fail(event.code, f"WebSocket protocol error: {why}", now)
 
-    def _fail(self, now: float, code: int, reason: str) -> None:
+    def _fail(self, code: int, reason: str, now: float) -> None:
         """Fail the WebSocket (RFC 6455 §7.1.7): send a close and drop the transport at once."""
         self._out += self._ws.send(WSCloseConnection(code=code, reason=reason))
         self.state = WireState.CLOSED
         self._parts = []
         self._size = 0
-        self._gateway.transport_failed(now, f"{reason} (closed with {code})")
+        self._gateway.transport_failed(f"{reason} (closed with {code})", now)
         self._error = RemoteProtocolError(reason)
 
     # ---------------------------------------------------------------- gateway

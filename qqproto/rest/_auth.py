@@ -15,8 +15,8 @@ Adapter loop for one API call::
         if isinstance(step, Fetch):
             try: response = <send step.request, read the response>
             except <transport error> as exc:
-                tokens.fetch_failed(now, exc); <notify waiters>; continue
-            tokens.handle_response(now, response)  # may raise TokenFetchError
+                tokens.fetch_failed(exc, now); <notify waiters>; continue
+            tokens.handle_response(response, now)  # may raise TokenFetchError
             <notify waiters (also when it raised)>; continue
         # Wait: until=None -> await the in-flight fetch; else sleep until step.until
 """
@@ -36,6 +36,7 @@ from qqproto._errors import (
     RemoteProtocolError,
     TokenFetchError,
 )
+from qqproto._now_last import accepts_now_first
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import Endpoints, HttpRequest, HttpUrl, decode_json, encode_json_request
 
@@ -348,7 +349,7 @@ class TokenMachine:
         """
         token = self.current(now)
         if self.needs_fetch(now):
-            return self._start(now, token)
+            return self._start(token, now)
         if token is not None:
             return TokenReady(token)
         if self._fetching:
@@ -364,21 +365,22 @@ class TokenMachine:
         gets None (a fetch is in flight, or none is needed, or backoff is running)."""
         if not self.needs_fetch(now):
             return None
-        return self._start(now, self.current(now))
+        return self._start(self.current(now), now)
 
-    def _start(self, now: float, token: AccessToken | None) -> Fetch:
+    def _start(self, token: AccessToken | None, now: float) -> Fetch:
         self._fetching = True
         self._fetch_started = now
         return Fetch(self.request, token)
 
-    def handle_response(self, now: float, response: ApiResponse) -> AccessToken:
+    @accepts_now_first()
+    def handle_response(self, response: ApiResponse, now: float) -> AccessToken:
         """Finish the fetch with the endpoint's response: the new token, or raise (the failure is
         recorded first, so waiters see it)."""
         self._require_fetching()
         try:
             value, expires_in = parse_token_response(response, secret=self.credentials.secret)
         except TokenFetchError as exc:
-            self.fetch_failed(now, exc)
+            self.fetch_failed(exc, now)
             raise
         self._fetching = False
         self._generation += 1
@@ -395,7 +397,8 @@ class TokenMachine:
         )
         return token
 
-    def fetch_failed(self, now: float, error: BaseException) -> float:
+    @accepts_now_first()
+    def fetch_failed(self, error: BaseException, now: float) -> float:
         """Finish the fetch as failed (transport error, timeout, cancellation, bad answer).
 
         Returns the backoff delay before the next fetch may start.

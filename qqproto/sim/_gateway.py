@@ -138,7 +138,7 @@ class GatewayServer:
         timeout = self.platform.identify_timeout
         self._identify_deadline = None if timeout is None else now + timeout
 
-    def connection_lost(self, now: float, code: int | None = None) -> None:
+    def connection_lost(self, code: int | None, now: float) -> None:
         """The transport ended (``code``: the client's close code, None if it just dropped).
 
         The session stays resumable."""

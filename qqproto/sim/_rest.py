@@ -419,7 +419,7 @@ def _guild_send(ctx: _Ctx, body: Any, scene: str, target: str) -> tuple[int, Any
     if not any(k in data for k in _GUILD_BODY_KEYS) and file is None:
         raise _Reply(400, 400, "message is empty: set content, embed, ark, image or markdown")
     message_id = ev.guild_message_id(ctx.platform.rng)
-    ctx.platform.record_sent(ctx.now, ctx.bot.app_id, scene, target, data, message_id, file)
+    ctx.platform.record_sent(ctx.bot.app_id, scene, target, data, message_id, ctx.now, file=file)
     return 200, _guild_message_json(ctx, target if scene == "channel" else "", data, message_id)
 
 
@@ -454,7 +454,7 @@ def _v2_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     if not ctx.platform.check_msg_seq(scene, target, data):
         raise _Reply(400, DUPLICATE_MSG_SEQ_CODE, "消息被去重，请检查请求msgseq")
     message_id = ev.group_message_id(ctx.platform.rng)
-    ctx.platform.record_sent(ctx.now, ctx.bot.app_id, scene, target, data, message_id)
+    ctx.platform.record_sent(ctx.bot.app_id, scene, target, data, message_id, ctx.now)
     return 200, {"id": message_id, "timestamp": int(ctx.platform.wall(ctx.now))}
 
 
@@ -487,7 +487,7 @@ def _upload(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     if srv:
         message_id = ev.group_message_id(platform.rng)
         media = {"msg_type": 7, "media": {"file_info": file_info}}
-        platform.record_sent(ctx.now, ctx.bot.app_id, scene, target, media, message_id)
+        platform.record_sent(ctx.bot.app_id, scene, target, media, message_id, ctx.now)
         answer["id"] = message_id
     return 200, answer
 

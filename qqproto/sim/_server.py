@@ -466,7 +466,7 @@ class _SimulatorBase:
                     await stream.aclose()
         except (TimeoutError, RemoteProtocolError, TransportError) as exc:
             error = f"{type(exc).__name__}: {exc}"
-        pusher.completed(push, io.now(), response, error)
+        pusher.completed(push, response, io.now(), error=error)
         self._changed()
 
     def register_webhook(self, url: str, *, app_id: str | None = None) -> None:
@@ -814,7 +814,7 @@ class _SimulatorBase:
 
     def expire_tokens(self, app_id: str | None = None) -> int:
         """Expire every access token now (REST then answers 401/11244, the gateway 4004)."""
-        return self.call(lambda p: p.expire_tokens(self.now(), app_id))
+        return self.call(lambda p: p.expire_tokens(self.now(), app_id=app_id))
 
     # ------------------------------------------------------------------ inspection
 

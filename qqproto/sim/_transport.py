@@ -129,7 +129,7 @@ class ServerConnection:
         """The socket is gone (whoever closed it)."""
         self.should_close = True
         if self.gateway is not None:
-            self.gateway.connection_lost(now, None)
+            self.gateway.connection_lost(None, now)
 
     def pump(self, now: float) -> None:
         """Turn the gateway's outputs (also those a script caused) into bytes."""
@@ -282,7 +282,7 @@ class ServerConnection:
         if not data:
             self.should_close = True
             assert self.gateway is not None
-            self.gateway.connection_lost(now, None)
+            self.gateway.connection_lost(None, now)
             return
         try:
             ws.receive_data(data)
@@ -339,7 +339,7 @@ class ServerConnection:
         if ws.state is ConnectionState.REMOTE_CLOSING:
             self._out += ws.send(event.response())
             self.should_close = True
-            gateway.connection_lost(now, event.code)
+            gateway.connection_lost(event.code, now)
         elif ws.state is ConnectionState.CLOSED:
             self.should_close = True  # the client answered our close
             self._close_deadline = None
@@ -352,7 +352,7 @@ class ServerConnection:
         if ws.state is ConnectionState.OPEN:
             self._out += ws.send(CloseConnection(code=code, reason=reason))
         self.should_close = True
-        gateway.connection_lost(now, None)
+        gateway.connection_lost(None, now)
 
 
 def _b64(value: str) -> bytes:

@@ -197,7 +197,12 @@ class WebhookPusher:
         return HttpRequest("POST", url, url.target(), tuple(headers), push.body)
 
     def completed(
-        self, push: PushRequest, now: float, response: ApiResponse | None, error: str | None = None
+        self,
+        push: PushRequest,
+        response: ApiResponse | None,
+        now: float,
+        *,
+        error: str | None = None,
     ) -> PushAttempt:
         """Record how a request ended; retry or finish the push."""
         push.in_flight = False

@@ -623,7 +623,7 @@ class Platform:
             return None
         return self.token_bot(value.strip(), now)
 
-    def expire_tokens(self, now: float, app_id: str | None = None) -> int:
+    def expire_tokens(self, now: float, *, app_id: str | None = None) -> int:
         """Expire every token (of one bot): requests then get 401/11244, the gateway 4004, and
         the next token request mints a new token. Returns how many were expired."""
         count = 0
@@ -633,7 +633,7 @@ class Platform:
                 count += 1
         return count
 
-    def live_tokens(self, now: float, app_id: str | None = None) -> list[str]:
+    def live_tokens(self, now: float, *, app_id: str | None = None) -> list[str]:
         """The access tokens valid at ``now`` (for inspection)."""
         return [
             t.value
@@ -1048,12 +1048,13 @@ class Platform:
 
     def record_sent(
         self,
-        now: float,
         app_id: str,
         scene: str,
         target_id: str,
         body: Mapping[str, Any],
         message_id: str,
+        now: float,
+        *,
         file: bytes | None = None,
     ) -> SentMessage:
         msg_id = body.get("msg_id")

@@ -309,7 +309,7 @@ def test_pusher_validation_pushes_and_retries() -> None:
     request = pusher.request(validation, 0.0)
     assert request.header("X-Signature-Ed25519") is None  # the validation is unsigned
     answer = receiver.handle("POST", request.target, request.headers, request.body, 0.0)
-    pusher.completed(validation, 0.0, ApiResponse(answer.status, answer.headers, answer.body))
+    pusher.completed(validation, ApiResponse(answer.status, answer.headers, answer.body), 0.0)
     assert pusher.targets[bot.app_id].validated is True
     (push,) = pusher.due(0.0)
     request = pusher.request(push, 0.0)
@@ -318,13 +318,13 @@ def test_pusher_validation_pushes_and_retries() -> None:
     assert result.status == 200 and isinstance(event, C2CMessage)
     assert event.content == "held until validated"
     # no answer: retried after retry_delay with the same id, then given up after max_attempts
-    attempt = pusher.completed(push, 1.0, None, "timed out")
+    attempt = pusher.completed(push, None, 1.0, error="timed out")
     assert not attempt.acked and pusher.next_deadline() == 1.0 + pusher.retry_delay
     assert pusher.due(1.0) == []
     for n in range(2, pusher.max_attempts + 1):
         (again,) = pusher.due(10.0 * n)
         assert again is push
-        pusher.completed(push, 10.0 * n, ApiResponse(500, (), b"not json"))
+        pusher.completed(push, ApiResponse(500, (), b"not json"), 10.0 * n)
     assert pusher.pending() == 0 and push.done and pusher.next_deadline() is None
     assert [a.attempt for a in pusher.attempts if a.op == 0] == [1, 2, 3, 4]
     # lost acks
@@ -332,9 +332,9 @@ def test_pusher_validation_pushes_and_retries() -> None:
     platform.inject_c2c_message("lost ack", 100.0)
     (push,) = pusher.due(100.0)
     ack = ApiResponse(200, (), b'{"op":12,"d":0}')
-    assert not pusher.completed(push, 100.0, ack).acked
+    assert not pusher.completed(push, ack, 100.0).acked
     (push,) = pusher.due(101.0)
-    assert pusher.completed(push, 101.0, ack).acked
+    assert pusher.completed(push, ack, 101.0).acked
     with pytest.raises(ValueError, match="must not be negative"):
         pusher.lose_acks(-1)
     pusher.unregister(bot.app_id)
@@ -358,7 +358,7 @@ def test_pusher_rejects_bad_validation_answers() -> None:
     for n, body in enumerate(answers):
         (validation,) = pusher.due(float(n))
         assert pusher.request(validation, float(n)).header("X-Signature-Ed25519") is not None
-        assert not pusher.completed(validation, float(n), ApiResponse(200, (), body)).acked
+        assert not pusher.completed(validation, ApiResponse(200, (), body), float(n)).acked
     assert target.validated is False
     platform.inject_c2c_message("not pushed: the URL failed validation", 9.0)
     assert pusher.due(9.0) == [] and pusher.next_deadline() is None

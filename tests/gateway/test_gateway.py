@@ -66,7 +66,7 @@ def sent(conn: GatewayConnection) -> list[Any]:
 
 def ready_conn(**kw: Any) -> GatewayConnection:
     conn = make(**kw)
-    conn.connection_made(0.0, "tok")
+    conn.connection_made("tok", 0.0)
     conn.receive_payload(HELLO, 0.0)
     conn.receive_payload(READY, 0.1)
     conn.events()
@@ -86,7 +86,7 @@ def dispatch(seq: int, eid: str | None = None, t: str = "AT_MESSAGE_CREATE") -> 
 
 def test_official_fixtures_drive_a_session() -> None:
     conn = make(intents=513, shard_id=0, shard_count=4, properties={})
-    conn.connection_made(0.0, "ACCESS")
+    conn.connection_made("ACCESS", 0.0)
     conn.receive_payload((FIXTURES / "gateway" / "hello.json").read_text(), 0.0)
     (identify,) = sent(conn)
     expected = json.loads((FIXTURES / "gateway" / "identify.json").read_text())
@@ -106,7 +106,7 @@ def test_official_fixtures_drive_a_session() -> None:
 
 def test_identify_defaults_properties_and_never_leaks_token_in_repr() -> None:
     conn = make()
-    conn.connection_made(0.0, "SECRET-TOKEN")
+    conn.connection_made("SECRET-TOKEN", 0.0)
     conn.receive_payload(HELLO, 0.0)
     (identify,) = sent(conn)
     assert set(identify["d"]["properties"]) == {"$os", "$browser", "$device"}
@@ -125,9 +125,9 @@ def test_resume_after_reconnect_and_replay() -> None:
     assert isinstance(disc, Disconnected) and disc.resume and not disc.fatal
     assert disc.not_before is not None and 2.0 <= disc.not_before <= 2.0 + 0.1
     assert conn.state is State.DISCONNECTED
-    conn.connection_lost(2.1, 1000)  # the close echo after we decided: ignored
+    conn.connection_lost(1000, "", 2.1)  # the close echo after we decided: ignored
     assert conn.events() == []
-    conn.connection_made(3.0, "tok2")
+    conn.connection_made("tok2", 3.0)
     conn.receive_payload(HELLO, 3.0)
     (resume,) = sent(conn)
     assert resume == {"op": 6, "d": {"token": "QQBot tok2", "session_id": "sess-1", "seq": 2}}
@@ -149,8 +149,8 @@ def test_resumed_outside_resume_is_reported_without_state_change() -> None:
 
 def test_ready_answering_a_resume_starts_the_new_session() -> None:
     conn = ready_conn()
-    conn.connection_lost(100.0, None)
-    conn.connection_made(101.0, "t")
+    conn.connection_lost(None, "", 100.0)
+    conn.connection_made("t", 101.0)
     conn.receive_payload(HELLO, 101.0)
     assert sent(conn)[0]["op"] == 6
     conn.receive_payload(READY.replace("sess-1", "sess-2"), 101.5)
@@ -179,7 +179,7 @@ def test_duplicate_dispatch_dropped_within_window_but_reported() -> None:
 
 def test_dispatch_before_ready_is_delivered() -> None:
     conn = make()
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload(HELLO, 0.0)
     conn.receive_payload(dispatch(1, "x"), 0.1)
     assert isinstance(conn.events()[-1], Dispatch)
@@ -199,7 +199,7 @@ def test_unknown_opcode_is_kept() -> None:
 
 def test_heartbeat_cadence_seq_and_latency() -> None:
     conn = make(first_heartbeat_jitter=False)
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload(HELLO, 0.0)
     sent(conn)
     assert conn.next_deadline() == 45.0
@@ -220,7 +220,7 @@ def test_heartbeat_cadence_seq_and_latency() -> None:
 
 def test_first_heartbeat_is_jittered_within_one_interval() -> None:
     conn = make()
-    conn.connection_made(10.0, "t")
+    conn.connection_made("t", 10.0)
     conn.receive_payload(HELLO, 10.0)
     deadline = conn.next_deadline()
     assert deadline is not None and 10.0 <= deadline < 55.0
@@ -235,7 +235,7 @@ def test_server_heartbeat_request_is_answered_at_once() -> None:
 
 def test_heartbeat_request_before_hello_is_ignored() -> None:
     conn = make()
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload('{"op":1}', 0.0)
     assert sent(conn) == []
 
@@ -273,7 +273,7 @@ def test_silence_timeout_detects_zombie() -> None:
 
 def test_hello_timeout_reconnects_with_backoff() -> None:
     conn = make(hello_timeout=5.0)
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     assert conn.next_deadline() == 5.0
     conn.handle_timer(5.0)
     (close,) = sent(conn)
@@ -292,7 +292,7 @@ IDENTIFY_CODES = [4006, 4007, *range(4900, 4914)]
 @pytest.mark.parametrize("code", RESUME_CODES)
 def test_resume_codes(code: int | None) -> None:
     conn = ready_conn()
-    conn.connection_lost(100.0, code, "bye")
+    conn.connection_lost(code, "bye", 100.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected)
     assert disc.resume and not disc.fatal and not disc.renew_token and disc.code == code
@@ -305,19 +305,19 @@ def test_resume_codes(code: int | None) -> None:
 @pytest.mark.parametrize("code", IDENTIFY_CODES)
 def test_identify_codes(code: int) -> None:
     conn = ready_conn()
-    conn.connection_lost(100.0, code)
+    conn.connection_lost(code, "", 100.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected)
     assert not disc.resume and not disc.fatal and not disc.renew_token
     assert conn.session_id is None and conn.seq is None
-    conn.connection_made(disc.not_before or 0, "t")
+    conn.connection_made("t", disc.not_before or 0)
     conn.receive_payload(HELLO, 101.0)
     assert sent(conn)[0]["op"] == 2
 
 
 def test_4004_renews_token_then_identifies() -> None:
     conn = ready_conn()
-    conn.connection_lost(100.0, 4004)
+    conn.connection_lost(4004, "", 100.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected)
     assert disc.renew_token and not disc.resume and not disc.fatal
@@ -327,20 +327,20 @@ def test_4004_renews_token_then_identifies() -> None:
 @pytest.mark.parametrize("code", sorted(FATAL_CODES))
 def test_fatal_codes(code: int) -> None:
     conn = ready_conn()
-    conn.connection_lost(100.0, code)
+    conn.connection_lost(code, "", 100.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.fatal and disc.not_before is None
     assert conn.state is State.FAILED and conn.next_deadline() is None
     err = disc.error()
     assert isinstance(err, GatewayClosedError) and err.code == code
     assert str(code) in str(err)
-    conn.connection_lost(101.0, None)  # already over: ignored
+    conn.connection_lost(None, "", 101.0)  # already over: ignored
     conn.handle_timer(200.0)
     assert conn.events() == [] and sent(conn) == []
     with pytest.raises(LocalProtocolError):
         conn.receive_payload(HELLO, 300.0)
     with pytest.raises(LocalProtocolError):
-        conn.connection_made(300.0, "t")
+        conn.connection_made("t", 300.0)
     conn.close(300.0)  # closing a failed machine is a no-op
     assert conn.events() == []
 
@@ -352,7 +352,7 @@ def test_fatal_code_set_is_exactly_the_documented_one() -> None:
 @pytest.mark.parametrize("code", [4013, 4014])
 def test_intent_errors_name_the_privileged_intents(code: int) -> None:
     conn = ready_conn(intents=Intents.none().with_guilds().with_guild_messages())
-    conn.connection_lost(5.0, code)
+    conn.connection_lost(code, "", 5.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected)
     assert "GUILD_MESSAGES" in disc.reason and "need approval" in disc.reason
@@ -371,11 +371,11 @@ def test_invalid_session_identifies_after_short_delay() -> None:
 
 def test_resume_refused_falls_back_to_identify() -> None:
     conn = ready_conn()
-    conn.connection_lost(100.0, 4999)  # unknown code: resume first
-    conn.connection_made(101.0, "t")
+    conn.connection_lost(4999, "", 100.0)  # unknown code: resume first
+    conn.connection_made("t", 101.0)
     conn.receive_payload(HELLO, 101.0)
     assert sent(conn)[0]["op"] == 6
-    conn.connection_lost(101.5, 4006)  # resume refused
+    conn.connection_lost(4006, "", 101.5)  # resume refused
     disc = conn.events()[-1]
     assert isinstance(disc, Disconnected) and not disc.resume
 
@@ -385,7 +385,7 @@ def test_connect_failure_backs_off_and_crash_loop_slows_down() -> None:
     now = 0.0
     delays = []
     for _ in range(6):
-        conn.connection_failed(now, "refused")
+        conn.connection_failed("refused", now)
         (disc,) = conn.events()
         assert isinstance(disc, Disconnected) and disc.not_before is not None
         delays.append(disc.not_before - now)
@@ -394,25 +394,25 @@ def test_connect_failure_backs_off_and_crash_loop_slows_down() -> None:
     assert all(d <= 8.0 for d in delays)
     assert delays[-1] >= 4.0
     # a connection that dies right after opening is still a failure: the delay keeps growing
-    conn.connection_made(now, "t")
-    conn.connection_lost(now + 0.5, 4009)
+    conn.connection_made("t", now)
+    conn.connection_lost(4009, "", now + 0.5)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.not_before is not None
     assert disc.not_before - (now + 0.5) >= 4.0
     # a connection that lived long but never got its session going is no better
     now = disc.not_before
-    conn.connection_made(now, "t")
-    conn.connection_lost(now + 120.0, 4009)
+    conn.connection_made("t", now)
+    conn.connection_lost(4009, "", now + 120.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.not_before is not None
     assert disc.not_before - (now + 120.0) >= 4.0
     # a stable session resets the throttle: the next reconnect is quick
     now = disc.not_before
-    conn.connection_made(now, "t")
+    conn.connection_made("t", now)
     conn.receive_payload(HELLO, now)
     conn.receive_payload(READY, now + 0.1)
     conn.events()
-    conn.connection_lost(now + 60.1, 4009)
+    conn.connection_lost(4009, "", now + 60.1)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.not_before is not None
     assert disc.not_before - (now + 60.1) <= 0.1
@@ -420,7 +420,7 @@ def test_connect_failure_backs_off_and_crash_loop_slows_down() -> None:
 
 def test_4008_backs_off_even_after_a_long_connection() -> None:
     conn = ready_conn()
-    conn.connection_lost(1000.0, 4008)
+    conn.connection_lost(4008, "", 1000.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.resume
     assert disc.not_before is not None and disc.not_before - 1000.0 >= 0.5
@@ -428,19 +428,19 @@ def test_4008_backs_off_even_after_a_long_connection() -> None:
 
 def test_transport_failure_plans_a_resume_with_its_reason() -> None:
     conn = ready_conn()
-    conn.transport_failed(5.0, "message too big (closed with 1009)")
+    conn.transport_failed("message too big (closed with 1009)", 5.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.resume and disc.code is None
     assert disc.reason == "protocol error: message too big (closed with 1009)"
     assert sent(conn) == []  # the wire closed the transport itself
-    conn.transport_failed(6.0, "again")  # already over: ignored
+    conn.transport_failed("again", 6.0)  # already over: ignored
     assert conn.events() == []
 
 
 def test_connection_failed_while_connected_is_misuse() -> None:
     conn = ready_conn()
     with pytest.raises(LocalProtocolError):
-        conn.connection_failed(1.0, "x")
+        conn.connection_failed("x", 1.0)
 
 
 # ------------------------------------------------------------------ identify limiter
@@ -451,7 +451,7 @@ def test_identify_waits_for_the_shared_limiter() -> None:
     a = make(shard_id=0, shard_count=2, limiter=limiter)
     b = make(shard_id=1, shard_count=2, limiter=limiter)
     for conn in (a, b):
-        conn.connection_made(0.0, "t")
+        conn.connection_made("t", 0.0)
         conn.receive_payload(HELLO, 0.0)
     assert sent(a)[0]["op"] == 2
     assert sent(b) == []
@@ -466,7 +466,7 @@ def test_identify_waits_for_the_shared_limiter() -> None:
 def test_identify_plan_respects_the_session_budget() -> None:
     limiter = IdentifyLimiter(limit=SessionStartLimit(1000, 0, 600.0, 1), now=0.0)
     conn = make(limiter=limiter)
-    conn.connection_failed(0.0, "x")
+    conn.connection_failed("x", 0.0)
     (disc,) = conn.events()
     assert isinstance(disc, Disconnected) and disc.not_before == 600.0
 
@@ -475,7 +475,7 @@ def test_identify_waits_again_when_another_shard_took_the_slot() -> None:
     limiter = IdentifyLimiter(max_concurrency=1)
     limiter.record(0, 0.0)
     conn = make(limiter=limiter)
-    conn.connection_made(1.0, "t")
+    conn.connection_made("t", 1.0)
     conn.receive_payload(HELLO, 1.0)
     conn.handle_timer(2.0)
     limiter.record(5, 5.0)  # another shard in the same bucket identified first
@@ -541,7 +541,7 @@ def test_oversized_payload_is_refused() -> None:
 )
 def test_out_of_order_or_bad_hello(raw: str) -> None:
     conn = make()
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     with pytest.raises(RemoteProtocolError):
         conn.receive_payload(raw, 0.0)
     assert conn.state is State.DISCONNECTED
@@ -565,7 +565,7 @@ def test_protocol_violations_after_ready(raw: str) -> None:
 
 def test_ready_with_odd_fields_is_tolerated() -> None:
     conn = make()
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload(HELLO, 0.0)
     conn.receive_payload('{"op":0,"t":"READY","d":{"session_id":"s","user":1,"shard":[0]}}', 0.1)
     ready = conn.events()[-1]
@@ -586,10 +586,10 @@ def test_bad_arguments_raise_value_errors_and_misuse_local_errors() -> None:
         GatewayConfig(intents=1, invalid_session_delay=(3.0, 1.0))
     conn = make()
     with pytest.raises(ValueError, match="access token"):
-        conn.connection_made(0.0, "")
-    conn.connection_made(0.0, "t")
+        conn.connection_made("", 0.0)
+    conn.connection_made("t", 0.0)
     with pytest.raises(LocalProtocolError):
-        conn.connection_made(0.0, "t")
+        conn.connection_made("t", 0.0)
 
 
 def test_close_sends_1000_and_is_terminal() -> None:
@@ -600,7 +600,7 @@ def test_close_sends_1000_and_is_terminal() -> None:
     assert conn.state is State.CLOSED and conn.session_id is None
     conn.close(6.0)
     assert conn.events() == []
-    conn.connection_lost(6.0, 1000)
+    conn.connection_lost(1000, "", 6.0)
     assert conn.events() == []
 
 
@@ -615,3 +615,83 @@ def test_will_resume_and_deadline_when_idle() -> None:
     assert not conn.will_resume and conn.next_deadline() is None
     conn.handle_timer(10.0)
     assert ready_conn().will_resume
+
+
+# ------------------------------------------------------------------ now last (old order deprecated)
+
+
+def _drive_old(conn: GatewayConnection) -> list[Any]:
+    """Every input that used to take ``now`` first, called the old way."""
+    out: list[Any] = []
+    conn.connection_made(0.0, "tok")  # type: ignore[arg-type]
+    conn.receive_payload(HELLO, 0.0)
+    conn.receive_payload(READY, 0.1)
+    conn.connection_lost(1.0, 4009, "bye")  # type: ignore[arg-type]
+    out += conn.events() + conn.data_to_send()
+    conn.connection_failed(2.0, "refused")  # type: ignore[arg-type]
+    conn.connection_made(3.0, access_token="tok")  # type: ignore[arg-type, call-arg, misc]
+    conn.transport_failed(3.5, "bad frame")  # type: ignore[arg-type]
+    out += conn.events() + conn.data_to_send()
+    conn.connection_made(5.0, "tok")  # type: ignore[arg-type]
+    conn.connection_lost(6.0)  # type: ignore[arg-type, call-arg]
+    conn.connection_made(now=7.0, access_token="tok")
+    conn.connection_lost(now=8.0, code=4999)  # type: ignore[call-arg]
+    out += conn.events() + conn.data_to_send()
+    return [*out, conn.state, conn.session_id, conn.seq]
+
+
+def _drive_new(conn: GatewayConnection) -> list[Any]:
+    out: list[Any] = []
+    conn.connection_made("tok", 0.0)
+    conn.receive_payload(HELLO, 0.0)
+    conn.receive_payload(READY, 0.1)
+    conn.connection_lost(4009, "bye", 1.0)
+    out += conn.events() + conn.data_to_send()
+    conn.connection_failed("refused", 2.0)
+    conn.connection_made("tok", now=3.0)
+    conn.transport_failed("bad frame", 3.5)
+    out += conn.events() + conn.data_to_send()
+    conn.connection_made("tok", 5.0)
+    conn.connection_lost(None, "", 6.0)
+    conn.connection_made(now=7.0, access_token="tok")
+    conn.connection_lost(code=4999, reason="", now=8.0)
+    out += conn.events() + conn.data_to_send()
+    return [*out, conn.state, conn.session_id, conn.seq]
+
+
+def test_now_is_last_and_the_old_order_still_works_with_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new order warns about nothing
+        expected = _drive_new(make())
+    with pytest.warns(DeprecationWarning) as caught:
+        got = _drive_old(make())
+    assert got == expected
+    assert any(isinstance(o, Disconnected) and o.code == 4009 for o in got)
+    messages = {str(w.message) for w in caught}
+    assert messages == {
+        "GatewayConnection.connection_made(now, ...) is deprecated: pass now last, as "
+        "GatewayConnection.connection_made(access_token, now)",
+        "GatewayConnection.connection_lost(now, ...) is deprecated: pass now last, as "
+        "GatewayConnection.connection_lost(code, reason, now)",
+        "GatewayConnection.connection_failed(now, ...) is deprecated: pass now last, as "
+        "GatewayConnection.connection_failed(reason, now)",
+        "GatewayConnection.transport_failed(now, ...) is deprecated: pass now last, as "
+        "GatewayConnection.transport_failed(reason, now)",
+    }
+    assert len(caught) == 8  # not connection_made(now=, access_token=): keywords fit both
+    assert all(w.filename == __file__ for w in caught)  # the warning points at the caller
+
+
+def test_calls_in_neither_order_fail_as_python_would() -> None:
+    conn = make()
+    with pytest.raises(TypeError, match="now"):
+        conn.connection_made("tok")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        conn.connection_lost(None, "")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        conn.connection_lost(1.0, 2.0, 3.0, 4.0)  # type: ignore[arg-type, call-arg]
+    with pytest.raises(TypeError):
+        conn.connection_made("tok", 0.0, extra=1)  # type: ignore[call-arg]
+    assert conn.state is State.DISCONNECTED

@@ -83,7 +83,7 @@ def of(conn: GatewayConnection, *kinds: type) -> list[Any]:
 def session(conn: GatewayConnection, now: float) -> str:
     """Connect at ``now``: Hello, then READY or RESUMED answering what the client sent.
     Returns "identify" or "resume"."""
-    conn.connection_made(now, "tok")
+    conn.connection_made("tok", now)
     conn.receive_payload(HELLO, now + 0.005)
     (first,) = sent(conn)
     if first["op"] == 2:
@@ -98,7 +98,7 @@ def session(conn: GatewayConnection, now: float) -> str:
 
 
 def _close(code: int) -> Callable[[GatewayConnection, float], None]:
-    return lambda conn, now: conn.connection_lost(now, code, "bye")
+    return lambda conn, now: conn.connection_lost(code, "bye", now)
 
 
 def _payload(text: str) -> Callable[[GatewayConnection, float], None]:
@@ -118,9 +118,9 @@ STORMS: dict[str, Callable[[GatewayConnection, float], None]] = {
     "non-JSON frame": _payload("<html>502</html>"),
     "oversized frame (gateway)": _payload('{"op":0,"d":"' + "x" * (1 << 20) + '"}'),
     "oversized frame (wire: 1009)": lambda conn, now: conn.transport_failed(
-        now, "message larger than 1048576 bytes (closed with 1009)"
+        "message larger than 1048576 bytes (closed with 1009)", now
     ),
-    "dropped TCP": lambda conn, now: conn.connection_lost(now, None),
+    "dropped TCP": lambda conn, now: conn.connection_lost(None, "", now),
 }
 
 
@@ -179,7 +179,7 @@ def test_simulated_storm_against_the_client_in_memory(fault: SessionFault) -> No
     while now < 15.0:
         opened += 1
         server = GatewayServer(platform)
-        conn.connection_made(now, token)
+        conn.connection_made(token, now)
         server.connection_made(now)
         while conn.state is not State.DISCONNECTED:
             now += 0.001
@@ -188,14 +188,14 @@ def test_simulated_storm_against_the_client_in_memory(fault: SessionFault) -> No
                     with contextlib.suppress(RemoteProtocolError):
                         conn.receive_payload(out.text, now)
                 elif isinstance(out, SendClose):
-                    conn.connection_lost(now, out.code, out.reason)
+                    conn.connection_lost(out.code, out.reason, now)
                 else:
                     assert isinstance(out, DropTransport)
-                    conn.connection_lost(now, None)
+                    conn.connection_lost(None, "", now)
             for client_out in conn.data_to_send():
                 if isinstance(client_out, SendText):
                     server.receive_message(client_out.text, now)
-        server.connection_lost(now, None)
+        server.connection_lost(None, now)
         disc = ended(conn)
         assert disc.not_before is not None
         now = disc.not_before
@@ -248,7 +248,7 @@ def test_single_fault_on_a_stable_session_resumes_within_a_quarter_second(fault:
         disc = ended(conn)
         assert disc.resume and disc.not_before is not None
         worst = max(worst, disc.not_before - 3600.0)
-        conn.connection_made(disc.not_before, "tok")
+        conn.connection_made("tok", disc.not_before)
         conn.receive_payload(HELLO, disc.not_before)
         assert sent(conn)[0]["op"] == 6
     assert worst <= 0.1  # quick_jitter; the handshake's round trips fit in the rest of 0.25 s
@@ -282,7 +282,7 @@ def test_a_custom_backoff_scales_the_storm() -> None:
 
 def test_heartbeat_interval_is_clamped_to_the_floor_and_reported_once() -> None:
     conn = make(first_heartbeat_jitter=False)
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload('{"op":10,"d":{"heartbeat_interval":1}}', 0.0)
     (hello,) = conn.events()
     assert hello == Hello(0.1, 0.001, True)
@@ -295,19 +295,19 @@ def test_heartbeat_interval_is_clamped_to_the_floor_and_reported_once() -> None:
         beats += len(sent(conn))
         conn.receive_payload('{"op":11}', now)
     assert beats == 10  # 10 a second, not 1000
-    conn.connection_lost(now, 4009)
-    conn.connection_made(now + 0.1, "t")
+    conn.connection_lost(4009, "", now)
+    conn.connection_made("t", now + 0.1)
     conn.receive_payload('{"op":10,"d":{"heartbeat_interval":5}}', now + 0.1)
     assert of(conn, Hello) == [Hello(0.1, 0.005, False)]  # already reported once
-    conn.connection_lost(now + 0.2, 4009)
-    conn.connection_made(now + 0.3, "t")
+    conn.connection_lost(4009, "", now + 0.2)
+    conn.connection_made("t", now + 0.3)
     conn.receive_payload(HELLO, now + 0.3)
     assert of(conn, Hello) == [Hello(45.0, None, False)]
 
 
 def test_heartbeat_floor_is_configurable() -> None:
     conn = make(min_heartbeat_interval=50.0)
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload(HELLO, 0.0)
     assert conn.events() == [Hello(50.0, 45.0, True)]
     with pytest.raises(ValueError, match="min_heartbeat_interval"):
@@ -322,7 +322,7 @@ POISON = "message larger than 65536 bytes (closed with 1009)"
 
 
 def _refuse_wire(conn: GatewayConnection, now: float) -> None:
-    conn.transport_failed(now, POISON)
+    conn.transport_failed(POISON, now)
 
 
 def _refuse_json(conn: GatewayConnection, now: float) -> None:
@@ -332,7 +332,7 @@ def _refuse_json(conn: GatewayConnection, now: float) -> None:
 
 def resume_and(conn: GatewayConnection, now: float) -> None:
     conn.data_to_send()  # the last connection's close frame
-    conn.connection_made(now, "tok")
+    conn.connection_made("tok", now)
     conn.receive_payload(HELLO, now)
     (resume,) = sent(conn)
     assert resume["op"] == 6
@@ -371,7 +371,7 @@ def test_poison_event_gives_the_session_up_after_three_failed_resumes(
     assert "sess-1 after seq 2 were lost" in str(err)
     # a new session, and later events arrive
     conn.data_to_send()
-    conn.connection_made(now, "tok")
+    conn.connection_made("tok", now)
     conn.receive_payload(HELLO, now)
     assert sent(conn)[0]["op"] == 2
     conn.receive_payload(ready(1, "sess-2"), now + 0.1)
@@ -383,7 +383,7 @@ def test_failed_resumes_count_only_refusals_at_one_seq() -> None:
     conn = make()
     session(conn, 0.0)
     conn.receive_payload(dispatch(2), 1.0)
-    conn.connection_lost(1.5, None)
+    conn.connection_lost(None, "", 1.5)
     now = ended(conn).not_before or 0.0
     steps = [
         ("refuse", 2),  # 1 at seq 2
@@ -399,9 +399,9 @@ def test_failed_resumes_count_only_refusals_at_one_seq() -> None:
     for step, seq in steps:
         resume_and(conn, now)
         if step == "drop":
-            conn.connection_lost(now + 0.01, None)
+            conn.connection_lost(None, "", now + 0.01)
         elif step == "close":
-            conn.connection_lost(now + 0.01, 1011)
+            conn.connection_lost(1011, "", now + 0.01)
         elif step == "resumed":
             conn.receive_payload(RESUMED, now + 0.01)
             conn.receive_payload('{"op":7}', now + 0.02)
@@ -442,7 +442,7 @@ def test_a_poison_event_replayed_after_resumed_gives_the_session_up_too() -> Non
     conn = make()
     session(conn, 0.0)
     conn.receive_payload(dispatch(4), 1.0)
-    conn.connection_lost(1.5, None)
+    conn.connection_lost(None, "", 1.5)
     now = ended(conn).not_before or 0.0
     for attempt in range(1, 4):
         resume_and(conn, now)
@@ -463,7 +463,7 @@ def test_max_failed_resumes_is_configurable() -> None:
     conn = make(max_failed_resumes=1)
     session(conn, 0.0)
     conn.receive_payload(dispatch(5), 1.0)
-    conn.connection_lost(2.0, None)
+    conn.connection_lost(None, "", 2.0)
     resume_and(conn, ended(conn).not_before or 0.0)
     _refuse_wire(conn, 3.0)
     lost, disc = of(conn, Disconnected, EventsLost)
@@ -574,7 +574,7 @@ def test_pause_is_allowed_only_after_hello() -> None:
     assert not conn.can_pause_reading
     with pytest.raises(LocalProtocolError):
         conn.pause_reading(0.0)
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     assert not conn.can_pause_reading  # before Hello the client must read
     with pytest.raises(LocalProtocolError, match="AWAITING_HELLO"):
         conn.pause_reading(0.0)
@@ -583,9 +583,9 @@ def test_pause_is_allowed_only_after_hello() -> None:
     conn.pause_reading(0.2)
     conn.receive_payload(ready(), 0.3)  # what was read before the pause is still processed
     assert conn.state is State.CONNECTED and conn.reading_paused
-    conn.connection_lost(1.0, 4009)
+    conn.connection_lost(4009, "", 1.0)
     assert not conn.reading_paused
-    conn.connection_made(2.0, "t")
+    conn.connection_made("t", 2.0)
     conn.receive_payload(HELLO, 2.0)
     assert conn.state is State.RESUMING and conn.can_pause_reading
 
@@ -641,7 +641,7 @@ NESTED_PAYLOADS = {
 def test_deeply_nested_payloads_parse_or_are_refused_never_recursion(template: str) -> None:
     def feed(payload: str) -> None:
         conn = make()
-        conn.connection_made(0.0, "t")
+        conn.connection_made("t", 0.0)
         if '"op":10' not in payload:
             conn.receive_payload(HELLO, 0.0)
         conn.receive_payload(payload, 0.1)
@@ -657,12 +657,12 @@ def test_deeply_nested_payloads_parse_or_are_refused_never_recursion(template: s
 
 def test_error_messages_quote_a_bounded_slice_of_the_raw_text() -> None:
     conn = make()
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     with pytest.raises(RemoteProtocolError) as info:
         conn.receive_payload('{"op":10,"d":{"x":"' + "y" * 10000 + '"}}', 0.0)
     assert len(str(info.value)) < 200 and "yyyy" in str(info.value)
     conn = make()
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload(HELLO, 0.0)
     with pytest.raises(RemoteProtocolError) as info:
         conn.receive_payload(

@@ -144,7 +144,7 @@ class GatewayModel(RuleBasedStateMachine):
         shard = self.shards[i]
         if shard.conn.state is not State.DISCONNECTED or self.now < shard.not_before:
             return
-        shard.conn.connection_made(self.now, "token")
+        shard.conn.connection_made("token", self.now)
         shard.beat_unacked = False
         self.drain(shard, shard.conn.session_id)
 
@@ -212,7 +212,7 @@ class GatewayModel(RuleBasedStateMachine):
         if not self.live(i):
             return
         before = shard.conn.session_id
-        shard.conn.connection_lost(self.now, code)
+        shard.conn.connection_lost(code, "", self.now)
         action = close_code_info(code).action
         events = [e for e in shard.conn.events() if isinstance(e, Disconnected)]
         assert len(events) == 1
@@ -231,7 +231,7 @@ class GatewayModel(RuleBasedStateMachine):
     def connect_fails(self, i: int) -> None:
         shard = self.shards[i]
         if shard.conn.state is State.DISCONNECTED and self.now >= shard.not_before:
-            shard.conn.connection_failed(self.now, "refused")
+            shard.conn.connection_failed("refused", self.now)
             self.drain(shard, shard.conn.session_id)
 
     @rule(dt=st.floats(0.0, 30.0))
@@ -280,7 +280,7 @@ def test_heartbeats_are_never_early_and_never_late(
 ) -> None:
     """A healthy server (every beat acknowledged); an adapter that wakes at each deadline."""
     conn = GatewayConnection(GatewayConfig(intents=1), rng=random.Random(seed))
-    conn.connection_made(0.0, "t")
+    conn.connection_made("t", 0.0)
     conn.receive_payload(json.dumps({"op": 10, "d": {"heartbeat_interval": interval_ms}}), 0.0)
     conn.data_to_send()
     interval = interval_ms / 1000.0

@@ -193,7 +193,7 @@ def test_construction_checks() -> None:
     with pytest.raises(ValueError, match="timeouts"):
         WireConnection(gateway(), URL, "tok", upgrade_timeout=-1.0)
     live = gateway()
-    live.connection_made(0.0, "tok")
+    live.connection_made("tok", 0.0)
     with pytest.raises(LocalProtocolError, match="AWAITING_HELLO"):
         WireConnection(live, URL, "tok")
     closed = gateway()
@@ -669,7 +669,7 @@ def test_next_deadline_is_the_earlier_of_gateway_and_wire_timers() -> None:
     wire.receive_data(server.text({"op": 7}), 1.0)  # reconnect: we close, the gateway has no timers
     assert gw.next_deadline() is None
     assert wire.next_deadline() == 1001.0
-    gw.connection_made(2.0, "tok")  # the next connection opened while this one still closes
+    gw.connection_made("tok", 2.0)  # the next connection opened while this one still closes
     assert wire.next_deadline() == 2.0 + gw.config.hello_timeout
 
 
@@ -695,7 +695,7 @@ def test_gateway_output_after_the_wire_closed_is_dropped() -> None:
     wire.receive_data(server.close(4009), 1.0)
     assert wire.should_close_transport
     assert isinstance(server.read(wire)[0], CloseConnection)
-    gw.connection_made(2.0, "tok")  # misuse: driving the gateway around a closed wire
+    gw.connection_made("tok", 2.0)  # misuse: driving the gateway around a closed wire
     gw.receive_payload(json.dumps(HELLO), 2.0)
     wire.handle_timer(2.0)
     assert wire.bytes_to_send() == b""

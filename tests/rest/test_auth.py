@@ -43,7 +43,7 @@ def machine(**kwargs: Any) -> TokenMachine:
 def fetched(m: TokenMachine, now: float, response: ApiResponse | None = None) -> AccessToken:
     step = m.acquire(now)
     assert isinstance(step, Fetch)
-    return m.handle_response(now, response or ok())
+    return m.handle_response(response or ok(), now)
 
 
 # -- credentials hygiene ----------------------------------------------------------------------
@@ -84,7 +84,7 @@ def test_error_messages_never_include_secret_or_token() -> None:
     m.acquire(0.0)
     echo = json_response(200, {"code": 100016, "message": f"invalid secret {SECRET}"})
     with pytest.raises(TokenFetchError) as info:
-        m.handle_response(0.0, echo)
+        m.handle_response(echo, 0.0)
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
     assert "<hidden>" in str(info.value)
     # a malformed success must not echo the token it carried
@@ -118,7 +118,7 @@ def test_token_request_over_the_wire() -> None:
         http_response(200, json.dumps(fixture("POST_app_getAppAccessToken.response.json")).encode())
     )
     assert resp is not None
-    tok = m.handle_response(0.0, resp)
+    tok = m.handle_response(resp, 0.0)
     assert tok.value == "ACCESS_TOKEN" and tok.expires_at == 7200.0
 
 
@@ -250,7 +250,7 @@ def test_sixty_second_rule() -> None:
     assert isinstance(step, Fetch) and step.token == tok
     assert m.state(7250.0) is TokenState.FETCHING
     assert m.acquire(7251.0) == TokenReady(tok)  # old token is still valid while refreshing
-    new = m.handle_response(7252.0, ok("TOKEN-B"))
+    new = m.handle_response(ok("TOKEN-B"), 7252.0)
     assert new.generation == 2 and new.expires_at == 7250.0 + 7200
     assert m.acquire(7260.0) == TokenReady(new)
 
@@ -264,7 +264,7 @@ def test_expired_must_fetch_and_waiters_wait() -> None:
     assert m.acquire(7300.5) == Wait(None)
     assert m.begin_fetch(7300.5) is None
     assert not m.needs_fetch(7300.5)
-    m.handle_response(7301.0, ok("NEW"))
+    m.handle_response(ok("NEW"), 7301.0)
     step = m.acquire(7302.0)
     assert isinstance(step, TokenReady) and step.token.value == "NEW"
 
@@ -275,7 +275,7 @@ def test_single_flight_with_begin_fetch() -> None:
     assert first is not None
     assert m.begin_fetch(0.0) is None
     assert m.begin_fetch(1.0) is None
-    m.handle_response(1.0, ok())
+    m.handle_response(ok(), 1.0)
     assert m.begin_fetch(2.0) is None  # valid: nothing to do
 
 
@@ -294,20 +294,20 @@ def test_short_lived_answer_does_not_hammer() -> None:
 def test_transport_failure_backoff_then_retry() -> None:
     m = machine(backoff_base=1.0, backoff_cap=4.0, max_failures=3)
     m.acquire(0.0)
-    assert m.fetch_failed(0.0, OSError("down")) == 1.0
+    assert m.fetch_failed(OSError("down"), 0.0) == 1.0
     assert m.state(0.5) is TokenState.BACKOFF and m.failures == 1
     wait = m.acquire(0.5)
     assert isinstance(wait, Wait) and wait.until == 1.0 and isinstance(wait.last_error, OSError)
     assert isinstance(m.acquire(1.0), Fetch)
-    assert m.fetch_failed(1.0, OSError("down")) == 2.0
+    assert m.fetch_failed(OSError("down"), 1.0) == 2.0
     assert isinstance(m.acquire(3.0), Fetch)
-    assert m.fetch_failed(3.0, TimeoutError()) == 4.0
+    assert m.fetch_failed(TimeoutError(), 3.0) == 4.0
     with pytest.raises(TimeoutError):  # max_failures reached: fail fast during backoff
         m.acquire(4.0)
     assert isinstance(m.acquire(7.0), Fetch)  # after backoff, try again
-    assert m.fetch_failed(7.0, OSError()) == 4.0  # capped
+    assert m.fetch_failed(OSError(), 7.0) == 4.0  # capped
     assert isinstance(m.acquire(11.0), Fetch)
-    tok = m.handle_response(11.0, ok())
+    tok = m.handle_response(ok(), 11.0)
     assert m.failures == 0 and m.last_error is None and tok.generation == 1
 
 
@@ -316,7 +316,7 @@ def test_jitter_comes_from_injected_rng() -> None:
     for _ in range(2):
         m = machine(rng=random.Random(42), backoff_base=2.0)
         m.acquire(0.0)
-        delays.append(m.fetch_failed(0.0, OSError()))
+        delays.append(m.fetch_failed(OSError(), 0.0))
     assert delays[0] == delays[1] and 1.0 <= delays[0] <= 2.0
 
 
@@ -325,7 +325,7 @@ def test_permanent_error_fails_fast_for_waiters() -> None:
     m.acquire(0.0)
     assert m.acquire(0.1) == Wait(None)
     with pytest.raises(TokenFetchError):
-        m.handle_response(0.2, json_response(200, {"code": 100016, "message": "bad secret"}))
+        m.handle_response(json_response(200, {"code": 100016, "message": "bad secret"}), 0.2)
     with pytest.raises(TokenFetchError, match="bad secret"):
         m.acquire(0.3)  # the waiter wakes up and gets the error
     assert m.state(0.3) is TokenState.BACKOFF
@@ -336,7 +336,7 @@ def test_refresh_failure_keeps_old_token() -> None:
     m = machine()
     tok = fetched(m, 0.0)
     assert isinstance(m.acquire(7150.0), Fetch)
-    m.fetch_failed(7150.0, OSError())
+    m.fetch_failed(OSError(), 7150.0)
     assert m.state(7150.5) is TokenState.REFRESH_DUE and not m.needs_fetch(7150.5)
     assert m.acquire(7150.5) == TokenReady(tok)
     assert isinstance(m.acquire(7151.0), Fetch)
@@ -345,9 +345,9 @@ def test_refresh_failure_keeps_old_token() -> None:
 def test_misuse() -> None:
     m = machine()
     with pytest.raises(LocalProtocolError):
-        m.handle_response(0.0, ok())
+        m.handle_response(ok(), 0.0)
     with pytest.raises(LocalProtocolError):
-        m.fetch_failed(0.0, OSError())
+        m.fetch_failed(OSError(), 0.0)
     for kwargs in (
         {"refresh_window": -1},
         {"backoff_base": 0},
@@ -368,7 +368,7 @@ def test_401_invalidates_once_and_retries_once() -> None:
     assert m.on_api_auth_failure(tok) is True  # first 401 for this call: retry
     assert m.state(1.0) is TokenState.NO_TOKEN
     assert isinstance(m.acquire(1.0), Fetch)
-    new = m.handle_response(1.0, ok("TOKEN-A"))  # 60-s rule: may be the same value
+    new = m.handle_response(ok("TOKEN-A"), 1.0)  # 60-s rule: may be the same value
     assert new.generation == 2
     # A concurrent call that used the old token fails too: the new one is not dropped.
     assert m.on_api_auth_failure(tok) is True
@@ -395,6 +395,34 @@ def test_401_during_refresh_fetch() -> None:
     assert isinstance(m.acquire(7150.0), Fetch)
     assert m.on_api_auth_failure(tok)
     assert m.acquire(7150.1) == Wait(None)  # the in-flight fetch will bring the new one
-    m.handle_response(7151.0, ok("B"))
+    m.handle_response(ok("B"), 7151.0)
     step = m.acquire(7151.0)
     assert isinstance(step, TokenReady) and step.token.value == "B"
+
+
+# -- now last (the old order is deprecated) ---------------------------------------------------
+
+
+def test_now_is_last_and_the_old_order_still_works_with_a_warning() -> None:
+    import warnings
+
+    new, old = machine(), machine()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new.acquire(0.0)
+        assert new.fetch_failed(OSError("down"), 0.0) == 1.0
+        new.acquire(1.0)
+        token = new.handle_response(ok("A"), 1.5)
+    old.acquire(0.0)
+    with pytest.warns(DeprecationWarning, match=r"fetch_failed\(now, \.\.\.\) is deprecated"):
+        assert old.fetch_failed(0.0, OSError("down")) == 1.0  # type: ignore[arg-type]
+    old.acquire(1.0)
+    with pytest.warns(
+        DeprecationWarning,
+        match=r"TokenMachine.handle_response\(now, \.\.\.\) is deprecated: pass now last, as "
+        r"TokenMachine.handle_response\(response, now\)",
+    ):
+        assert old.handle_response(1.5, ok("A")) == token  # type: ignore[arg-type]
+    assert old.current(2.0) == new.current(2.0) == token
+    with pytest.raises(TypeError):
+        new.handle_response(ok())  # type: ignore[call-arg]

@@ -146,7 +146,7 @@ def _tokens() -> tuple[TokenMachine, AccessToken]:
     tokens = TokenMachine(Token("1", "secret"))
     step = tokens.acquire(0.0)
     assert isinstance(step, Fetch)
-    tok = tokens.handle_response(0.0, json_response(200, {"access_token": "A", "expires_in": 7200}))
+    tok = tokens.handle_response(json_response(200, {"access_token": "A", "expires_in": 7200}), 0.0)
     return tokens, tok
 
 
@@ -162,7 +162,7 @@ def test_call_auth_refresh_once() -> None:
     unauthorized = json_response(401, {"code": 11244, "message": "expired"})
     assert attempts.on_response(tok, unauthorized) == Retry(0.0)  # even for a send
     assert isinstance(tokens.acquire(1.0), Fetch)
-    new = tokens.handle_response(1.0, json_response(200, {"access_token": "B", "expires_in": 9}))
+    new = tokens.handle_response(json_response(200, {"access_token": "B", "expires_in": 9}), 1.0)
     step = attempts.on_response(new, unauthorized)
     assert isinstance(step, GiveUp) and isinstance(step.error, UnauthorizedError)
     no_tokens = CallAttempts(SEND, RetryPolicy())
@@ -219,7 +219,7 @@ def test_whole_call_over_the_wire() -> None:
     while result is None:
         acquired = tokens.acquire(now)
         if isinstance(acquired, Fetch):
-            tokens.handle_response(now, exchange(conn.send(acquired.request)))
+            tokens.handle_response(exchange(conn.send(acquired.request)), now)
             continue
         assert isinstance(acquired, TokenReady)
         request = encode_api_request(

@@ -74,7 +74,7 @@ class Pair:
         self.server_close = self.client_close = None
         self.dropped = False
         self.server.connection_made(self.now)
-        self.client.connection_made(self.now, self.token)
+        self.client.connection_made(self.token, self.now)
         self.pump()
         return self.server
 
@@ -92,13 +92,13 @@ class Pair:
                     self.client.receive_payload(out.text, self.now)
                 elif isinstance(out, SendClose):
                     self.server_close = out.code
-                    self.client.connection_lost(self.now, out.code, out.reason)
-                    server.connection_lost(self.now, out.code)
+                    self.client.connection_lost(out.code, out.reason, self.now)
+                    server.connection_lost(out.code, self.now)
                 else:
                     assert isinstance(out, DropTransport)
                     self.dropped = True
-                    self.client.connection_lost(self.now, None)
-                    server.connection_lost(self.now)
+                    self.client.connection_lost(None, "", self.now)
+                    server.connection_lost(None, self.now)
             for c_out in self.client.data_to_send():
                 progress = True
                 if self.server_close is not None or self.client_close is not None:
@@ -108,7 +108,7 @@ class Pair:
                 else:
                     assert isinstance(c_out, CloseConnection)
                     self.client_close = c_out.code
-                    server.connection_lost(self.now, c_out.code)
+                    server.connection_lost(c_out.code, self.now)
             self.events += self.client.events()
 
     def advance(self, seconds: float) -> None:
@@ -512,7 +512,7 @@ def test_resume_from_an_older_seq_replays_from_there() -> None:
     for i in range(4):
         p.inject_at_message(str(i), 0.0)
     raw(server)
-    server.connection_lost(1.0)
+    server.connection_lost(None, 1.0)
     _, again, _ = fresh(p)
     raw(again)
     resume = {"token": f"QQBot {token}", "session_id": ready["d"]["session_id"], "seq": 3}
@@ -551,7 +551,7 @@ def test_resume_raw_checks() -> None:
     sid = send(server, 2, {"token": f"QQBot {token}", "intents": int(PUBLIC), "shard": [0, 1]})[0][
         "d"
     ]["session_id"]
-    server.connection_lost(1.0)
+    server.connection_lost(None, 1.0)
 
     def resume(d: Any) -> list[Any]:
         _, s, _ = fresh(p)
@@ -592,7 +592,7 @@ def test_resume_after_buffer_eviction_is_refused() -> None:
     _, server, token = fresh(p)
     raw(server)
     sid = send(server, 2, {"token": f"QQBot {token}", "intents": int(PUBLIC)})[0]["d"]["session_id"]
-    server.connection_lost(0.0)
+    server.connection_lost(None, 0.0)
     for i in range(4):  # seq 2..5, only 4 and 5 kept
         p.inject_at_message(str(i), 0.0)
     session = p.sessions[sid]
@@ -601,7 +601,7 @@ def test_resume_after_buffer_eviction_is_refused() -> None:
     raw(s)
     ok = send(s, 6, {"token": f"QQBot {token}", "session_id": sid, "seq": 3})
     assert [o["s"] for o in ok] == [4, 5, 5]
-    s.connection_lost(0.0)
+    s.connection_lost(None, 0.0)
     _, s2, _ = fresh(p)
     raw(s2)
     assert send(s2, 6, {"token": f"QQBot {token}", "session_id": sid, "seq": 1}) == [

@@ -130,7 +130,7 @@ def test_token_sixty_second_rule() -> None:
     assert p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, 7160.0)[0] == new
     # long-dead tokens are forgotten
     p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, 7200.0 + 3600.0 + 1)
-    assert first not in p.live_tokens(0.0, DEFAULT_APP_ID)
+    assert first not in p.live_tokens(0.0, app_id=DEFAULT_APP_ID)
 
 
 def test_expire_tokens_forces_a_new_one() -> None:

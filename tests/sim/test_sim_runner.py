@@ -309,7 +309,7 @@ def test_in_loop_mode_with_asyncio_streams() -> None:
                 await asyncio.sleep(0.01)
                 sim.call(
                     lambda p: p.record_sent(
-                        sim.now(), sim.app_id, "c2c", "U", {"content": "async"}, "id1"
+                        sim.app_id, "c2c", "U", {"content": "async"}, "id1", sim.now()
                     )
                 )
 
