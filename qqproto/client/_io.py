@@ -22,8 +22,8 @@ The contract every implementation keeps (checked against each by
 * **Cancellation.** Every ``async`` method can be cancelled while it waits: the loop's
   cancellation (``asyncio.CancelledError``, ``trio.Cancelled``) passes through untranslated,
   leaves nothing open that the call opened, and loses no received byte (a cancelled read leaves
-  its data for the next one). A stream whose ``send_all`` was cancelled may have sent part of the data:
-  close it.
+  its data for the next one). A stream whose ``send_all`` was cancelled may have sent part of
+  the data: close it.
 * **Task groups** (:meth:`Io.open_task_group`) have trio's nursery semantics on every loop: an
   error in a task or in the body cancels the rest, and all of them are raised together in one
   ``ExceptionGroup`` (a ``BaseExceptionGroup`` if one is not an ``Exception``), even a single one.
