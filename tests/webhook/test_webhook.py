@@ -324,11 +324,12 @@ def test_header_forms() -> None:
 
 def test_receiver_arguments_are_checked() -> None:
     token = Token(APP, SECRET)
-    for kwargs in (
+    cases: list[dict[str, Any]] = [
         {"max_body_size": 0},
         {"timestamp_window": -1},
         {"dedup_capacity": 0},
-    ):
+    ]
+    for kwargs in cases:
         with pytest.raises(ValueError, match=next(iter(kwargs))):
             WebhookReceiver(token, **kwargs)
     with pytest.raises(ValueError, match="one or more Token"):
