@@ -35,7 +35,7 @@ from qqproto.gateway._identify import IdentifyLimiter, session_limit_from_api
 from qqproto.gateway._intents import Intents
 from qqproto.gateway._wire import WireConnection, WireState
 from qqproto.models import GatewayBotInfo, GroupMessage, Message, MessageSendResult, parse_event
-from qqproto.outgoing._message import Message as Outgoing
+from qqproto.outgoing._message import OutgoingMessage as Outgoing
 from qqproto.outgoing._replies import ReplySequencer, reply_target
 from qqproto.rest._auth import AccessToken, Fetch, Token, TokenFetchError, TokenMachine, TokenReady
 from qqproto.rest._call import ApiResponse, Call

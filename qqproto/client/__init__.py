@@ -34,7 +34,7 @@ from qqproto.client._handler import EventHandler
 from qqproto.client._http_pool import BotApi
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
-from qqproto.outgoing._message import Message as OutgoingMessage
+from qqproto.outgoing._message import OutgoingMessage
 from qqproto.rest._api_errors import (
     ApiError,
     AuditPendingError,

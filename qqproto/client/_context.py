@@ -1,7 +1,9 @@
 """What every handler receives: the shared ``BotApi``, the bot's user, the shard, and replies.
 
 :meth:`Context.reply` sends a passive reply where :func:`qqproto.outgoing.reply_target` says it
-goes, with an increasing ``msg_seq`` per replied-to message.
+goes, with an increasing ``msg_seq`` per replied-to message. ``event.reply(ctx, ...)`` is sugar
+for it: the event (a model) only hands itself to ``ctx.reply``; a ``Context`` is the
+:class:`qqproto.models.Replier` the models ask for.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qqproto.models import MessageSendResult, User
-from qqproto.outgoing._message import Message as OutgoingMessage
+from qqproto.outgoing._message import OutgoingMessage
 from qqproto.outgoing._replies import ReplySequencer, reply_target
 from qqproto.rest._call import Call
 
@@ -32,8 +34,8 @@ class Context:
     ) -> MessageSendResult:
         """Reply passively to ``event`` in its scene.
 
-        ``message`` is a :class:`qqproto.outgoing.Message` or text; or give its fields as keywords
-        (``content=``, ``markdown=``, ``keyboard=``, ``media=``, ...).
+        ``message`` is a :class:`qqproto.outgoing.OutgoingMessage` or text; or give its fields as
+        keywords (``content=``, ``markdown=``, ``keyboard=``, ``media=``, ...).
         """
         if isinstance(message, str):
             message = OutgoingMessage(content=message)

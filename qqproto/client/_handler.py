@@ -32,9 +32,9 @@ from qqproto.models import (
     OpenForumEvent,
     Post,
     Reaction,
-    Ready,
+    ReadyEvent,
     Reply,
-    Resumed,
+    ResumedEvent,
     Thread,
     UnknownEvent,
 )
@@ -49,10 +49,10 @@ log = logging.getLogger("qqbot.handler")
 class EventHandler:
     """Subclass and override the ``on_*`` coroutines you need; all are optional no-ops."""
 
-    async def on_ready(self, ctx: Context, event: Ready) -> None:
+    async def on_ready(self, ctx: Context, event: ReadyEvent) -> None:
         """READY: a new gateway session started on ``ctx.shard``."""
 
-    async def on_resumed(self, ctx: Context, event: Resumed) -> None:
+    async def on_resumed(self, ctx: Context, event: ResumedEvent) -> None:
         """RESUMED: the session resumed; missed events were delivered before this."""
 
     async def on_disconnected(self, ctx: Context, event: Disconnected) -> None:

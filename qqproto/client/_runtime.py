@@ -41,8 +41,8 @@ from qqproto.gateway._identify import IDENTIFY_WINDOW, IdentifyLimiter, session_
 from qqproto.gateway._state import State
 from qqproto.gateway._wire import WireConnection
 from qqproto.models import EVENT_MODELS, UnknownEvent, User, handler_name, parse_event
-from qqproto.models import Ready as ReadyModel
-from qqproto.models import Resumed as ResumedModel
+from qqproto.models import ReadyEvent as ReadyModel
+from qqproto.models import ResumedEvent as ResumedModel
 from qqproto.rest._auth import AccessToken, Token, TokenFetchError, TokenMachine
 from qqproto.rest._http import TOKEN_URL, Endpoints
 

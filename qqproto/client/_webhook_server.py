@@ -36,7 +36,7 @@ from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, Listener, SSLContextLike, Stream, TaskGroup
-from qqproto.models import Ready
+from qqproto.models import ReadyEvent
 from qqproto.rest._auth import TokenMachine
 from qqproto.webhook._receiver import (
     DEFAULT_DEDUP_CAPACITY,
@@ -200,7 +200,7 @@ async def _start_bot(client: ClientBase, group: TaskGroup, pool: HttpPool) -> We
         client.max_backlog_bytes,
     )
     group.start_soon(dispatcher.run)
-    dispatcher.submit(client.handler.on_ready, Ready(user=bot, shard=(0, 1)))
+    dispatcher.submit(client.handler.on_ready, ReadyEvent(user=bot, shard=(0, 1)))
     return WebhookBot(client, dispatcher, ctx)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from qqproto._errors import LocalProtocolError
 
 if TYPE_CHECKING:
-    from qqproto.models._gateway_info import SessionStartLimit as ApiSessionStartLimit
+    from qqproto.models._gateway_info import SessionStartLimitInfo as ApiSessionStartLimit
 
 IDENTIFY_WINDOW = 5.0
 SESSION_BUDGET_PERIOD = 24 * 3600.0

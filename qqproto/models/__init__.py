@@ -4,9 +4,17 @@ Every model is a frozen, slotted, keyword-only class with ``Model.parse(json_val
 absent → None, unknown keys kept in ``extra``, ids as strings, 0/1 booleans, timestamps as
 :class:`Timestamp`) and ``to_dict()``. Wrong shapes raise :class:`InvalidModel`, a
 ``RemoteProtocolError``. Dispatch events go through :func:`parse_event` and :data:`EVENT_MODELS`.
+
+Models hold data and never call the client: ``event.reply(ctx, ...)`` only hands the event to
+``ctx.reply`` (anything that is a :class:`Replier`). ``Ready``, ``Resumed`` and
+``SessionStartLimit`` are the old names of :class:`ReadyEvent`, :class:`ResumedEvent` and
+:class:`SessionStartLimitInfo` (the gateway has classes of those names).
 """
 
 from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
 
 from qqproto.models._events import (
     EVENT_INTENTS,
@@ -20,8 +28,8 @@ from qqproto.models._events import (
     GroupMemberEvent,
     GuildEvent,
     GuildMemberEvent,
-    Ready,
-    Resumed,
+    ReadyEvent,
+    ResumedEvent,
     UnknownEvent,
     handler_name,
     parse_event,
@@ -55,7 +63,7 @@ from qqproto.models._forum import (
     ThreadPublished,
     UrlInfo,
 )
-from qqproto.models._gateway_info import GatewayBotInfo, GatewayInfo, SessionStartLimit
+from qqproto.models._gateway_info import GatewayBotInfo, GatewayInfo, SessionStartLimitInfo
 from qqproto.models._guild import (
     DMS,
     Announce,
@@ -109,6 +117,8 @@ from qqproto.models._message import (
     Reaction,
     ReactionTarget,
     ReactionUsers,
+    Replier,
+    Replyable,
     UploadPart,
     UploadPrepareResult,
 )
@@ -182,18 +192,20 @@ __all__ = [
     "Reaction",
     "ReactionTarget",
     "ReactionUsers",
-    "Ready",
+    "ReadyEvent",
     "RecommendChannel",
+    "Replier",
     "Reply",
     "ReplyInfo",
-    "Resumed",
+    "Replyable",
+    "ResumedEvent",
     "RichObject",
     "RichText",
     "Role",
     "RoleMembers",
     "RoleResult",
     "Schedule",
-    "SessionStartLimit",
+    "SessionStartLimitInfo",
     "TextInfo",
     "Thread",
     "ThreadInfo",
@@ -211,3 +223,21 @@ __all__ = [
     "parse_event",
     "replace",
 ]
+
+_RENAMED = {
+    "Ready": "ReadyEvent",
+    "Resumed": "ResumedEvent",
+    "SessionStartLimit": "SessionStartLimitInfo",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see only the new names
+
+    def __getattr__(name: str) -> Any:
+        new = _RENAMED.get(name)
+        if new is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        warnings.warn(
+            f"qqproto.models.{name} is now qqproto.models.{new}", DeprecationWarning, stacklevel=2
+        )
+        return globals()[new]

@@ -31,10 +31,11 @@ from qqproto.models._message import (
     MessageAudit,
     MessageDelete,
     Reaction,
+    Replyable,
 )
 
 
-class Ready(Model):
+class ReadyEvent(Model):
     """READY: the new session. Keep ``session_id`` to resume; ``shard`` is ``[id, count]``."""
 
     version: int | None = None
@@ -45,14 +46,14 @@ class Ready(Model):
 
 
 @dataclass(frozen=True, slots=True)
-class Resumed:
+class ResumedEvent:
     """RESUMED: the missed events were replayed. ``data`` is whatever ``d`` was (usually ``""``)."""
 
     data: JSON = None
     event_id: str | None = None
 
     @classmethod
-    def parse(cls, data: object) -> Resumed:
+    def parse(cls, data: object) -> ResumedEvent:
         """Accept any ``d``."""
         return cls(data)
 
@@ -98,7 +99,7 @@ class AudioLiveMemberEvent(Model):
     event_id: str | None = event_id_field()
 
 
-class GroupManageEvent(Model):
+class GroupManageEvent(Model, Replyable):
     """GROUP_ADD_ROBOT / GROUP_DEL_ROBOT / GROUP_MSG_REJECT / GROUP_MSG_RECEIVE."""
 
     group_openid: str | None = None
@@ -117,7 +118,7 @@ class GroupMemberEvent(Model):
     event_id: str | None = event_id_field()
 
 
-class C2CManageEvent(Model):
+class C2CManageEvent(Model, Replyable):
     """FRIEND_ADD / FRIEND_DEL / C2C_MSG_REJECT / C2C_MSG_RECEIVE."""
 
     openid: str | None = None
@@ -135,8 +136,8 @@ class UnknownEvent:
 
 
 _TABLE: tuple[tuple[str, type[Any], int], ...] = (  # name, model, intent bit (0: always)
-    ("READY", Ready, 0),
-    ("RESUMED", Resumed, 0),
+    ("READY", ReadyEvent, 0),
+    ("RESUMED", ResumedEvent, 0),
     ("GUILD_CREATE", GuildEvent, Intents.GUILDS),
     ("GUILD_UPDATE", GuildEvent, Intents.GUILDS),
     ("GUILD_DELETE", GuildEvent, Intents.GUILDS),
@@ -227,8 +228,8 @@ def parse_event(name: str, data: object, *, event_id: str | None, lazy: bool = F
     model = EVENT_MODELS.get(name)
     if model is None:
         return UnknownEvent(name, data, event_id)
-    if model is Resumed:
-        return Resumed(data, event_id)
+    if model is ResumedEvent:
+        return ResumedEvent(data, event_id)
     event = model.parse_lazy(data) if lazy else model.parse(data)
     if event_id is not None:
         if type(event_id) is not str:

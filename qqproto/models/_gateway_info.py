@@ -5,8 +5,11 @@ from __future__ import annotations
 from qqproto.models._fields import Model
 
 
-class SessionStartLimit(Model):
-    """How many sessions may still be started: per 24 h, now, and per 5-second window."""
+class SessionStartLimitInfo(Model):
+    """``session_start_limit`` as ``GET /gateway/bot`` sends it: how many sessions may still be
+    started (per 24 h, now, and per 5-second window), ``reset_after`` in milliseconds, any field
+    possibly absent. The identify limiter takes it as a :class:`qqproto.SessionStartLimit`
+    (:func:`qqproto.gateway.session_limit_from_api`)."""
 
     total: int | None = None
     remaining: int | None = None
@@ -25,4 +28,4 @@ class GatewayBotInfo(Model):
 
     url: str | None = None
     shards: int | None = None
-    session_start_limit: SessionStartLimit | None = None
+    session_start_limit: SessionStartLimitInfo | None = None

@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from qqproto.models._fields import JSON, Model, Timestamp, event_id_field
 from qqproto.models._guild import Member, User
 
-if TYPE_CHECKING:
-    from qqproto.client._context import Context
+M = TypeVar("M")
+M_contra = TypeVar("M_contra", contravariant=True)
+
+
+class Replier(Protocol[M_contra]):
+    """Whatever sends passive replies: ``reply(event, message, **fields)``, the client's
+    ``Context``. Models know nothing more of the client than this."""
+
+    def reply(
+        self, event: Any, message: M_contra | None = None, **fields: Any
+    ) -> Awaitable[MessageSendResult]: ...
 
 
 class Replyable:
-    """Mixin for events that can be answered with a passive reply."""
+    """Mixin for events that can be answered with a passive reply.
+
+    The event holds only data: where a reply goes is :func:`qqproto.outgoing.reply_target` of
+    it, a pure value, and ``event.reply(ctx, ...)`` is sugar for ``ctx.reply(event, ...)``, which
+    the client implements.
+    """
 
     __slots__ = ()
 
     def reply(
-        self, ctx: Context, message: Any = None, **fields: Any
+        self, ctx: Replier[M], message: M | None = None, **fields: Any
     ) -> Awaitable[MessageSendResult]:
         """Reply to this event in its scene (``msg_id``/``event_id`` and ``msg_seq`` included):
-        ``await event.reply(ctx, content="hi")``. See :meth:`Context.reply`."""
+        ``await event.reply(ctx, content="hi")`` is ``await ctx.reply(event, content="hi")``."""
         return ctx.reply(self, message, **fields)
 
 

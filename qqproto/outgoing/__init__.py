@@ -1,33 +1,40 @@
 """Outgoing messages and passive replies, sans-IO.
 
 The message builders (text, markdown, embeds, arks, keyboards, media, references) and the reply
-machinery: which route answers an event in its scene, with which ``msg_id``/``event_id``, and the
-increasing ``msg_seq`` that keeps a second reply from being a duplicate.
+machinery: which route answers an event in its scene (the catalogue's send routes, see
+:data:`SEND_ROUTES`), with which ``msg_id``/``event_id``, and the increasing ``msg_seq`` that
+keeps a second reply from being a duplicate. The builders that share a name with a received
+model are called ``Outgoing*``; their old names (``Message``, ``Embed``, ``Ark``, ``ArkKv``,
+``ArkObj``, ``MessageReference``) still import, with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
 
+import warnings
+from typing import TYPE_CHECKING, Any
+
 from qqproto.outgoing._message import (
     ActionType,
-    Ark,
-    ArkKv,
-    ArkObj,
     Button,
     ButtonAction,
     ButtonPermission,
-    Embed,
     Keyboard,
     Markdown,
     MarkdownParam,
     Media,
-    Message,
     MessageBody,
-    MessageReference,
     MsgType,
+    OutgoingArk,
+    OutgoingArkKv,
+    OutgoingArkObj,
+    OutgoingEmbed,
+    OutgoingMessage,
+    OutgoingReference,
     Scene,
 )
 from qqproto.outgoing._replies import (
     ROUTES,
+    SEND_ROUTES,
     ReplySequencer,
     ReplyTarget,
     reply_target,
@@ -36,25 +43,49 @@ from qqproto.outgoing._replies import (
 
 __all__ = [
     "ROUTES",
+    "SEND_ROUTES",
     "ActionType",
-    "Ark",
-    "ArkKv",
-    "ArkObj",
     "Button",
     "ButtonAction",
     "ButtonPermission",
-    "Embed",
     "Keyboard",
     "Markdown",
     "MarkdownParam",
     "Media",
-    "Message",
     "MessageBody",
-    "MessageReference",
     "MsgType",
+    "OutgoingArk",
+    "OutgoingArkKv",
+    "OutgoingArkObj",
+    "OutgoingEmbed",
+    "OutgoingMessage",
+    "OutgoingReference",
     "ReplySequencer",
     "ReplyTarget",
     "Scene",
     "reply_target",
     "send_request",
 ]
+
+_RENAMED = {
+    "Message": "OutgoingMessage",
+    "Embed": "OutgoingEmbed",
+    "Ark": "OutgoingArk",
+    "ArkKv": "OutgoingArkKv",
+    "ArkObj": "OutgoingArkObj",
+    "MessageReference": "OutgoingReference",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see only the new names
+
+    def __getattr__(name: str) -> Any:
+        new = _RENAMED.get(name)
+        if new is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        warnings.warn(
+            f"qqproto.outgoing.{name} is now qqproto.outgoing.{new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]

@@ -1,11 +1,13 @@
 """Outgoing message content: immutable builders that produce the send-message body.
 
-One :class:`Message` value describes what to send (text, markdown, keyboard, ark, embed, media,
-image URL, image bytes, reference, and the passive-reply ids). :meth:`Message.build` turns it into
-the body for a :class:`Scene`: a JSON object for every scene (with the right ``msg_type`` for
-group and C2C), or ``multipart/form-data`` fields when image bytes go to a channel or DM.
-``None`` fields are left out at every level. Mistakes raise ``ValueError`` saying
-what to change.
+One :class:`OutgoingMessage` value describes what to send (text, markdown, keyboard, ark, embed,
+media, image URL, image bytes, reference, and the passive-reply ids).
+:meth:`OutgoingMessage.build` turns it into the body for a :class:`Scene`: a JSON object for every
+scene (with the right ``msg_type`` for group and C2C), or ``multipart/form-data`` fields when image
+bytes go to a channel or DM. ``None`` fields are left out at every level. Mistakes raise
+``ValueError`` saying what to change. The builders are named ``Outgoing*`` where a received model
+(:mod:`qqproto.models`) has the platform's name: ``OutgoingMessage`` is what you send,
+``qqproto.models.Message`` what you receive.
 """
 
 from __future__ import annotations
@@ -17,26 +19,6 @@ from typing import Any
 
 from qqproto.rest._build import form as multipart_form
 from qqproto.rest._call import JSON, FormField
-
-__all__ = [
-    "ActionType",
-    "Ark",
-    "ArkKv",
-    "ArkObj",
-    "Button",
-    "ButtonAction",
-    "ButtonPermission",
-    "Embed",
-    "Keyboard",
-    "Markdown",
-    "MarkdownParam",
-    "Media",
-    "Message",
-    "MessageBody",
-    "MessageReference",
-    "MsgType",
-    "Scene",
-]
 
 
 class Scene(enum.Enum):
@@ -242,7 +224,7 @@ class Keyboard:
 
 
 @dataclass(frozen=True, slots=True)
-class ArkObj:
+class OutgoingArkObj:
     """One ``obj`` entry: ``{"obj_kv": [{"key", "value"}, ...]}``."""
 
     kv: tuple[tuple[str, str], ...]
@@ -253,12 +235,12 @@ class ArkObj:
 
 
 @dataclass(frozen=True, slots=True)
-class ArkKv:
+class OutgoingArkKv:
     """One ark ``kv`` entry: a ``value`` or a list of ``obj``."""
 
     key: str
     value: str | None = None
-    obj: tuple[ArkObj, ...] | None = None
+    obj: tuple[OutgoingArkObj, ...] | None = None
 
     def __post_init__(self) -> None:
         if (self.value is None) == (self.obj is None):
@@ -272,11 +254,11 @@ class ArkKv:
 
 
 @dataclass(frozen=True, slots=True)
-class Ark:
+class OutgoingArk:
     """An ark template message: ``{template_id, kv: [...]}``."""
 
     template_id: int
-    kv: tuple[ArkKv, ...] = ()
+    kv: tuple[OutgoingArkKv, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``ark`` object."""
@@ -284,7 +266,7 @@ class Ark:
 
 
 @dataclass(frozen=True, slots=True)
-class Embed:
+class OutgoingEmbed:
     """An embed: ``{title, prompt, thumbnail{url}, fields[{name}]}`` (QQ's shape)."""
 
     title: str | None = None
@@ -302,7 +284,7 @@ class Embed:
         if self.fields:
             body["fields"] = [{"name": name} for name in self.fields]
         if not body:
-            raise ValueError("an Embed needs a title, prompt, thumbnail or fields")
+            raise ValueError("an OutgoingEmbed needs a title, prompt, thumbnail or fields")
         return body
 
 
@@ -322,7 +304,7 @@ class Media:
 
 
 @dataclass(frozen=True, slots=True)
-class MessageReference:
+class OutgoingReference:
     """A quote of an earlier message."""
 
     message_id: str
@@ -347,24 +329,25 @@ class MessageBody:
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
+class OutgoingMessage:
     """Everything one outgoing message can carry. Build with the classmethods and ``with_*``.
 
-    >>> Message.text("hi").with_keyboard(Keyboard(template_id="123")).build(Scene.GROUP).json
-    {'content': 'hi', 'msg_type': 0, 'keyboard': {'id': '123'}}
+    >>> hi = OutgoingMessage.text("hi").with_keyboard(Keyboard(template_id="123"))
+    >>> hi.build(Scene.GROUP).json
+    {'content': 'hi', 'msg_type': 2, 'keyboard': {'id': '123'}}
     """
 
     content: str | None = None
     markdown: Markdown | None = None
     keyboard: Keyboard | None = None
-    ark: Ark | None = None
-    embed: Embed | None = None
+    ark: OutgoingArk | None = None
+    embed: OutgoingEmbed | None = None
     media: Media | None = None
     image: str | None = None
     file_image: bytes | None = field(default=None, repr=False)
     file_image_name: str = "image.png"
     file_image_type: str = "image/png"
-    message_reference: MessageReference | None = None
+    message_reference: OutgoingReference | None = None
     msg_id: str | None = None
     event_id: str | None = None
     msg_seq: int | None = None
@@ -372,67 +355,67 @@ class Message:
     # -- constructors and modifiers -----------------------------------------------------------
 
     @classmethod
-    def text(cls, content: str) -> Message:
+    def text(cls, content: str) -> OutgoingMessage:
         """A text message."""
         return cls(content=content)
 
     @classmethod
-    def of_markdown(cls, markdown: Markdown | str) -> Message:
+    def of_markdown(cls, markdown: Markdown | str) -> OutgoingMessage:
         """A markdown message (a string is raw markdown content)."""
         if isinstance(markdown, str):
             markdown = Markdown(content=markdown)
         return cls(markdown=markdown)
 
     @classmethod
-    def of_ark(cls, ark: Ark) -> Message:
+    def of_ark(cls, ark: OutgoingArk) -> OutgoingMessage:
         """An ark message."""
         return cls(ark=ark)
 
     @classmethod
-    def of_embed(cls, embed: Embed) -> Message:
+    def of_embed(cls, embed: OutgoingEmbed) -> OutgoingMessage:
         """An embed message."""
         return cls(embed=embed)
 
     @classmethod
-    def of_media(cls, file_info: str | Media, caption: str | None = None) -> Message:
+    def of_media(cls, file_info: str | Media, caption: str | None = None) -> OutgoingMessage:
         """A rich-media message (group/C2C) from an uploaded ``file_info``."""
         media = file_info if isinstance(file_info, Media) else Media(file_info)
         return cls(content=caption, media=media)
 
     @classmethod
-    def of_image(cls, url: str) -> Message:
+    def of_image(cls, url: str) -> OutgoingMessage:
         """An image by URL (channel/DM)."""
         return cls(image=url)
 
     @classmethod
     def of_file_image(
         cls, data: bytes, filename: str = "image.png", content_type: str = "image/png"
-    ) -> Message:
+    ) -> OutgoingMessage:
         """An image uploaded with the message (channel/DM, sent as multipart)."""
         return cls(file_image=data, file_image_name=filename, file_image_type=content_type)
 
-    def with_text(self, content: str | None) -> Message:
+    def with_text(self, content: str | None) -> OutgoingMessage:
         """A copy with ``content`` set."""
         return replace(self, content=content)
 
-    def with_markdown(self, markdown: Markdown | None) -> Message:
+    def with_markdown(self, markdown: Markdown | None) -> OutgoingMessage:
         """A copy with ``markdown`` set."""
         return replace(self, markdown=markdown)
 
-    def with_keyboard(self, keyboard: Keyboard | None) -> Message:
+    def with_keyboard(self, keyboard: Keyboard | None) -> OutgoingMessage:
         """A copy with ``keyboard`` set."""
         return replace(self, keyboard=keyboard)
 
     def with_reference(
         self, message_id: str | None, *, ignore_error: bool | None = None
-    ) -> Message:
+    ) -> OutgoingMessage:
         """A copy quoting ``message_id``."""
-        ref = None if message_id is None else MessageReference(message_id, ignore_error)
+        ref = None if message_id is None else OutgoingReference(message_id, ignore_error)
         return replace(self, message_reference=ref)
 
     def reply_to(
         self, *, msg_id: str | None = None, event_id: str | None = None, msg_seq: int | None = None
-    ) -> Message:
+    ) -> OutgoingMessage:
         """A copy that passively replies to a message (``msg_id``) or an event (``event_id``)."""
         return replace(self, msg_id=msg_id, event_id=event_id, msg_seq=msg_seq)
 
@@ -479,7 +462,7 @@ class Message:
             if self.image is not None or self.file_image is not None:
                 raise ValueError(
                     f"{scene.value} messages cannot carry an image URL or bytes: upload it with "
-                    "the /files route and send Message.of_media(file_info)"
+                    "the /files route and send OutgoingMessage.of_media(file_info)"
                 )
         else:
             if self.media is not None:
@@ -532,7 +515,7 @@ class Message:
         return body.json
 
 
-def _form(fields: Mapping[str, JSON], message: Message) -> tuple[FormField, ...]:
+def _form(fields: Mapping[str, JSON], message: OutgoingMessage) -> tuple[FormField, ...]:
     assert message.file_image is not None
     return multipart_form(
         fields, message.file_image, message.file_image_name, message.file_image_type

@@ -3,15 +3,18 @@
 The platform rejects a second reply with the same ``msg_id`` + ``msg_seq`` as a duplicate
 (40054005), so :class:`ReplySequencer` hands out 1, 2, 3, ... per replied-to message, remembering
 at most ``capacity`` message ids (least recently used forgotten first). :class:`ReplyTarget`
-knows the scene and the ids of the message or event being answered and turns a
-:class:`~qqproto.outgoing.Message` into the :class:`~qqproto.rest.ApiRequest` to send.
+knows the scene and the ids of the message or event being answered and turns an
+:class:`~qqproto.outgoing.OutgoingMessage` into the :class:`~qqproto.rest.ApiRequest` to send,
+at the scene's send route of the catalogue (:data:`SEND_ROUTES`). :func:`reply_target` computes
+the target from the event alone: a pure value, nothing from the client.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from typing import Any
 
 from qqproto.models import (
     C2CManageEvent,
@@ -22,18 +25,22 @@ from qqproto.models import (
     Interaction,
 )
 from qqproto.models import Message as ChannelMessage
-from qqproto.outgoing._message import Message, Scene
-from qqproto.rest._call import ApiRequest
+from qqproto.outgoing._message import OutgoingMessage, Scene
+from qqproto.rest._call import ApiRequest, Route
+from qqproto.rest._messages import MessageRoutes
 
-__all__ = ["ROUTES", "ReplySequencer", "ReplyTarget", "reply_target", "send_request"]
-
-ROUTES: dict[Scene, tuple[str, str]] = {
-    Scene.CHANNEL: ("/channels/{channel_id}/messages", "channel_id"),
-    Scene.DM: ("/dms/{guild_id}/messages", "guild_id"),
-    Scene.GROUP: ("/v2/groups/{group_openid}/messages", "group_openid"),
-    Scene.C2C: ("/v2/users/{openid}/messages", "openid"),
+SEND_ROUTES: Mapping[Scene, Route[..., Any]] = {
+    Scene.CHANNEL: MessageRoutes.post_message,
+    Scene.DM: MessageRoutes.post_dms,
+    Scene.GROUP: MessageRoutes.post_group_message,
+    Scene.C2C: MessageRoutes.post_c2c_message,
 }
-"""Send route template and its path parameter, per scene."""
+"""The catalogue's send route, per scene."""
+
+ROUTES: Mapping[Scene, tuple[str, str]] = {
+    scene: (send.endpoint.template, send.endpoint.params[0]) for scene, send in SEND_ROUTES.items()
+}
+"""Send route template and its path parameter, per scene (from :data:`SEND_ROUTES`)."""
 
 
 class ReplySequencer:
@@ -64,22 +71,13 @@ class ReplySequencer:
         return msg_id in self._seqs
 
 
-def send_request(scene: Scene, target_id: str, message: Message) -> ApiRequest:
+def send_request(scene: Scene, target_id: str, message: OutgoingMessage) -> ApiRequest:
     """The ``POST`` that sends ``message`` to ``target_id`` (channel id, guild id for DMs, group
     openid or user openid) in ``scene``. Never idempotent."""
     if not target_id:
         raise ValueError(f"a {scene.value} message needs a non-empty target id")
-    route, param = ROUTES[scene]
-    path = route.replace("{" + param + "}", quote(target_id, safe=""))
     body = message.build(scene)
-    return ApiRequest(
-        method="POST",
-        path=path,
-        route=route,
-        json=body.json,
-        form=body.form,
-        idempotent=False,
-    )
+    return SEND_ROUTES[scene].endpoint.request(target_id, json=body.json, form=body.form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +108,9 @@ class ReplyTarget:
         """The id that ``msg_seq`` counts replies to."""
         return self.msg_id if self.msg_id is not None else f"event:{self.event_id}"
 
-    def prepare(self, message: Message, sequencer: ReplySequencer | None = None) -> Message:
+    def prepare(
+        self, message: OutgoingMessage, sequencer: ReplySequencer | None = None
+    ) -> OutgoingMessage:
         """``message`` with this target's ``msg_id``/``event_id`` and, for group and C2C, the
         next ``msg_seq`` from ``sequencer`` (unless the message already carries one)."""
         seq = message.msg_seq
@@ -118,7 +118,9 @@ class ReplyTarget:
             seq = sequencer.next_seq(self.key) if sequencer is not None else 1
         return message.reply_to(msg_id=self.msg_id, event_id=self.event_id, msg_seq=seq)
 
-    def request(self, message: Message, sequencer: ReplySequencer | None = None) -> ApiRequest:
+    def request(
+        self, message: OutgoingMessage, sequencer: ReplySequencer | None = None
+    ) -> ApiRequest:
         """The ``ApiRequest`` sending ``message`` as a reply (see :meth:`prepare`)."""
         return send_request(self.scene, self.target_id, self.prepare(message, sequencer))
 

@@ -231,7 +231,7 @@ def test_deeply_nested_payload_is_a_remote_error() -> None:
 
 def test_session_limit_from_the_api_shape() -> None:
     from qqproto.gateway._identify import session_limit_from_api
-    from qqproto.models import SessionStartLimit as ApiLimit
+    from qqproto.models import SessionStartLimitInfo as ApiLimit
 
     api = ApiLimit.parse(
         {"total": 1000, "remaining": 3, "reset_after": 14400000, "max_concurrency": 2}

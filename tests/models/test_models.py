@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import pickle
 from datetime import datetime, timedelta, timezone
+from operator import attrgetter
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from qqproto.models import (
     EVENT_INTENTS,
     EVENT_MODELS,
     EVENT_NAMES,
+    AudioEvent,
     C2CManageEvent,
     C2CMessage,
     ChannelEvent,
@@ -37,9 +39,9 @@ from qqproto.models import (
     OpenForumEvent,
     Post,
     Reaction,
-    Ready,
+    ReadyEvent,
     Reply,
-    Resumed,
+    ResumedEvent,
     RichObject,
     Thread,
     Timestamp,
@@ -268,12 +270,12 @@ def test_c2c_manage(name: str) -> None:
 
 def test_ready_and_resumed() -> None:
     ready = _parse("READY")
-    assert isinstance(ready, Ready)
+    assert isinstance(ready, ReadyEvent)
     assert ready.version == 1 and ready.session_id == "082ee18c-0be3-491b-9d8b-fbd95c51673a"
     assert ready.user is not None and ready.user.bot is True and ready.shard == (0, 0)
     resumed = _parse("RESUMED")
-    assert resumed == Resumed("", "evt-1")
-    assert Resumed.parse({"x": 1}) == Resumed({"x": 1})
+    assert resumed == ResumedEvent("", "evt-1")
+    assert ResumedEvent.parse({"x": 1}) == ResumedEvent({"x": 1})
 
 
 # -- events without fixtures, registry, handler names ---------------------------------------------
@@ -297,6 +299,7 @@ def test_message_delete_is_message_plus_op_user(name: str) -> None:
 def test_audio_events(name: str) -> None:
     data = {"guild_id": "1", "channel_id": "2", "audio_url": "https://x/a.mp3", "text": "hi"}
     parsed = parse_event(name, data, event_id=None)
+    assert isinstance(parsed, AudioEvent)
     assert parsed.audio_url == "https://x/a.mp3" and parsed.event_id is None
     assert handler_name(name) == "on_" + name.lower()
 
@@ -324,7 +327,8 @@ def test_unknown_event_is_kept() -> None:
 
 
 def test_numeric_event_id_becomes_string_and_bad_one_raises() -> None:
-    assert parse_event("FRIEND_ADD", {}, event_id=12).event_id == "12"  # type: ignore[arg-type]
+    friend = parse_event("FRIEND_ADD", {}, event_id=12)  # type: ignore[arg-type]
+    assert isinstance(friend, C2CManageEvent) and friend.event_id == "12"
     with pytest.raises(InvalidModel):
         parse_event("FRIEND_ADD", {}, event_id=[1])  # type: ignore[arg-type]
 
@@ -343,7 +347,7 @@ def test_numeric_ids_bools_and_int_strings() -> None:
     assert User.parse({"bot": "true"}).bot is True
     assert User.parse({"bot": 0.0}).bot is False
     roles = parse_event("GUILD_MEMBER_ADD", {"roles": ["1"], "guild_id": 7}, event_id=None)
-    assert roles.guild_id == "7"
+    assert isinstance(roles, GuildMemberEvent) and roles.guild_id == "7"
     from qqproto.models import GuildRoles, ThreadList
 
     got = GuildRoles.parse({"role_num_limit": "30", "roles": [{"hoist": 1, "color": 4.0}]})
@@ -441,7 +445,7 @@ def test_wrong_shapes() -> None:
     with pytest.raises(InvalidModel) as info:
         Message.parse([1])
     assert info.value.field is None
-    for data in (
+    wrong: tuple[dict[str, Any], ...] = (
         {"seq": "x"},
         {"seq": 1.5},
         {"seq": "１"},
@@ -449,7 +453,8 @@ def test_wrong_shapes() -> None:
         {"attachments": {}},
         {"attachments": [1]},
         {"author": "x"},
-    ):
+    )
+    for data in wrong:
         with pytest.raises(InvalidModel):
             Message.parse(data)
     with pytest.raises(InvalidModel):
@@ -534,7 +539,7 @@ def test_any_json_to_any_event(name: str, data: Any) -> None:
         parsed = parse_event(name, data, event_id="e")
     except RemoteProtocolError:
         return
-    assert parsed.event_id == "e"
+    assert attrgetter("event_id")(parsed) == "e"
 
 
 @settings(max_examples=40, deadline=None)
@@ -636,11 +641,11 @@ def test_model_class_behaviour() -> None:
     assert models.replace(user, id="2") == User(id="2", username="a")
     assert models.model_fields(User)[:2] == ("extra", "id")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        del user.id  # type: ignore[misc]
+        del user.id
     with pytest.raises(TypeError, match="unexpected fields"):
         User(nickname="x")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        User("1")  # type: ignore[misc]
+        User("1")  # type: ignore[call-arg, arg-type]
     with pytest.raises(AttributeError, match="no attribute 'nickname'"):
         _ = User.parse_lazy({"id": "1"}).nickname  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):

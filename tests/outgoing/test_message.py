@@ -10,37 +10,38 @@ from _http_helpers import fixture
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qqproto.outgoing._message import (
+from qqproto.outgoing import (
     ActionType,
-    Ark,
-    ArkKv,
-    ArkObj,
     Button,
     ButtonAction,
     ButtonPermission,
-    Embed,
     Keyboard,
     Markdown,
     MarkdownParam,
     Media,
-    Message,
-    MessageReference,
     MsgType,
+    OutgoingArk,
+    OutgoingArkKv,
+    OutgoingArkObj,
+    OutgoingEmbed,
+    OutgoingMessage,
+    OutgoingReference,
     Scene,
 )
 
 
-def ark_from_json(body: dict[str, Any]) -> Ark:
+def ark_from_json(body: dict[str, Any]) -> OutgoingArk:
     kvs = []
     for kv in body["kv"]:
         if "obj" in kv:
             objs = tuple(
-                ArkObj(tuple((o["key"], o["value"]) for o in obj["obj_kv"])) for obj in kv["obj"]
+                OutgoingArkObj(tuple((o["key"], o["value"]) for o in obj["obj_kv"]))
+                for obj in kv["obj"]
             )
-            kvs.append(ArkKv(kv["key"], obj=objs))
+            kvs.append(OutgoingArkKv(kv["key"], obj=objs))
         else:
-            kvs.append(ArkKv(kv["key"], kv["value"]))
-    return Ark(body["template_id"], tuple(kvs))
+            kvs.append(OutgoingArkKv(kv["key"], kv["value"]))
+    return OutgoingArk(body["template_id"], tuple(kvs))
 
 
 @pytest.mark.parametrize(
@@ -54,19 +55,19 @@ def ark_from_json(body: dict[str, Any]) -> Ark:
 )
 def test_ark_fixtures(name: str) -> None:
     expected = fixture(name)
-    msg = Message.of_ark(ark_from_json(expected["ark"]))
+    msg = OutgoingMessage.of_ark(ark_from_json(expected["ark"]))
     assert msg.to_json(Scene.CHANNEL) == expected
     assert msg.to_json(Scene.GROUP) == {**expected, "msg_type": 3}
 
 
 def test_markdown_fixtures() -> None:
     raw = fixture("message_body.markdown_content.request.json")
-    assert Message.of_markdown(raw["markdown"]["content"]).to_json(Scene.DM) == raw
+    assert OutgoingMessage.of_markdown(raw["markdown"]["content"]).to_json(Scene.DM) == raw
     tpl = fixture("message_body.markdown_template.request.json")
     params = {p["key"]: p["values"] for p in tpl["markdown"]["params"]}
     md = Markdown.template(tpl["markdown"]["custom_template_id"], params)
-    assert Message.of_markdown(md).to_json(Scene.CHANNEL) == tpl
-    assert Message.of_markdown(md).to_json(Scene.C2C) == {**tpl, "msg_type": 2}
+    assert OutgoingMessage.of_markdown(md).to_json(Scene.CHANNEL) == tpl
+    assert OutgoingMessage.of_markdown(md).to_json(Scene.C2C) == {**tpl, "msg_type": 2}
     single = Markdown.template("t", {"k": "v"})
     assert single.params == (MarkdownParam("k", ("v",)),)
     assert Markdown.template("t").to_json() == {"custom_template_id": "t"}
@@ -75,7 +76,7 @@ def test_markdown_fixtures() -> None:
 def test_keyboard_fixtures() -> None:
     tpl = fixture("message_body.keyboard_template.request.json")
     kb = Keyboard(template_id=tpl["keyboard"]["id"])
-    msg = Message.of_markdown("# hi").with_keyboard(kb)
+    msg = OutgoingMessage.of_markdown("# hi").with_keyboard(kb)
     assert msg.to_json(Scene.GROUP)["keyboard"] == tpl["keyboard"]
     content = fixture("message_body.keyboard_content.fragment.json")
     rows = []
@@ -136,51 +137,51 @@ def test_button_defaults() -> None:
 def test_embed_fixture_and_validation() -> None:
     expected = fixture("POST_channels_channel_id_messages.embed.request.json")
     e = expected["embed"]
-    embed = Embed(
+    embed = OutgoingEmbed(
         title=e["title"],
         prompt=e["prompt"],
         thumbnail_url=e["thumbnail"]["url"],
         fields=tuple(f["name"] for f in e["fields"]),
     )
-    assert Message.of_embed(embed).to_json(Scene.CHANNEL) == expected
-    assert Message.of_embed(Embed(title="t")).to_json(Scene.GROUP) == {
+    assert OutgoingMessage.of_embed(embed).to_json(Scene.CHANNEL) == expected
+    assert OutgoingMessage.of_embed(OutgoingEmbed(title="t")).to_json(Scene.GROUP) == {
         "msg_type": 4,
         "embed": {"title": "t"},
     }
     with pytest.raises(ValueError, match="Embed needs"):
-        Message.of_embed(Embed()).build(Scene.CHANNEL)
+        OutgoingMessage.of_embed(OutgoingEmbed()).build(Scene.CHANNEL)
 
 
 def test_text_and_reply_fixtures() -> None:
     expected = fixture("POST_channels_channel_id_messages.request.json")
-    msg = Message.text(expected["content"]).reply_to(msg_id=expected["msg_id"])
+    msg = OutgoingMessage.text(expected["content"]).reply_to(msg_id=expected["msg_id"])
     assert msg.to_json(Scene.CHANNEL) == expected
-    assert Message.text("hi").to_json(Scene.C2C) == {"content": "hi", "msg_type": 0}
-    group = Message.text("hi").reply_to(msg_id="m", msg_seq=2).to_json(Scene.GROUP)
+    assert OutgoingMessage.text("hi").to_json(Scene.C2C) == {"content": "hi", "msg_type": 0}
+    group = OutgoingMessage.text("hi").reply_to(msg_id="m", msg_seq=2).to_json(Scene.GROUP)
     assert group == {"content": "hi", "msg_type": 0, "msg_id": "m", "msg_seq": 2}
-    ev = Message.text("hi").reply_to(event_id="e").to_json(Scene.DM)
+    ev = OutgoingMessage.text("hi").reply_to(event_id="e").to_json(Scene.DM)
     assert ev == {"content": "hi", "event_id": "e"}
 
 
 def test_media_and_images() -> None:
-    body = Message.of_media("FILEINFO").to_json(Scene.GROUP)
+    body = OutgoingMessage.of_media("FILEINFO").to_json(Scene.GROUP)
     assert body == {"content": " ", "msg_type": 7, "media": {"file_info": "FILEINFO"}}
-    captioned = Message.of_media(Media("F"), caption="look").to_json(Scene.C2C)
+    captioned = OutgoingMessage.of_media(Media("F"), caption="look").to_json(Scene.C2C)
     assert captioned["content"] == "look" and captioned["msg_type"] == MsgType.MEDIA
-    assert Message.of_image("https://x/y.png").to_json(Scene.CHANNEL) == {
+    assert OutgoingMessage.of_image("https://x/y.png").to_json(Scene.CHANNEL) == {
         "image": "https://x/y.png"
     }
     with pytest.raises(ValueError, match="/files route"):
-        Message.of_image("https://x").build(Scene.GROUP)
+        OutgoingMessage.of_image("https://x").build(Scene.GROUP)
     with pytest.raises(ValueError, match="/files route"):
-        Message.of_file_image(b"png").build(Scene.C2C)
+        OutgoingMessage.of_file_image(b"png").build(Scene.C2C)
     with pytest.raises(ValueError, match="cannot carry Media"):
-        Message.of_media("F").build(Scene.CHANNEL)
+        OutgoingMessage.of_media("F").build(Scene.CHANNEL)
 
 
 def test_file_image_multipart() -> None:
     msg = (
-        Message.of_file_image(b"\x89PNG", filename="a.png")
+        OutgoingMessage.of_file_image(b"\x89PNG", filename="a.png")
         .with_text("caption")
         .with_reference("ref1", ignore_error=True)
         .reply_to(msg_id="m1")
@@ -200,52 +201,58 @@ def test_file_image_multipart() -> None:
     with pytest.raises(ValueError, match="build"):
         msg.to_json(Scene.DM)
     with pytest.raises(ValueError, match="file_image is empty"):
-        Message.of_file_image(b"").build(Scene.DM)
+        OutgoingMessage.of_file_image(b"").build(Scene.DM)
     assert "x89PNG" not in repr(msg)
 
 
 def test_reference_and_modifiers() -> None:
-    msg = Message.text("a").with_reference("r")
+    msg = OutgoingMessage.text("a").with_reference("r")
     assert msg.to_json(Scene.CHANNEL)["message_reference"] == {"message_id": "r"}
     assert msg.with_reference(None).message_reference is None
-    assert MessageReference("r", False).to_json() == {
+    assert OutgoingReference("r", False).to_json() == {
         "message_id": "r",
         "ignore_get_message_error": False,
     }
-    assert Message.text("a").with_text("b").content == "b"
+    assert OutgoingMessage.text("a").with_text("b").content == "b"
     md = Markdown(content="x")
-    assert Message().with_markdown(md).markdown is md
+    assert OutgoingMessage().with_markdown(md).markdown is md
     # immutability
-    base = Message.text("a")
+    base = OutgoingMessage.text("a")
     base.with_text("b")
     assert base.content == "a"
 
 
 def test_msg_type_priority() -> None:
-    assert Message(keyboard=Keyboard(template_id="1")).msg_type is MsgType.MARKDOWN
-    assert Message.text("x").msg_type is MsgType.TEXT
+    assert OutgoingMessage(keyboard=Keyboard(template_id="1")).msg_type is MsgType.MARKDOWN
+    assert OutgoingMessage.text("x").msg_type is MsgType.TEXT
 
 
 @pytest.mark.parametrize(
     ("msg", "scene", "needle"),
     [
-        (Message(), Scene.GROUP, "message is empty"),
-        (Message.text(""), Scene.CHANNEL, "message is empty"),
-        (Message.text("x").reply_to(msg_seq=0), Scene.GROUP, "msg_seq"),
-        (Message.text("x").reply_to(msg_seq=True), Scene.GROUP, "msg_seq"),
-        (Message.text("x").reply_to(msg_seq=2), Scene.CHANNEL, "only applies"),
-        (Message.text("x").reply_to(msg_id=""), Scene.GROUP, "msg_id"),
-        (Message.text("x").reply_to(event_id=""), Scene.GROUP, "event_id"),
-        (Message(ark=Ark(1), markdown=Markdown(content="x")), Scene.GROUP, "markdown and ark"),
+        (OutgoingMessage(), Scene.GROUP, "message is empty"),
+        (OutgoingMessage.text(""), Scene.CHANNEL, "message is empty"),
+        (OutgoingMessage.text("x").reply_to(msg_seq=0), Scene.GROUP, "msg_seq"),
+        (OutgoingMessage.text("x").reply_to(msg_seq=True), Scene.GROUP, "msg_seq"),
+        (OutgoingMessage.text("x").reply_to(msg_seq=2), Scene.CHANNEL, "only applies"),
+        (OutgoingMessage.text("x").reply_to(msg_id=""), Scene.GROUP, "msg_id"),
+        (OutgoingMessage.text("x").reply_to(event_id=""), Scene.GROUP, "event_id"),
+        (
+            OutgoingMessage(ark=OutgoingArk(1), markdown=Markdown(content="x")),
+            Scene.GROUP,
+            "markdown and ark",
+        ),
     ],
 )
-def test_validation(msg: Message, scene: Scene, needle: str) -> None:
+def test_validation(msg: OutgoingMessage, scene: Scene, needle: str) -> None:
     with pytest.raises(ValueError, match=needle):
         msg.build(scene)
 
 
 def test_channel_may_combine_rich_content() -> None:
-    body = Message(content="c", ark=Ark(1), markdown=Markdown(content="m")).to_json(Scene.CHANNEL)
+    body = OutgoingMessage(content="c", ark=OutgoingArk(1), markdown=Markdown(content="m")).to_json(
+        Scene.CHANNEL
+    )
     assert set(body) == {"content", "ark", "markdown"}
 
 
@@ -261,8 +268,8 @@ def test_channel_may_combine_rich_content() -> None:
         lambda: Keyboard(rows=((),)),
         lambda: Keyboard(template_id=""),
         lambda: Button(""),
-        lambda: ArkKv("k"),
-        lambda: ArkKv("k", "v", obj=()),
+        lambda: OutgoingArkKv("k"),
+        lambda: OutgoingArkKv("k", "v", obj=()),
         lambda: Media(""),
     ],
 )
@@ -285,13 +292,13 @@ def test_build_never_crashes_and_omits_none(content: str | None, scene: Scene, k
     options: dict[str, dict[str, Any]] = {
         "none": {},
         "md": {"markdown": Markdown(content="m")},
-        "ark": {"ark": Ark(1, (ArkKv("k", "v"),))},
-        "embed": {"embed": Embed(prompt="p")},
+        "ark": {"ark": OutgoingArk(1, (OutgoingArkKv("k", "v"),))},
+        "embed": {"embed": OutgoingEmbed(prompt="p")},
         "media": {"media": Media("f")},
         "image": {"image": "https://i"},
     }
     extra = options[kind]
-    msg = Message(content=content, **extra)
+    msg = OutgoingMessage(content=content, **extra)
     try:
         body = msg.build(scene)
     except ValueError:

@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qqproto.outgoing._message import Message, Scene
-from qqproto.outgoing._replies import ROUTES, ReplySequencer, ReplyTarget, send_request
+from qqproto.outgoing import (
+    ROUTES,
+    OutgoingMessage,
+    ReplySequencer,
+    ReplyTarget,
+    Scene,
+    send_request,
+)
 from qqproto.rest._http import HttpUrl, encode_api_request
 
 
@@ -57,7 +63,7 @@ def test_never_repeats_while_remembered(ids: list[str], capacity: int) -> None:
     ],
 )
 def test_routes(scene: Scene, target: str, path: str) -> None:
-    req = send_request(scene, target, Message.text("hi"))
+    req = send_request(scene, target, OutgoingMessage.text("hi"))
     assert req.method == "POST" and req.path == path and req.route == ROUTES[scene][0]
     assert not req.idempotent
 
@@ -65,13 +71,13 @@ def test_routes(scene: Scene, target: str, path: str) -> None:
 def test_group_reply_gets_fresh_seq() -> None:
     seq = ReplySequencer()
     target = ReplyTarget(Scene.GROUP, "G", msg_id="M1")
-    first = target.request(Message.text("one"), seq)
-    second = target.request(Message.text("two"), seq)
+    first = target.request(OutgoingMessage.text("one"), seq)
+    second = target.request(OutgoingMessage.text("two"), seq)
     assert first.json == {"content": "one", "msg_type": 0, "msg_id": "M1", "msg_seq": 1}
     assert second.json is not None and second.json["msg_seq"] == 2
-    explicit = target.request(Message.text("x").reply_to(msg_seq=9), seq)
+    explicit = target.request(OutgoingMessage.text("x").reply_to(msg_seq=9), seq)
     assert explicit.json is not None and explicit.json["msg_seq"] == 9
-    no_seq = target.request(Message.text("x"))
+    no_seq = target.request(OutgoingMessage.text("x"))
     assert no_seq.json is not None and no_seq.json["msg_seq"] == 1
 
 
@@ -79,15 +85,15 @@ def test_event_reply_and_channel_reply() -> None:
     seq = ReplySequencer()
     c2c = ReplyTarget(Scene.C2C, "U", event_id="E1")
     assert c2c.key == "event:E1"
-    body = c2c.request(Message.text("hi"), seq).json
+    body = c2c.request(OutgoingMessage.text("hi"), seq).json
     assert body == {"content": "hi", "msg_type": 0, "event_id": "E1", "msg_seq": 1}
     chan = ReplyTarget(Scene.CHANNEL, "C", msg_id="M")
-    assert chan.request(Message.text("hi"), seq).json == {"content": "hi", "msg_id": "M"}
+    assert chan.request(OutgoingMessage.text("hi"), seq).json == {"content": "hi", "msg_id": "M"}
     assert "M" not in seq  # channels do not use msg_seq
 
 
 def test_reply_with_file_image_is_multipart() -> None:
-    req = ReplyTarget(Scene.DM, "G", msg_id="M").request(Message.of_file_image(b"img"))
+    req = ReplyTarget(Scene.DM, "G", msg_id="M").request(OutgoingMessage.of_file_image(b"img"))
     assert req.json is None and req.form is not None
     http = encode_api_request(
         req, base=HttpUrl.parse("https://api.sgroup.qq.com"), app_id="1", access_token="T"
@@ -97,7 +103,9 @@ def test_reply_with_file_image_is_multipart() -> None:
 
 
 def test_reply_encodes_as_json_request() -> None:
-    req = ReplyTarget(Scene.GROUP, "G", msg_id="M").request(Message.text("hi"), ReplySequencer())
+    req = ReplyTarget(Scene.GROUP, "G", msg_id="M").request(
+        OutgoingMessage.text("hi"), ReplySequencer()
+    )
     http = encode_api_request(
         req, base=HttpUrl.parse("https://api.sgroup.qq.com"), app_id="1", access_token="T"
     )
@@ -110,4 +118,4 @@ def test_target_validation() -> None:
     with pytest.raises(ValueError, match="target id"):
         ReplyTarget(Scene.GROUP, "", msg_id="m")
     with pytest.raises(ValueError, match="target id"):
-        send_request(Scene.C2C, "", Message.text("x"))
+        send_request(Scene.C2C, "", OutgoingMessage.text("x"))

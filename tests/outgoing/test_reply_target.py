@@ -16,8 +16,7 @@ from qqproto.models import (
     parse_event,
 )
 from qqproto.models import Message as ChannelMessage
-from qqproto.outgoing._message import Message, Scene
-from qqproto.outgoing._replies import ReplySequencer, ReplyTarget, reply_target
+from qqproto.outgoing import OutgoingMessage, ReplySequencer, ReplyTarget, Scene, reply_target
 
 
 @pytest.mark.parametrize(
@@ -78,8 +77,8 @@ def test_unanswerable_events_are_argument_errors(event: Any, error: type[Excepti
 def test_reply_request_carries_ids_and_increasing_seq() -> None:
     seq = ReplySequencer()
     event = GroupMessage.parse({"id": "m", "group_openid": "G"})
-    first = reply_target(event).request(Message.text("a"), seq)
-    second = reply_target(event).request(Message.text("b"), seq)
+    first = reply_target(event).request(OutgoingMessage.text("a"), seq)
+    second = reply_target(event).request(OutgoingMessage.text("b"), seq)
     assert first.path == "/v2/groups/G/messages"
     assert (first.json["msg_id"], first.json["msg_seq"]) == ("m", 1)
     assert second.json["msg_seq"] == 2
