@@ -1,18 +1,41 @@
-"""Helpers shared by the end-to-end tests (gateway and webhook) over loopback sockets."""
+"""Helpers shared by the end-to-end tests (gateway and webhook): over loopback sockets, and on
+the virtual clock (:func:`on_virtual_clock`)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
 if TYPE_CHECKING:
-    from qqbot_asyncio.simulator import Simulator
+    from qqbot_trio.testing import VirtualIo
+    from qqproto.sim import ThreadedSimulator as Simulator
 
 T = TypeVar("T")
+
+
+def on_virtual_clock(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """A synchronous test running ``fn(io, **params)`` with a new ``VirtualIo`` on trio's virtual
+    clock (``qqbot_trio.testing.run_virtual``); ``fn``'s other parameters stay visible to pytest
+    (``parametrize``, fixtures)."""
+    from qqbot_trio.testing import VirtualIo, run_virtual
+
+    def test(**params: Any) -> None:
+        io: VirtualIo = VirtualIo()
+        run_virtual(functools.partial(fn, io, **params))
+
+    signature = inspect.signature(fn)
+    test.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=list(signature.parameters.values())[1:]
+    )
+    for name in ("__name__", "__qualname__", "__doc__", "__module__"):
+        setattr(test, name, getattr(fn, name))
+    test.pytestmark = getattr(fn, "pytestmark", [])  # type: ignore[attr-defined]
+    return test
 
 
 async def wait(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
