@@ -229,6 +229,13 @@ def test_api_request_misuse() -> None:
             app_id="1",
             access_token="T",
         )
+    with pytest.raises(ValueError, match="cannot encode query"):
+        encode_api_request(
+            ApiRequest("GET", "/x", "/x", query=(("a", "b", "c"),)),  # type: ignore[arg-type]
+            base=API,
+            app_id="1",
+            access_token="T",
+        )
     with pytest.raises(ValueError, match="method"):
         encode_json_request(API, "GE T", "/x")
     with pytest.raises(ValueError, match="must start with"):
