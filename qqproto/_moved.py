@@ -1,9 +1,12 @@
-"""Deprecated module paths from before the per-protocol layout, kept importable with a warning.
+"""Deprecated module paths and names from before the per-protocol layout, kept importable with a
+warning.
 
 ``import qqproto.wire`` still works and gives the module that now holds those names
 (:mod:`qqproto.gateway`'s ``_wire``), with a :class:`DeprecationWarning` naming the new import.
 New code imports public names from the packages: ``qqproto``, ``qqproto.gateway``,
 ``qqproto.rest``, ``qqproto.webhook``, ``qqproto.outgoing``, ``qqproto.models``, ``qqproto.sim``.
+A renamed public class keeps its old name through the package's module ``__getattr__``
+(:func:`renamed`): ``qqproto.outgoing.Message`` is ``qqproto.outgoing.OutgoingMessage``.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import importlib.abc
 import importlib.util
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
+from typing import Any
 
 #: old module path → (module that now holds its names, package to import them from)
 MOVED: dict[str, tuple[str, str]] = {
@@ -82,3 +86,19 @@ def install() -> None:
     """Put the finder on ``sys.meta_path`` once."""
     if not any(isinstance(finder, MovedModules) for finder in sys.meta_path):
         sys.meta_path.insert(0, MovedModules())
+
+
+def renamed(
+    module: str, names: Mapping[str, str], namespace: Mapping[str, Any]
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``module``: each old name in ``names`` gives the object its new
+    name has in ``namespace`` (the module's globals), with a ``DeprecationWarning``."""
+
+    def __getattr__(name: str) -> Any:
+        new = names.get(name)
+        if new is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        warnings.warn(f"{module}.{name} is now {module}.{new}", DeprecationWarning, stacklevel=2)
+        return namespace[new]
+
+    return __getattr__

@@ -13,9 +13,9 @@ Models hold data and never call the client: ``event.reply(ctx, ...)`` only hands
 
 from __future__ import annotations
 
-import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from qqproto import _moved
 from qqproto.models._events import (
     EVENT_INTENTS,
     EVENT_MODELS,
@@ -232,12 +232,4 @@ _RENAMED = {
 
 
 if not TYPE_CHECKING:  # type checkers see only the new names
-
-    def __getattr__(name: str) -> Any:
-        new = _RENAMED.get(name)
-        if new is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        warnings.warn(
-            f"qqproto.models.{name} is now qqproto.models.{new}", DeprecationWarning, stacklevel=2
-        )
-        return globals()[new]
+    __getattr__ = _moved.renamed(__name__, _RENAMED, globals())

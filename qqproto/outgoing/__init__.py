@@ -10,9 +10,9 @@ model are called ``Outgoing*``; their old names (``Message``, ``Embed``, ``Ark``
 
 from __future__ import annotations
 
-import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from qqproto import _moved
 from qqproto.outgoing._message import (
     ActionType,
     Button,
@@ -78,14 +78,4 @@ _RENAMED = {
 
 
 if not TYPE_CHECKING:  # type checkers see only the new names
-
-    def __getattr__(name: str) -> Any:
-        new = _RENAMED.get(name)
-        if new is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        warnings.warn(
-            f"qqproto.outgoing.{name} is now qqproto.outgoing.{new}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return globals()[new]
+    __getattr__ = _moved.renamed(__name__, _RENAMED, globals())

@@ -10,20 +10,9 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
+from qqproto import models
 from qqproto.client import BotApi, Call, Context
-from qqproto.models import (
-    C2CManageEvent,
-    C2CMessage,
-    DirectMessage,
-    GroupManageEvent,
-    GroupMessage,
-    Interaction,
-    Message,
-    MessageSendResult,
-    Replier,
-    Replyable,
-    parse_event,
-)
+from qqproto.models import GroupMessage, MessageSendResult, Replier
 from qqproto.outgoing import OutgoingMessage, ReplyTarget, reply_target
 
 T = TypeVar("T")
@@ -72,22 +61,24 @@ def test_event_reply_hands_the_event_to_the_replier() -> None:
 
 
 ANSWERABLE = [
-    Message.parse({"id": "m", "channel_id": "c"}),
-    DirectMessage.parse({"id": "m", "guild_id": "g"}),
+    models.Message.parse({"id": "m", "channel_id": "c"}),
+    models.DirectMessage.parse({"id": "m", "guild_id": "g"}),
     GroupMessage.parse({"id": "m", "group_openid": "G"}),
-    C2CMessage.parse({"id": "m", "author": {"user_openid": "U"}}),
-    Interaction.parse({"id": "i", "channel_id": "c"}),
-    parse_event("GROUP_ADD_ROBOT", {"group_openid": "G"}, event_id="GROUP_ADD_ROBOT:1"),
-    parse_event("FRIEND_ADD", {"openid": "U"}, event_id="FRIEND_ADD:1"),
+    models.C2CMessage.parse({"id": "m", "author": {"user_openid": "U"}}),
+    models.Interaction.parse({"id": "i", "channel_id": "c"}),
+    models.parse_event("GROUP_ADD_ROBOT", {"group_openid": "G"}, event_id="GROUP_ADD_ROBOT:1"),
+    models.parse_event("FRIEND_ADD", {"openid": "U"}, event_id="FRIEND_ADD:1"),
 ]
 
 
 @pytest.mark.parametrize("event", ANSWERABLE, ids=lambda e: type(e).__name__)
 def test_every_answerable_event_has_the_reply_sugar(event: object) -> None:
-    assert isinstance(event, Replyable)
+    assert isinstance(event, models.Replyable)
     target = reply_target(event)  # a pure value, from the event alone
     assert target == reply_target(event) and isinstance(target, ReplyTarget)
-    answers_an_event = isinstance(event, (GroupManageEvent, C2CManageEvent, Interaction))
+    answers_an_event = isinstance(
+        event, (models.GroupManageEvent, models.C2CManageEvent, models.Interaction)
+    )
     assert answers_an_event is (target.msg_id is None)
 
 
