@@ -39,10 +39,7 @@ state that does not allow it. Garbage input to any parser either parses or raise
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from qqproto.rest._retry import TransportFailure
+from typing import Any
 
 
 class QQError(Exception):
@@ -102,7 +99,8 @@ class TransportError(QQError):
     sent); ``failure`` is None when raised by an ``Io`` itself.
     """
 
-    def __init__(self, message: str, failure: TransportFailure | None = None) -> None:
+    def __init__(self, message: str, failure: Any = None) -> None:
+        # (typed loosely: this module imports nothing from the packages that use it)
         super().__init__(message)
         self.failure = failure
 

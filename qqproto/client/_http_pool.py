@@ -236,7 +236,9 @@ class BotApi(ApiCatalogue):
             try:
                 response = await self._pool.request(http)
             except TransportError as exc:  # the pool always says how; unknown: lost after sending
-                failure = exc.failure or TransportFailure(TransportKind.LOST, True)
+                failure: TransportFailure = exc.failure or TransportFailure(
+                    TransportKind.LOST, True
+                )
                 step: Any = attempts.on_failure(TransportFailure(failure.kind, failure.sent, exc))
             except RemoteProtocolError as exc:  # a garbled answer: retried only if idempotent
                 step = attempts.on_failure(TransportFailure(TransportKind.LOST, True, exc))
