@@ -1,32 +1,30 @@
-"""A pytest fixture with a running QQ platform simulator.
+"""Deprecated: the ``qq_sim`` fixture comes with the package now (:mod:`qqproto.sim._pytest_plugin`,
+a ``pytest11`` entry point), on asyncio and trio alike.
 
-Enable it with ``pytest_plugins = ["qqbot_asyncio.pytest_plugin"]`` in a ``conftest.py``; then
-``qq_sim`` is a :class:`~qqbot_asyncio.simulator.Simulator` running in a background thread (so it
-works from sync, asyncio and trio tests alike) with one bot, ``app_id="102000000"`` and
-``secret="simsecretsimsecretsimsecret12345"``. Point the client at ``qq_sim.endpoints`` (or
-``qq_sim.api_base`` / ``qq_sim.token_url``)::
+Listing this module (``pytest_plugins = ["qqbot_asyncio.pytest_plugin"]`` in a ``conftest.py`` or
+a test module, or ``-p qqbot_asyncio.pytest_plugin``) still works and keeps the old behaviour for
+the tests it covers: ``qq_sim`` is a :class:`~qqproto.sim.ThreadedSimulator` running in a
+background thread (blocking ``wait_for*``, awaitable ``*_async`` waits), even in async tests.
+Every other test gets the new fixture. Drop the line to move to the new fixture: in an async
+test under anyio's plugin it is a :class:`~qqproto.sim.Simulator` on the test's own loop::
 
-    def test_echo(qq_sim):
-        ...start the bot against qq_sim.api_base / qq_sim.token_url...
-        qq_sim.wait_for_session(0)
-        incoming = qq_sim.inject_at_message("ping")
-        reply = qq_sim.wait_for_message(scene="channel", reply_to=incoming.data["id"])
-        assert reply.content == "pong"
+    @pytest.mark.anyio
+    async def test_my_bot_answers_ping(qq_sim):
+        async with qq_sim.run(MyBot()) as bot:
+            assert (await bot.say("ping")).content == "pong"
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import warnings
 
-import pytest
+from qqproto.sim._pytest_plugin import _qq_sim_on_loop, qq_sim
 
-from qqbot_asyncio.simulator import DEFAULT_APP_ID, DEFAULT_SECRET, Simulator
+__all__ = ["_qq_sim_on_loop", "qq_sim"]
 
-__all__ = ["qq_sim"]
-
-
-@pytest.fixture
-def qq_sim() -> Iterator[Simulator]:
-    """A running simulator (thread mode) with the default bot; stopped after the test."""
-    with Simulator.in_thread(app_id=DEFAULT_APP_ID, secret=DEFAULT_SECRET, seed=0) as sim:
-        yield sim
+warnings.warn(
+    "qqbot_asyncio.pytest_plugin is deprecated: the qq_sim fixture is installed with the qqbot "
+    "package (it runs on the test's own loop in anyio tests); drop it from pytest_plugins",
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -14,6 +14,10 @@ import qqbot_trio
 
 _repo_guard.install()  # the session fails if a test reads a path outside the repository
 
+# the qq_sim fixture; the installed entry point is disabled in pyproject's addopts (-p no:qqbot)
+# because it would import qqproto before coverage starts
+pytest_plugins = ["qqproto.sim._pytest_plugin"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

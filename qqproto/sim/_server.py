@@ -983,9 +983,14 @@ class Simulator(_SimulatorBase):
         The client is the running loop's adapter's (``qqbot_asyncio.Client`` or
         ``qqbot_trio.Client``; on another Io, a client sharing the simulator's), with
         ``intents`` (default: ``Intents.default()``) and ``options`` for its constructor
-        (``identify_window`` defaults to 0.1 s: the simulator does not enforce the platform's
-        5-s window). Once the session on ``shard`` is live it yields a :class:`Conversation`;
-        after the block the client is cancelled. An exception a handler raised (that the
+        (``identify_window`` defaults to 0.1 s, since the simulator does not enforce the
+        platform's 5-s window; in ``gateway_options``, ``invalid_session_delay`` defaults to
+        0-0.1 s and ``backoff`` to waits of at most 0.2 s, so that faults in a row take
+        milliseconds, not the client's real backoff). Once the session on ``shard`` is live
+        it yields a :class:`Conversation`; in webhook mode (``webhook=WebhookOptions(
+        "127.0.0.1", 0)``), once the simulator registered the client's callback URL and the
+        client answered the op 13 validation.
+        After the block the client is cancelled. An exception a handler raised (that the
         handler's own ``on_error`` does not take) is raised by the conversation's next wait,
         or after the block; so is the client's own end (a fatal close, say). ``timeout``
         bounds every wait of the conversation.
@@ -993,11 +998,15 @@ class Simulator(_SimulatorBase):
         io = self.io
         if not self._on_loop():
             raise RuntimeError("run() needs the simulator running on this loop")
+        from qqproto.gateway._backoff import BackoffConfig
         from qqproto.gateway._intents import Intents
         from qqproto.rest._auth import Token
 
         cls = client_class if client_class is not None else _client_class(io)
         options.setdefault("identify_window", 0.1)
+        gateway_options = options["gateway_options"] = dict(options.get("gateway_options") or {})
+        gateway_options.setdefault("invalid_session_delay", (0.0, 0.1))
+        gateway_options.setdefault("backoff", BackoffConfig(base=0.05, cap=0.2, quick_jitter=0.02))
         client = cls(
             Token(self.app_id, self.secret),
             Intents.default() if intents is None else intents,
@@ -1013,7 +1022,10 @@ class Simulator(_SimulatorBase):
             async with io.open_task_group() as group:
                 group.start_soon(conversation._run_client)
                 try:
-                    await conversation._until(*self._session_cond(shard))
+                    if client.webhook is None:
+                        await conversation._until(*self._session_cond(shard))
+                    else:
+                        await conversation._serve_webhook()
                     yield conversation
                 except Exception as exc:  # raised after the group, not wrapped in its group
                     error = exc
@@ -1199,6 +1211,18 @@ class Conversation:
         return self.sim.fail_next(spec, times, status=status, code=code, message=message, body=body)
 
     # ------------------------------------------------------------------ internals
+
+    async def _serve_webhook(self) -> None:
+        """Register the client's callback URL once it listens; await the validation."""
+        io = self.sim.io
+        deadline = io.now() + self.timeout
+        while (url := self.client.webhook_url) is None:
+            self._check()
+            if io.now() >= deadline:
+                raise TimeoutError(f"the client did not listen within {self.timeout:g} s")
+            await io.sleep_until(io.now() + 0.005)  # the client's state: polled
+        self.sim.register_webhook(url)
+        await self._until(*self.sim._validated_cond(None))
 
     def _sessions(self) -> tuple[int, int]:
         return len(self.sim.identifies(self.shard)), len(self.sim.resumes(self.shard))

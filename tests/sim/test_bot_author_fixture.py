@@ -1,26 +1,43 @@
-"""What a bot author's offline test looks like with the shipped ``qq_sim`` fixture."""
+"""What a bot author's offline test looks like with the installed ``qq_sim`` fixture.
+
+The anyio test runs on asyncio and on trio (``anyio_backend`` in tests/conftest.py) with the
+adapter of that loop; the synchronous one is the older form (thread mode, the client on a loop
+of its own), which keeps working.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-import qqbot_asyncio as qq
+import pytest
 
-pytest_plugins = ["qqbot_asyncio.pytest_plugin"]
+import qqbot_asyncio
+from qqproto.client import Context, EventHandler
+from qqproto.gateway import Intents
+from qqproto.sim import Simulator, ThreadedSimulator
 
 
-class Pong(qq.EventHandler):
-    async def on_at_message_create(self, ctx: qq.Context, message: Any) -> None:
+class Pong(EventHandler):
+    async def on_at_message_create(self, ctx: Context, message: Any) -> None:
         if message.content and message.content.endswith("ping"):
             await message.reply(ctx, content="pong")
 
 
-def test_my_bot_answers_ping(qq_sim: Any) -> None:
+@pytest.mark.anyio
+async def test_my_bot_answers_ping(qq_sim: Simulator) -> None:
+    async with qq_sim.run(Pong(), intents=Intents.none().with_public_guild_messages()) as bot:
+        reply = await bot.say("ping")
+        assert reply.content == "pong"
+        await bot.reconnect()
+        assert (await bot.say("ping")).content == "pong"
+
+
+def test_my_bot_answers_ping_in_thread_mode(qq_sim: ThreadedSimulator) -> None:
     async def scenario() -> None:
-        client = qq.Client(
-            qq.Token(qq_sim.app_id, qq_sim.secret),
-            qq.Intents.none().with_public_guild_messages(),
+        client = qqbot_asyncio.Client(
+            qqbot_asyncio.Token(qq_sim.app_id, qq_sim.secret),
+            Intents.none().with_public_guild_messages(),
             Pong(),
             api_base=qq_sim.api_base,
             token_url=qq_sim.token_url,

@@ -1,7 +1,9 @@
-"""The asyncio runner on loopback, used through plain sockets and the client core (no adapter).
+"""The simulator's server on loopback, used through plain sockets and the client core.
 
-Covers the thread mode (sync code and trio), the in-loop mode (asyncio), the pytest fixture, the
-wait helpers and the scripting calls that act on live sockets (drop, close, op 7).
+Covers the thread mode (sync code and trio; the ``qq_sim`` fixture of a sync test), the in-loop
+mode on asyncio streams, the wait helpers and the scripting calls that act on live sockets
+(drop, close, op 7). The in-loop mode on both loops and the conversation API are in
+test_sim_server.py.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from qqbot_asyncio.simulator import Simulator
 from qqproto._errors import TransportError
 from qqproto.gateway._connection import GatewayConfig, GatewayConnection
 from qqproto.gateway._events import Disconnected, Dispatch, GatewayEvent, Ready, Resumed
@@ -27,11 +28,10 @@ from qqproto.rest._auth import Token, build_token_request, parse_token_response
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._catalogue import ApiCatalogue as Api
 from qqproto.rest._http import HttpConnection, HttpRequest, encode_api_request
+from qqproto.sim import Simulator, ThreadedSimulator
 
-pytest_plugins = ["qqbot_asyncio.pytest_plugin"]
 
-
-def http(sim: Simulator, request: HttpRequest) -> ApiResponse:
+def http(sim: ThreadedSimulator | Simulator, request: HttpRequest) -> ApiResponse:
     with socket.create_connection((sim.host, sim.port), timeout=5) as sock:
         conn = HttpConnection()
         sock.sendall(conn.send(request))
@@ -44,7 +44,9 @@ def http(sim: Simulator, request: HttpRequest) -> ApiResponse:
 class Shard:
     """One gateway connection over a real socket, driven by the client core."""
 
-    def __init__(self, sim: Simulator, token: str, gw: GatewayConnection | None = None) -> None:
+    def __init__(
+        self, sim: ThreadedSimulator, token: str, gw: GatewayConnection | None = None
+    ) -> None:
         self.gw = gw or GatewayConnection(
             GatewayConfig(intents=int(Intents.default()), first_heartbeat_jitter=False),
             rng=random.Random(2),
@@ -76,13 +78,13 @@ class Shard:
         self.sock.close()
 
 
-def login(sim: Simulator) -> str:
+def login(sim: ThreadedSimulator) -> str:
     request = build_token_request(Token(sim.app_id, sim.secret), sim.endpoints.token)
     token, _ = parse_token_response(http(sim, request))
     return token
 
 
-def test_loopback_token_gateway_identify_ready_and_an_at_message(qq_sim: Simulator) -> None:
+def test_loopback_token_gateway_identify_ready_and_an_at_message(qq_sim: ThreadedSimulator) -> None:
     sim = qq_sim
     assert sim.api_base == f"http://127.0.0.1:{sim.port}"
     assert sim.token_url == f"{sim.api_base}/app/getAppAccessToken"
@@ -109,7 +111,7 @@ def test_loopback_token_gateway_identify_ready_and_an_at_message(qq_sim: Simulat
         shard.close()
 
 
-def test_reply_is_recorded_and_wait_for_message(qq_sim: Simulator) -> None:
+def test_reply_is_recorded_and_wait_for_message(qq_sim: ThreadedSimulator) -> None:
     sim = qq_sim
     token = login(sim)
     incoming = sim.inject_group_at_message("hi")
@@ -135,7 +137,7 @@ def test_reply_is_recorded_and_wait_for_message(qq_sim: Simulator) -> None:
         sim.wait_for_message(count=2, timeout=0.05)
 
 
-def test_drop_close_and_op7_on_live_sockets(qq_sim: Simulator) -> None:
+def test_drop_close_and_op7_on_live_sockets(qq_sim: ThreadedSimulator) -> None:
     sim = qq_sim
     token = login(sim)
     shard = Shard(sim, token)
@@ -160,7 +162,7 @@ def test_drop_close_and_op7_on_live_sockets(qq_sim: Simulator) -> None:
     assert len(sim.resumes(0)) == 2
 
 
-def test_heartbeats_and_stop_acking(qq_sim: Simulator) -> None:
+def test_heartbeats_and_stop_acking(qq_sim: ThreadedSimulator) -> None:
     sim = qq_sim
     sim.stop_acking()
     token = login(sim)
@@ -182,7 +184,7 @@ def test_heartbeats_and_stop_acking(qq_sim: Simulator) -> None:
     assert [h.acked for h in sim.heartbeats()] == [False, True]
 
 
-def test_failures_and_token_expiry_over_the_socket(qq_sim: Simulator) -> None:
+def test_failures_and_token_expiry_over_the_socket(qq_sim: ThreadedSimulator) -> None:
     sim = qq_sim
     token = login(sim)
     sim.fail_next("GET /users/@me", status=429)
@@ -197,7 +199,7 @@ def test_failures_and_token_expiry_over_the_socket(qq_sim: Simulator) -> None:
     assert login(sim) != token
 
 
-def test_scripting_from_many_threads(qq_sim: Simulator) -> None:
+def test_scripting_from_many_threads(qq_sim: ThreadedSimulator) -> None:
     results: list[str] = []
 
     def inject(i: int) -> None:
@@ -214,7 +216,7 @@ def test_scripting_from_many_threads(qq_sim: Simulator) -> None:
     assert qq_sim.interaction_acks() == [] and qq_sim.session_id() is None
 
 
-def test_world_building_through_the_runner(qq_sim: Simulator) -> None:
+def test_world_building_through_the_runner(qq_sim: ThreadedSimulator) -> None:
     qq_sim.add_guild("7", "g7")
     qq_sim.add_channel("70", "7", "c70")
     qq_sim.add_user("u1", "alice", openid="OPENID")
@@ -265,11 +267,25 @@ async def _open(sim: Simulator) -> tuple[asyncio.StreamReader, asyncio.StreamWri
     return await asyncio.open_connection(sim.host, sim.port)
 
 
+def test_the_thread_mode_class_served_in_the_loop_keeps_its_async_waits() -> None:
+    """``async with ThreadedSimulator()`` (the old ``qqbot_asyncio.simulator.Simulator`` in the
+    loop): the blocking waits refuse, the ``*_async`` ones work."""
+
+    async def main() -> None:
+        async with ThreadedSimulator(seed=9) as sim:
+            with pytest.raises(RuntimeError, match="wait_for_async"):
+                sim.wait_for(lambda p: True, timeout=0.01)
+            sim.inject_c2c_message("x")
+            assert (await sim.wait_for_async(lambda p: p.injected)) != []
+            with pytest.raises(TimeoutError, match="message #1"):
+                await sim.wait_for_message_async(timeout=0.02)
+
+    asyncio.run(main())
+
+
 def test_in_loop_mode_with_asyncio_streams() -> None:
     async def main() -> None:
         async with Simulator(seed=9, allowed_intents=int(Intents.all())) as sim:
-            with pytest.raises(RuntimeError, match="wait_for_async"):
-                sim.wait_for(lambda p: True, timeout=0.01)
             reader, writer = await _open(sim)
             conn = HttpConnection()
             writer.write(
@@ -301,7 +317,7 @@ def test_in_loop_mode_with_asyncio_streams() -> None:
                     events.extend(wire.events())
 
             await read_until(Ready)
-            assert await sim.wait_for_session_async(0) == gw.session_id
+            assert await sim.wait_for_session(0) == gw.session_id
             sim.inject_direct_message("dm!")
             assert (await read_until(Dispatch)).name == "DIRECT_MESSAGE_CREATE"
 
@@ -314,17 +330,17 @@ def test_in_loop_mode_with_asyncio_streams() -> None:
                 )
 
             task = asyncio.create_task(reply())
-            message = await sim.wait_for_message_async(scene="c2c", timeout=2)
+            message = await sim.wait_for_message(scene="c2c", timeout=2)
             await task
             assert message.content == "async"
             with pytest.raises(TimeoutError):
-                await sim.wait_for_async(lambda p: None, timeout=0.02, what="never")
+                await sim.wait_for(lambda p: None, timeout=0.02, what="never")
             writer.close()
 
     asyncio.run(main())
 
 
-def test_async_wait_from_another_loop(qq_sim: Simulator) -> None:
+def test_async_wait_from_another_loop(qq_sim: ThreadedSimulator) -> None:
     async def main() -> None:
         asyncio.get_running_loop().call_later(0.02, qq_sim.inject_c2c_message, "later")
         found = await qq_sim.wait_for_async(lambda p: p.injected[-1] if p.injected else None)
@@ -337,7 +353,7 @@ def test_async_wait_from_another_loop(qq_sim: Simulator) -> None:
     asyncio.run(main())
 
 
-def test_trio_client_against_the_thread_mode(qq_sim: Simulator) -> None:
+def test_trio_client_against_the_thread_mode(qq_sim: ThreadedSimulator) -> None:
     trio = pytest.importorskip("trio")
 
     async def main() -> None:
