@@ -60,6 +60,7 @@ RENAMED = [
     ("qqproto.models", "Ready", "ReadyEvent"),
     ("qqproto.models", "Resumed", "ResumedEvent"),
     ("qqproto.models", "SessionStartLimit", "SessionStartLimitInfo"),
+    ("qqproto.sim", "SendText", "ServerText"),
 ]
 
 

@@ -45,7 +45,7 @@ from qqproto.sim import (
     SendClose,
     SessionFault,
 )
-from qqproto.sim import SendText as ServerSendText
+from qqproto.sim import ServerText as ServerSendText
 
 HELLO = '{"op":10,"d":{"heartbeat_interval":45000}}'
 RESUMED = '{"op":0,"t":"RESUMED","d":""}'

@@ -35,7 +35,7 @@ from qqproto.sim import (
     GatewayServer,
     Platform,
     SendClose,
-    SendText,
+    ServerText,
     intent_for_event,
 )
 
@@ -88,7 +88,7 @@ class Pair:
                 progress = True
                 if self.server_close is not None or self.client_close is not None:
                     continue
-                if isinstance(out, SendText):
+                if isinstance(out, ServerText):
                     self.client.receive_payload(out.text, self.now)
                 elif isinstance(out, SendClose):
                     self.server_close = out.code
@@ -126,7 +126,7 @@ class Pair:
 
 def raw(server: GatewayServer) -> list[Any]:
     """The server's outputs, texts decoded."""
-    return [json.loads(o.text) if isinstance(o, SendText) else o for o in server.data_to_send()]
+    return [json.loads(o.text) if isinstance(o, ServerText) else o for o in server.data_to_send()]
 
 
 def fresh(platform: Platform | None = None) -> tuple[Platform, GatewayServer, str]:

@@ -9,7 +9,7 @@ import pytest
 from _fixtures import event
 
 from qqproto._errors import LocalProtocolError
-from qqproto.sim import GatewayServer, Platform, SendText
+from qqproto.sim import GatewayServer, Platform, ServerText
 from qqproto.sim._events import at_message, rfc3339
 from qqproto.sim._world import SimBot, SimSession, as_int
 
@@ -106,7 +106,7 @@ def test_invalid_session_on_a_connection_without_session() -> None:
     server.connection_made(0.0)
     server.data_to_send()
     server.send_invalid_session(None)
-    assert server.data_to_send() == [SendText('{"op":9,"d":false}')]
+    assert server.data_to_send() == [ServerText('{"op":9,"d":false}')]
 
 
 def test_as_int() -> None:
