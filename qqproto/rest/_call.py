@@ -129,10 +129,12 @@ class Endpoint:
     method: str
     template: str
     _pieces: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _idempotent: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # literal, name, literal, name, ..., literal
         object.__setattr__(self, "_pieces", tuple(_PLACEHOLDER.split(self.template)))
+        object.__setattr__(self, "_idempotent", self.method == "GET")  # safe to repeat
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -142,14 +144,16 @@ class Endpoint:
     def path(self, *values: str | int) -> str:
         """The template with its placeholders, in order, replaced by the percent-encoded values."""
         pieces = self._pieces
-        if len(values) != len(pieces) // 2:
+        if 2 * len(values) + 1 != len(pieces):
             raise TypeError(f"{self.template} takes {len(pieces) // 2} path values")
-        out = [pieces[0]]
-        for value, literal in zip(values, pieces[2::2], strict=True):
-            if isinstance(value, bool) or not isinstance(value, (str, int)):
-                raise TypeError(f"a path value of {self.template} is a {type(value).__name__}")
-            out += (seg(value), literal)
-        return "".join(out)
+        out = pieces[0]
+        for index, value in enumerate(values, 1):
+            if type(value) is not str:
+                if isinstance(value, bool) or not isinstance(value, (str, int)):
+                    raise TypeError(f"a path value of {self.template} is a {type(value).__name__}")
+                value = str(value)
+            out += quote(value, safe="") + pieces[2 * index]
+        return out
 
     def request(
         self,
@@ -160,8 +164,7 @@ class Endpoint:
     ) -> ApiRequest:
         """The request to the path for ``values``; a GET is safe to repeat, nothing else is."""
         path = self.path(*values)
-        idempotent = self.method == "GET"
-        return ApiRequest(self.method, path, self.template, query, json, form, idempotent)
+        return ApiRequest(self.method, path, self.template, query, json, form, self._idempotent)
 
     def route(
         self, *, json_args: bool = False, aliases: Mapping[str, str] | None = None
@@ -208,23 +211,31 @@ class Route(Generic[P, T]):
         self._signature = inspect.signature(build)
         aliases = aliases or {}
         self._path_names = tuple(aliases.get(param, param) for param in endpoint.params)
-        missing = set(self._path_names) - set(self._signature.parameters)
+        parameters = self._signature.parameters
+        missing = set(self._path_names) - set(parameters)
         if missing:
             raise TypeError(f"{self.__name__} has no parameter for {sorted(missing)}")
+        # where each path value is in a call: (position, name, default)
+        self._path_args = tuple(
+            (list(parameters).index(name), name, parameters[name].default)
+            for name in self._path_names
+        )
 
     def __repr__(self) -> str:
         return f"<route {self.__name__}: {self.endpoint.method} {self.endpoint.template}>"
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Call[T]:
         parts = self.build(*args, **kwargs)  # a wrong call raises TypeError here, as usual
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        arguments = bound.arguments
+        values: list[Any] = [
+            kwargs[name] if name in kwargs else args[index] if index < len(args) else default
+            for index, name, default in self._path_args
+        ]
         json = parts.json
         if self.json_args:
+            bound = self._signature.bind(*args, **kwargs)
+            bound.apply_defaults()
             paths = self._path_names
-            json = body(**{key: value for key, value in arguments.items() if key not in paths})
-        values = [arguments[name] for name in self._path_names]
+            json = body(**{k: v for k, v in bound.arguments.items() if k not in paths})
         request = self.endpoint.request(*values, query=parts.query, json=json, form=parts.form)
         return Call(request, parts.parse)
 
