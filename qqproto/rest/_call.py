@@ -117,11 +117,6 @@ def body(**fields: JSON) -> dict[str, JSON]:
     return {key: plain(value) for key, value in fields.items() if value is not None}
 
 
-def seg(value: str | int) -> str:
-    """One path segment, percent-encoded so ``/``, ``?``, ``#`` or ``%`` cannot change the route."""
-    return quote(str(value), safe="")
-
-
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """A route's method and path template (``GET``, ``/channels/{channel_id}``)."""
@@ -142,7 +137,8 @@ class Endpoint:
         return self._pieces[1::2]
 
     def path(self, *values: str | int) -> str:
-        """The template with its placeholders, in order, replaced by the percent-encoded values."""
+        """The template with its placeholders, in order, replaced by the values, each
+        percent-encoded whole: a ``/``, ``?``, ``#`` or ``%`` in one cannot change the route."""
         pieces = self._pieces
         if 2 * len(values) + 1 != len(pieces):
             raise TypeError(f"{self.template} takes {len(pieces) // 2} path values")

@@ -402,6 +402,8 @@ def test_path_values_are_ids() -> None:
     with pytest.raises(TypeError, match="bool"):
         A.get_guild(True)  # type: ignore[arg-type]
     assert A.get_guild(123).request.path == "/guilds/123"  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes 2 path values"):
+        routes()["get_guild_member"].endpoint.path("g")
     assert A.delete_announce(guild_id="g").request.path == "/guilds/g/announces/all"
     assert A.put_reaction("c", "m", emoji_id="9", emoji_type=1).request.path == (
         "/channels/c/messages/m/reactions/1/9"
