@@ -14,23 +14,35 @@ heartbeats take milliseconds of real time and every run takes the same steps.
 pushes check out. Nothing here may block on real IO (threads, files, real sockets) while the
 clock is virtual: the clock would jump past every deadline meanwhile.
 
-Example, a bot against the simulator for ten virtual minutes::
+Example, a bot against the simulator for ten virtual minutes (it runs as written; so does
+``async with sim.run(Echo()) as bot: await bot.say("ping")``, the simulator's conversation API,
+on a VirtualIo)::
+
+    import trio
 
     import qqbot_trio as qq
     from qqbot_trio.testing import VirtualClient, VirtualIo, run_virtual
     from qqproto.sim import Simulator
 
-    async def main() -> None:
+    class Echo(qq.EventHandler):
+        async def on_at_message_create(self, ctx, message):
+            await message.reply(ctx, content="echo: " + (message.content or ""))
+
+    async def main() -> float:
         io = VirtualIo()
         async with Simulator(io) as sim, trio.open_nursery() as nursery:
             client = VirtualClient(io, qq.Token(sim.app_id, sim.secret), qq.Intents.default(),
-                                   MyBot(), api_base=sim.api_base, token_url=sim.token_url)
+                                   Echo(), api_base=sim.api_base, token_url=sim.token_url)
             nursery.start_soon(client.start)
-            await trio.sleep(600)  # virtual: returns at once
-            assert len(sim.heartbeats(0)) >= 14
+            await sim.wait_for_session(0)
+            await trio.sleep(600)  # ten virtual minutes: no real time passes
+            assert len(sim.heartbeats(0)) >= 14  # one every 41.25 s
+            sim.inject_at_message("ping")
+            reply = await sim.wait_for_message(contains="echo:")
             nursery.cancel_scope.cancel()
+        return reply.time
 
-    run_virtual(main)
+    print(run_virtual(main))  # 1600.0: the virtual clock starts at START (1000.0)
 """
 
 from __future__ import annotations

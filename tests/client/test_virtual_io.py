@@ -5,12 +5,14 @@ their deadlines exactly and take no real time; the webhook server's timeouts ove
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import pytest
 import trio
+from _e2e import on_virtual_clock
 
 from qqbot_trio import (
     ConnectError,
@@ -37,17 +39,6 @@ if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
     from exceptiongroup import ExceptionGroup
 
 
-def virtual(fn: Callable[[VirtualIo], Awaitable[None]]) -> Callable[[], None]:
-    """A test that runs ``fn(io)`` on the virtual clock."""
-
-    def test() -> None:
-        run_virtual(fn, VirtualIo())
-
-    test.__name__ = fn.__name__
-    test.__doc__ = fn.__doc__
-    return test
-
-
 async def pair(
     io: VirtualIo, port: int = 0
 ) -> tuple[VirtualListener, VirtualStream, VirtualStream]:
@@ -57,7 +48,7 @@ async def pair(
     return listener, client, server
 
 
-@virtual
+@on_virtual_clock
 async def test_bytes_flow_both_ways_in_order_and_in_pieces(io: VirtualIo) -> None:
     _, client, server = await pair(io)
     await client.send_all(b"hello ")
@@ -71,7 +62,7 @@ async def test_bytes_flow_both_ways_in_order_and_in_pieces(io: VirtualIo) -> Non
         await server.receive_some(0)
 
 
-@virtual
+@on_virtual_clock
 async def test_a_read_waits_for_data(io: VirtualIo) -> None:
     _, client, server = await pair(io)
     got: list[bytes] = []
@@ -87,7 +78,7 @@ async def _append(into: list[bytes], read: Awaitable[bytes]) -> None:
     into.append(await read)
 
 
-@virtual
+@on_virtual_clock
 async def test_the_peers_close_gives_the_rest_then_eof_and_writes_fail(io: VirtualIo) -> None:
     _, client, server = await pair(io)
     assert not client.is_stale() and not server.is_stale()
@@ -104,7 +95,7 @@ async def test_the_peers_close_gives_the_rest_then_eof_and_writes_fail(io: Virtu
     assert isinstance(ConnectionLostError("x"), TransportError)
 
 
-@virtual
+@on_virtual_clock
 async def test_closing_an_end_fails_its_reads_and_writes_and_a_blocked_read(io: VirtualIo) -> None:
     _, client, server = await pair(io)
     raised: list[BaseException] = []
@@ -129,7 +120,7 @@ async def test_closing_an_end_fails_its_reads_and_writes_and_a_blocked_read(io: 
     assert await server.receive_some(10) == b""  # the peer sees a clean EOF
 
 
-@virtual
+@on_virtual_clock
 async def test_close_works_in_a_cancelled_scope(io: VirtualIo) -> None:
     _, client, server = await pair(io)
     with trio.CancelScope() as scope:
@@ -138,7 +129,7 @@ async def test_close_works_in_a_cancelled_scope(io: VirtualIo) -> None:
     assert await server.receive_some(10) == b""
 
 
-@virtual
+@on_virtual_clock
 async def test_nothing_listening_is_a_refused_connect(io: VirtualIo) -> None:
     with pytest.raises(ConnectError) as caught:
         await io.connect("127.0.0.1", 8080, tls=False, timeout=5.0)
@@ -153,7 +144,7 @@ async def test_nothing_listening_is_a_refused_connect(io: VirtualIo) -> None:
         await io.connect("127.0.0.1", 8080, tls=False, timeout=5.0)
 
 
-@virtual
+@on_virtual_clock
 async def test_closing_a_listener_ends_accept_and_closes_its_backlog(io: VirtualIo) -> None:
     listener = await io.listen("127.0.0.1", 0)
     waiting = await io.connect("127.0.0.1", listener.port, tls=False, timeout=1.0)
@@ -176,7 +167,7 @@ async def test_closing_a_listener_ends_accept_and_closes_its_backlog(io: Virtual
         await other.aclose()
 
 
-@virtual
+@on_virtual_clock
 async def test_ports_any_host_and_address_in_use(io: VirtualIo) -> None:
     first = await io.listen("127.0.0.1", 0)
     second = await io.listen("127.0.0.1", 0)
@@ -208,7 +199,7 @@ def test_the_clock_starts_at_start_and_wall_time_follows_it() -> None:
     assert wall == EPOCH + START + 3600
 
 
-@virtual
+@on_virtual_clock
 async def test_deadlines_fire_exactly_on_time(io: VirtualIo) -> None:
     _, client, server = await pair(io)
     start = io.now()
@@ -237,7 +228,7 @@ async def test_deadlines_fire_exactly_on_time(io: VirtualIo) -> None:
         await io.sleep_until(io.now() + 59)  # finishes in time: no error
 
 
-@virtual
+@on_virtual_clock
 async def test_task_groups_cancel_and_raise_every_error_grouped(io: VirtualIo) -> None:
     started = io.now()
     async with io.open_task_group() as group:
@@ -263,6 +254,15 @@ def test_a_virtual_client_runs_on_the_io_it_was_given() -> None:
     assert client._io is io
 
 
+def test_the_module_docstring_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    import qqbot_trio.testing
+
+    assert qqbot_trio.testing.__doc__ is not None
+    example = textwrap.dedent(qqbot_trio.testing.__doc__.split("::\n", 1)[1])
+    exec(compile(example, "qqbot_trio.testing example", "exec"), {"__name__": "example"})
+    assert capsys.readouterr().out == f"{START + 600}\n"
+
+
 # -- the webhook server over the in-memory network ----------------------------------------
 
 
@@ -286,7 +286,7 @@ async def exchange(io: VirtualIo, port: int, data: bytes) -> tuple[bytes, float]
     return answer, io.now() - start
 
 
-@virtual
+@on_virtual_clock
 async def test_the_webhook_servers_timeouts_to_the_instant(io: VirtualIo) -> None:
     options = WebhookOptions(
         port=0, header_timeout=5.0, request_timeout=10.0, keepalive_timeout=30.0
