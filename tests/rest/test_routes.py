@@ -383,6 +383,9 @@ def test_the_scene_sends_keep_botpy_keywords() -> None:
     assert A.post_group_message(group_openid="G", content="c", **v2).request.json == sent
     assert A.post_c2c_message(openid="U", content="c", **v2).request.json == sent
     assert A.post_c2c_message("U", content="x").request.json == {"content": "x", "msg_type": 0}
+    # botpy's positional upload: (group_openid, file_type, url, srv_send_msg)
+    upload = A.post_group_file("G", 1, "https://x/a.png", True).request.json
+    assert upload == {"file_type": 1, "url": "https://x/a.png", "srv_send_msg": True}
 
 
 def test_a_send_refuses_what_its_scene_does_not_take() -> None:
