@@ -112,7 +112,7 @@ async def test_closing_an_end_fails_its_reads_and_writes_and_a_blocked_read(io: 
         await client.aclose()
     assert len(raised) == 1
     await client.aclose()  # twice is fine
-    assert client.is_stale()
+    assert client.is_stale() and repr(client).startswith("<VirtualStream closed ")
     with pytest.raises(ConnectionLostError):
         await client.receive_some(10)
     with pytest.raises(ConnectionLostError):
@@ -150,7 +150,11 @@ async def test_closing_a_listener_ends_accept_and_closes_its_backlog(io: Virtual
     waiting = await io.connect("127.0.0.1", listener.port, tls=False, timeout=1.0)
     await listener.accept()
     queued = await io.connect("127.0.0.1", listener.port, tls=False, timeout=1.0)
+    assert repr(listener) == f"<VirtualListener 127.0.0.1:{listener.port}>"
     await listener.aclose()
+    await listener.aclose()  # twice is fine
+    assert repr(listener) == f"<VirtualListener 127.0.0.1:{listener.port} closed>"
+    assert repr(queued) == "<VirtualStream open peer='127.0.0.1' unread=0>"
     assert await queued.receive_some(10) == b""  # never accepted: closed
     assert not waiting.is_stale()  # accepted before: untouched
     with pytest.raises(TransportError, match="closed"):
