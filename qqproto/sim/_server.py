@@ -365,8 +365,7 @@ class _SimulatorBase:
         finally:
             self._connections.discard(connection)
             await stream.aclose()
-            if not conn.should_close:
-                conn.connection_lost(io.now())
+            conn.connection_lost(io.now())  # again after a close: it is idempotent
             self._changed()
 
     async def _read(self, connection: _Connection) -> None:

@@ -8,6 +8,7 @@ thread, webhook pushes sent over the Io, and the thread mode awaited from a trio
 
 from __future__ import annotations
 
+import random
 import threading
 from typing import Any
 
@@ -290,3 +291,62 @@ def test_the_thread_mode_awaited_from_trio() -> None:
 
     with Simulator.in_thread(seed=2) as sim:
         trio.run(main, sim)
+
+
+def test_on_an_in_memory_io_with_a_virtual_clock() -> None:
+    """The same server on VirtualIo: ten virtual minutes of heartbeats in milliseconds, the
+    conversation with a client sharing the simulator's Io."""
+    import trio
+
+    from qqbot_trio.testing import VirtualIo, run_virtual
+
+    async def main() -> None:
+        async with Simulator(VirtualIo()) as sim, sim.run(Pong()) as bot:
+            assert type(bot.client).__name__ == "SharedIoClient"
+            assert bot.client._io is sim.io
+            await trio.sleep(600)
+            assert len(sim.heartbeats(0)) >= 14
+            assert (await bot.say("ping")).content == "pong"
+            assert isinstance(await bot.reconnect(), ResumeRecord)
+
+    run_virtual(main)
+
+
+def test_a_close_the_client_never_answers_ends_the_connection_after_the_timeout() -> None:
+    """The server closes, the client never answers: the close timeout (5 s) drops the
+    connection and the world forgets it (virtual time)."""
+
+    from qqbot_trio.testing import VirtualIo, run_virtual
+    from qqproto.gateway._connection import GatewayConfig, GatewayConnection
+    from qqproto.gateway._events import Ready
+    from qqproto.gateway._wire import WireConnection
+    from qqproto.rest._auth import Token, build_token_request, parse_token_response
+    from qqproto.rest._http import HttpConnection
+
+    async def main() -> None:
+        io = VirtualIo()
+        async with Simulator(io) as sim:
+            stream = await io.connect(sim.host, sim.port, tls=False, timeout=5)
+            http = HttpConnection()
+            request = build_token_request(Token(sim.app_id, sim.secret), sim.endpoints.token)
+            await stream.send_all(http.send(request))
+            response = None
+            while response is None:
+                response = http.receive_data(await stream.receive_some(65536))
+            token, _ = parse_token_response(response)
+            stream = await io.connect(sim.host, sim.port, tls=False, timeout=5)
+            gateway = GatewayConnection(GatewayConfig(intents=1), rng=random.Random(0))
+            wire = WireConnection(gateway, sim.gateway_url, token)
+            await stream.send_all(wire.bytes_to_send())
+            while not any(isinstance(e, Ready) for e in wire.events()):
+                wire.receive_data(await stream.receive_some(65536), io.now())
+                await stream.send_all(wire.bytes_to_send())
+            assert sim.session_id(0) is not None
+            closed_at = io.now()
+            assert sim.close_shard(0, 4009) == 1  # and the client reads no more
+            assert sim.session_id(0) is None  # detached at once, its connection not yet gone
+            await sim.wait_for(lambda p: not p.connections, timeout=30)
+            assert 5.0 <= io.now() - closed_at < 6.0
+            assert [c.conn.is_websocket for c in sim._connections] == [False]  # the token's
+
+    run_virtual(main)
