@@ -14,7 +14,22 @@ from typing import TYPE_CHECKING
 from qqproto._errors import LocalProtocolError
 
 if TYPE_CHECKING:
-    from qqproto.models._gateway_info import SessionStartLimitInfo as ApiSessionStartLimit
+    from typing import Protocol
+
+    class ApiSessionStartLimit(Protocol):
+        """``session_start_limit`` as ``GET /gateway/bot`` sends it (``reset_after`` in ms, any
+        field possibly absent): :class:`qqproto.models.SessionStartLimitInfo`, which the gateway
+        does not import (it sits below the models)."""
+
+        @property
+        def total(self) -> int | None: ...
+        @property
+        def remaining(self) -> int | None: ...
+        @property
+        def reset_after(self) -> int | None: ...
+        @property
+        def max_concurrency(self) -> int | None: ...
+
 
 IDENTIFY_WINDOW = 5.0
 SESSION_BUDGET_PERIOD = 24 * 3600.0
