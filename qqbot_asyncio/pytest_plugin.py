@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import warnings
 
-from qqproto.sim._pytest_plugin import _qq_sim_on_loop, qq_sim
+from qqproto.sim._pytest_plugin import _qq_sim_on_loop as _qq_sim_on_loop
+from qqproto.sim._pytest_plugin import qq_sim
 
-__all__ = ["_qq_sim_on_loop", "qq_sim"]
+__all__ = ["qq_sim"]
 
 warnings.warn(
     "qqbot_asyncio.pytest_plugin is deprecated: the qq_sim fixture is installed with the qqbot "

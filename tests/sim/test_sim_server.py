@@ -350,3 +350,15 @@ def test_a_close_the_client_never_answers_ends_the_connection_after_the_timeout(
             assert [c.conn.is_websocket for c in sim._connections] == [False]  # the token's
 
     run_virtual(main)
+
+
+def test_the_old_module_path_gives_the_thread_mode_class_with_a_warning() -> None:
+    import qqbot_asyncio.simulator as old
+    from qqproto.sim import DEFAULT_APP_ID
+
+    with pytest.warns(DeprecationWarning, match=r"qqbot_asyncio\.simulator.*ThreadedSimulator"):
+        assert old.Simulator is ThreadedSimulator
+    with pytest.warns(DeprecationWarning, match="qqproto.sim.DEFAULT_APP_ID"):
+        assert old.DEFAULT_APP_ID == DEFAULT_APP_ID
+    with pytest.raises(AttributeError):
+        old.Platform  # noqa: B018 - only the three old names are there
