@@ -19,9 +19,9 @@ None of that touches a socket, a clock or global randomness. :class:`Simulator` 
 serves it on loopback over the same :class:`~qqproto.client._io.Io` the client uses, so it runs
 on asyncio, trio or an in-memory Io alike (``async with Simulator.for_current_loop() as sim``);
 :class:`ThreadedSimulator` (``Simulator.in_thread()``) serves it from a background thread for
-synchronous code; :meth:`Simulator.run` holds a :class:`Conversation` with a bot under test.
-The pytest plugin (``_pytest_plugin``, registered as the ``qqbot`` ``pytest11`` entry point)
-offers it as the ``qq_sim`` fixture.
+synchronous code; :meth:`Simulator.run` holds a :class:`Conversation` (``_conversation``)
+with a bot under test. The pytest plugin (``_pytest_plugin``, registered as the ``qqbot``
+``pytest11`` entry point) offers it as the ``qq_sim`` fixture.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from qqproto.sim._conversation import Conversation
 from qqproto.sim._events import EVENT_INTENTS, intent_for_event
 from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, ServerOutput, ServerText
 from qqproto.sim._rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
-from qqproto.sim._server import Conversation, Simulator, ThreadedSimulator, current_io
+from qqproto.sim._server import Simulator, ThreadedSimulator, current_io
 from qqproto.sim._transport import ServerConnection
 from qqproto.sim._webhook import PushAttempt, PushRequest, WebhookPusher, WebhookTarget
 from qqproto.sim._world import (

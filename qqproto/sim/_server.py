@@ -38,17 +38,17 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import random
-import sys
 import threading
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qqproto._errors import RemoteProtocolError, TransportError
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import Endpoints, HttpConnection
+from qqproto.sim._conversation import Conversation
 from qqproto.sim._transport import ServerConnection
 from qqproto.sim._webhook import PushAttempt, PushRequest
 from qqproto.sim._world import (
@@ -69,15 +69,12 @@ from qqproto.sim._world import (
     UploadRecord,
 )
 
-if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
-    from exceptiongroup import BaseExceptionGroup
-
 if TYPE_CHECKING:
     from qqproto.client._handler import EventHandler
     from qqproto.client._io import Io, Listener, Stream, TaskGroup, Waitable
     from qqproto.client._runtime import ClientBase
 
-__all__ = ["Conversation", "Simulator", "ThreadedSimulator", "current_io"]
+__all__ = ["Simulator", "ThreadedSimulator", "current_io"]
 
 T = TypeVar("T")
 _S = TypeVar("_S", bound="_SimulatorBase")
@@ -118,6 +115,29 @@ def current_io(ssl_context: Any = None) -> Io:
 
         return AsyncioIo(ssl_context)
     raise RuntimeError(f"no qqbot adapter for {library!r}: pass the Io, Simulator(io)")
+
+
+def client_class_for(io: Io) -> type[ClientBase]:
+    """The adapter's ``Client`` for ``io``; for any other Io, a client that shares it."""
+    name = f"{type(io).__module__}.{type(io).__qualname__}"
+    if name == "qqbot_asyncio._io.AsyncioIo":
+        import qqbot_asyncio
+
+        return qqbot_asyncio.Client
+    if name == "qqbot_trio._io.TrioIo":
+        import qqbot_trio
+
+        return qqbot_trio.Client
+    from qqproto.client._runtime import ClientBase
+
+    class SharedIoClient(ClientBase):
+        """A client on the simulator's own Io (an in-memory network, say)."""
+
+        @staticmethod
+        def io_factory(ssl_context: Any) -> Io:
+            return io
+
+    return SharedIoClient
 
 
 class _Connection:
@@ -1001,7 +1021,7 @@ class Simulator(_SimulatorBase):
         from qqproto.gateway._intents import Intents
         from qqproto.rest._auth import Token
 
-        cls = client_class if client_class is not None else _client_class(io)
+        cls = client_class if client_class is not None else client_class_for(io)
         options.setdefault("identify_window", 0.1)
         gateway_options = options["gateway_options"] = dict(options.get("gateway_options") or {})
         gateway_options.setdefault("invalid_session_delay", (0.0, 0.1))
@@ -1036,275 +1056,6 @@ class Simulator(_SimulatorBase):
             conversation._note_unreported(error)
             raise error
         conversation._raise_unreported()
-
-
-def _client_class(io: Io) -> type[ClientBase]:
-    """The adapter's ``Client`` for ``io``; for any other Io, a client that shares it."""
-    name = f"{type(io).__module__}.{type(io).__qualname__}"
-    if name == "qqbot_asyncio._io.AsyncioIo":
-        import qqbot_asyncio
-
-        return qqbot_asyncio.Client
-    if name == "qqbot_trio._io.TrioIo":
-        import qqbot_trio
-
-        return qqbot_trio.Client
-    from qqproto.client._runtime import ClientBase
-
-    class SharedIoClient(ClientBase):
-        """A client on the simulator's own Io (an in-memory network, say)."""
-
-        @staticmethod
-        def io_factory(ssl_context: Any) -> Io:
-            return io
-
-    return SharedIoClient
-
-
-class Conversation:
-    """A bot under test talking with the simulated platform (from :meth:`Simulator.run`).
-
-    ``await say(text)`` sends a message to the bot and returns its reply; the faults await their
-    consequence: :meth:`reconnect` (op 7) and :meth:`drop` the resume, :meth:`invalidate_session`
-    (op 9) the new Identify, :meth:`close` whichever comes. ``sim`` is the simulator and
-    ``client`` the running client, for anything else.
-    """
-
-    _SCENES: ClassVar[dict[str, tuple[str, str]]] = {
-        "channel": ("inject_at_message", "channel"),
-        "group": ("inject_group_at_message", "group"),
-        "c2c": ("inject_c2c_message", "c2c"),
-        "dm": ("inject_direct_message", "dms"),
-        "dms": ("inject_direct_message", "dms"),
-    }
-
-    def __init__(self, sim: Simulator, client: ClientBase, shard: int, timeout: float) -> None:
-        self.sim = sim
-        self.client = client
-        self.shard = shard
-        self.timeout = timeout
-        self.errors: list[BaseException] = []
-        """What the bot's handlers raised, oldest first."""
-        self.failure: BaseException | None = None
-        """Why the client stopped, if it did."""
-        self._reported: set[int] = set()
-
-    def __repr__(self) -> str:
-        return f"<Conversation {self.client!r} shard={self.shard} on {self.sim!r}>"
-
-    # ------------------------------------------------------------------ messages
-
-    def send(self, content: str, *, scene: str = "channel", **fields: Any) -> Injected:
-        """Inject a message to the bot (an @-message in a ``channel`` or a ``group``, a ``c2c``
-        message, a guild ``dm``) without waiting; ``fields`` go to the simulator's inject
-        method (``channel_id``, ``group_openid``, ``user_openid``, ...)."""
-        try:
-            method, _ = self._SCENES[scene]
-        except KeyError:
-            raise ValueError(
-                f"scene must be one of {sorted(self._SCENES)}, not {scene!r}"
-            ) from None
-        injected: Injected = getattr(self.sim, method)(content, **fields)
-        return injected
-
-    async def say(
-        self, content: str, *, scene: str = "channel", timeout: float | None = None, **fields: Any
-    ) -> SentMessage:
-        """Send ``content`` to the bot (see :meth:`send`) and return its reply: the first
-        message it sends afterwards that answers this one or goes to the same place."""
-        start = self.sim._query(lambda p: len(p.sent))
-        incoming = self.send(content, scene=scene, **fields)
-        return await self.reply_to(incoming, scene=scene, start=start, timeout=timeout)
-
-    async def reply_to(
-        self,
-        incoming: Injected,
-        *,
-        scene: str = "channel",
-        start: int = 0,
-        timeout: float | None = None,
-    ) -> SentMessage:
-        """The first message the bot sent (from the ``start``-th on) that answers ``incoming``
-        (its ``msg_id``/``event_id``) or goes where it came from in ``scene``."""
-        _, recorded = self._SCENES[scene]
-        data = incoming.data if isinstance(incoming.data, dict) else {}
-        ids = {incoming.event_id, data.get("id")} - {None}
-        author = data.get("author") if isinstance(data.get("author"), dict) else {}
-        target = {
-            "channel": data.get("channel_id"),
-            "dms": data.get("guild_id"),
-            "group": data.get("group_openid"),
-            "c2c": author.get("user_openid") if isinstance(author, dict) else None,
-        }[recorded]
-
-        def predicate(p: Platform) -> SentMessage | None:
-            for message in p.sent[start:]:
-                if message.reply_to in ids or (
-                    message.scene == recorded and message.target_id == target
-                ):
-                    return message
-            return None
-
-        what = f"the bot's reply to {clip(data.get('content'))!r} ({scene})"
-        return await self._until(predicate, what, timeout)
-
-    async def wait_for_message(self, *, timeout: float | None = None, **match: Any) -> SentMessage:
-        """Like :meth:`Simulator.wait_for_message`, raising the bot's errors meanwhile."""
-        count = match.pop("count", 1)
-        predicate, what = self.sim._message_cond(
-            match.pop("scene", None),
-            match.pop("target_id", None),
-            match.pop("contains", None),
-            match.pop("reply_to", None),
-            match.pop("where", None),
-            count,
-        )
-        if match:
-            raise TypeError(f"unexpected keywords {sorted(match)}")
-        return await self._until(predicate, what, timeout)
-
-    # ------------------------------------------------------------------ faults
-
-    async def reconnect(self, *, timeout: float | None = None) -> ResumeRecord:
-        """Op 7 on the bot's shard; returns once it resumed."""
-        count = len(self.sim.resumes(self.shard))
-        self.sim.reconnect_shard(self.shard)
-        return await self._until(*self.sim._resume_cond(self.shard, count + 1), timeout)
-
-    async def invalidate_session(self, *, timeout: float | None = None) -> IdentifyRecord:
-        """Op 9 on the bot's shard (the session is forgotten); returns once it identified
-        anew."""
-        count = len(self.sim.identifies(self.shard))
-        self.sim.invalidate_session(self.shard)
-        return await self._until(*self.sim._identify_cond(self.shard, count + 1), timeout)
-
-    async def close(
-        self, code: int = 4009, reason: str = "", *, timeout: float | None = None
-    ) -> IdentifyRecord | ResumeRecord:
-        """Close the bot's connection with ``code``; returns the session it makes next (a
-        resume or a new Identify). For a code that ends the session for good the client stops,
-        and this raises the client's error."""
-        before = self._sessions()
-        self.sim.close_shard(self.shard, code, reason)
-        return await self._next_session(before, f"a new session after close {code}", timeout)
-
-    async def drop(self, *, timeout: float | None = None) -> IdentifyRecord | ResumeRecord:
-        """Drop the bot's TCP connection (no close frame); returns the session it makes next."""
-        before = self._sessions()
-        self.sim.drop_shard(self.shard)
-        return await self._next_session(before, "a new session after the drop", timeout)
-
-    def fail_next(
-        self,
-        spec: str,
-        times: int = 1,
-        *,
-        status: int = 500,
-        code: int | None = None,
-        message: str | None = None,
-        body: Any = None,
-    ) -> RestFailure:
-        """Fail the next ``times`` requests matching ``spec`` (see
-        :meth:`Simulator.fail_next`), e.g. ``fail_next("POST /channels/{channel_id}/messages",
-        status=429, code=22009)``."""
-        return self.sim.fail_next(spec, times, status=status, code=code, message=message, body=body)
-
-    # ------------------------------------------------------------------ internals
-
-    async def _serve_webhook(self) -> None:
-        """Register the client's callback URL once it listens; await the validation."""
-        io = self.sim.io
-        deadline = io.now() + self.timeout
-        while (url := self.client.webhook_url) is None:
-            self._check()
-            if io.now() >= deadline:
-                raise TimeoutError(f"the client did not listen within {self.timeout:g} s")
-            await io.sleep_until(io.now() + 0.005)  # the client's state: polled
-        self.sim.register_webhook(url)
-        await self._until(*self.sim._validated_cond(None))
-
-    def _sessions(self) -> tuple[int, int]:
-        return len(self.sim.identifies(self.shard)), len(self.sim.resumes(self.shard))
-
-    async def _next_session(
-        self, before: tuple[int, int], what: str, timeout: float | None
-    ) -> IdentifyRecord | ResumeRecord:
-        identified, resumed = before
-        shard = self.shard
-
-        def predicate(p: Platform) -> IdentifyRecord | ResumeRecord | None:
-            identifies, resumes = p.identifies_on(shard), p.resumes_on(shard)
-            if len(identifies) > identified:
-                return identifies[identified]
-            if len(resumes) > resumed:
-                return resumes[resumed]
-            return None
-
-        return await self._until(predicate, what, timeout)
-
-    async def _until(
-        self, predicate: Callable[[Platform], T | None], what: str, timeout: float | None = None
-    ) -> T:
-        def checked(p: Platform) -> T | None:
-            self._check()
-            return predicate(p)
-
-        return await self.sim._wait(checked, self.timeout if timeout is None else timeout, what)
-
-    def _check(self) -> None:
-        """Raise the first error of the bot not raised yet."""
-        for error in [*self.errors, self.failure]:
-            if error is not None and id(error) not in self._reported:
-                self._reported.add(id(error))
-                raise error
-
-    def _unreported(self) -> list[BaseException]:
-        return [
-            e for e in [*self.errors, self.failure] if e is not None and id(e) not in self._reported
-        ]
-
-    def _note_unreported(self, error: BaseException) -> None:
-        errors = self._unreported()
-        add_note = getattr(error, "add_note", None)
-        if errors and add_note is not None:
-            add_note(f"the bot also raised: {', '.join(clip(repr(e)) for e in errors)}")
-
-    def _raise_unreported(self) -> None:
-        errors = self._unreported()
-        self._reported.update(id(e) for e in errors)
-        if len(errors) == 1:
-            raise errors[0]
-        if errors:
-            raise BaseExceptionGroup("the bot raised", errors)
-
-    def _catch_handler_errors(self, handler: EventHandler) -> Callable[[], None]:
-        """Record what the handlers raise (unless the handler has an ``on_error`` of its own);
-        returns the function undoing it."""
-        from qqproto.client._handler import EventHandler
-
-        if type(handler).on_error is not EventHandler.on_error:
-            return lambda: None
-
-        async def on_error(ctx: Any, error: BaseException) -> None:
-            self.errors.append(error)
-            self.sim._changed()
-
-        setattr(handler, "on_error", on_error)  # noqa: B010 - an instance attribute, undone after
-        return lambda: vars(handler).pop("on_error", None) and None
-
-    async def _run_client(self) -> None:
-        try:
-            await self.client.start()
-        except Exception as exc:
-            self.failure = exc
-        else:  # pragma: no cover - start() returns only when cancelled, which raises here
-            self.failure = RuntimeError("the client stopped")
-        self.sim._changed()
-
-
-def clip(value: object, limit: int = 60) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class ThreadedSimulator(_SimulatorBase):
