@@ -1,9 +1,10 @@
 """The test suite on the oldest and the newest Python the project supports (3.10 and 3.13).
 
 ``.ci/run`` runs ``python3 -m nox`` after the README's test command (Python 3.11, with the
-coverage gate). Each session installs the project with its ``test`` extra into a new virtual
-environment under ``.nox/`` and runs pytest there (coverage is measured on 3.11 only); a
-missing interpreter is an error, not a skip. Extra arguments go to pytest:
+coverage gate). Each ``tests`` session installs the project with its ``test`` extra into a new
+virtual environment under ``.nox/`` and runs pytest there (coverage is measured on 3.11 only); a
+missing interpreter is an error, not a skip. The ``lint`` session runs ruff and ``mypy --strict``
+over the packages, tests, examples, benches and fuzz targets. Extra arguments go to pytest:
 ``python3 -m nox -- -k webhook``.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests"]
+nox.options.sessions = ["tests", "lint"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -20,3 +21,14 @@ def tests(session: nox.Session) -> None:
     """The whole suite on one interpreter."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", "--no-cov", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) and mypy --strict over the packages, tests, examples, benches and
+    fuzz targets (the files pyproject's [tool.mypy] lists)."""
+    session.install("-e", ".[test]")
+    code = ["qqproto", "qqbot_trio", "qqbot_asyncio", "tests", "examples", "bench", "fuzz"]
+    session.run("python", "-m", "ruff", "check", *code, "noxfile.py")
+    session.run("python", "-m", "ruff", "format", "--check", *code, "noxfile.py")
+    session.run("python", "-m", "mypy")
