@@ -73,9 +73,9 @@ def status_kb(field: str, pid: int | str = "self") -> int:
 
 
 def measure(sim: object, events: int, size: int, max_backlog_bytes: int) -> dict[str, float]:
-    from qqbot_asyncio.simulator import Simulator
+    from qqproto.sim import ThreadedSimulator
 
-    assert isinstance(sim, Simulator)
+    assert isinstance(sim, ThreadedSimulator)
     config = {
         "app_id": sim.app_id,
         "secret": sim.secret,
@@ -112,13 +112,13 @@ def cadence(seconds: float) -> None:
     import statistics
 
     import qqbot_asyncio as qq
-    from qqbot_asyncio.simulator import Simulator
+    from qqproto.sim import ThreadedSimulator
 
     class Stuck(qq.EventHandler):
         async def on_at_message_create(self, ctx: object, message: object) -> None:
             await asyncio.Event().wait()
 
-    async def run(sim: Simulator) -> tuple[list[float], int, float]:
+    async def run(sim: ThreadedSimulator) -> tuple[list[float], int, float]:
         client = qq.Client(
             qq.Token(sim.app_id, sim.secret),
             qq.Intents.default(),
@@ -141,7 +141,7 @@ def cadence(seconds: float) -> None:
         beats = [h.time for h in sim.heartbeats(0) if h.time >= start]
         return beats, sim.websocket_connections, float(paused)
 
-    with Simulator.in_thread(heartbeat_interval_ms=1000) as sim:
+    with ThreadedSimulator.in_thread(heartbeat_interval_ms=1000) as sim:
         beats, connections, paused = asyncio.run(run(sim))
     gaps = [b - a for a, b in itertools.pairwise(beats)]
     print(f"backlog full for {seconds:g} s (still paused at the end: {bool(paused)}), interval 1 s")
@@ -165,15 +165,15 @@ def main() -> None:
     if args.child:
         child(json.loads(args.child))
         return
-    from qqbot_asyncio.simulator import Simulator
     from qqproto.client._dispatcher import DEFAULT_BACKLOG_BYTES
+    from qqproto.sim import ThreadedSimulator
 
     rows = []
     for label, bound in (
         (f"default bounds (16 MiB, {DEFAULT_BACKLOG_BYTES} B)", DEFAULT_BACKLOG_BYTES),
         ("count bound only (10,000 events)", 1 << 62),
     ):
-        with Simulator.in_thread(max_body_size=1 << 30) as sim:
+        with ThreadedSimulator.in_thread(max_body_size=1 << 30) as sim:
             rows.append((label, measure(sim, args.events, args.size, bound)))
     print(f"{args.events} @-messages of {args.size} B content, handlers never finish")
     print(f"python {sys.version.split()[0]}, pid {os.getpid()}")

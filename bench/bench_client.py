@@ -1,11 +1,11 @@
 """Benchmark: our asyncio client vs the official botpy SDK on the same simulator, in one run.
 
-The simulator (``qqbot_asyncio.simulator``) runs in this process, one instance per library with
-identical settings; each client runs in its own subprocess (``bench/_client_worker.py``), so only
-the client's own CPU and memory are measured. botpy is unmodified: only its hosts are redirected
-(``bench/_botpy_hosts.py``, as in ``tests/test_sim_botpy.py``). Both clients stay connected for
-the whole run and are measured in turns (alternating which goes first), so that the machine's
-load drifts hit both alike. Measured:
+The simulator (``qqproto.sim.ThreadedSimulator``) runs in this process, one instance per library
+with identical settings; each client runs in its own subprocess (``bench/_client_worker.py``), so
+only the client's own CPU and memory are measured. botpy is unmodified: only its hosts are
+redirected (``bench/_botpy_hosts.py``, as in ``tests/sim/test_sim_botpy.py``). Both clients stay
+connected for the whole run and are measured in turns (alternating which goes first), so that
+the machine's load drifts hit both alike. Measured:
 
 1. CPU per dispatched @-message: rounds of N AT_MESSAGE_CREATE events (sent 20 per write) into
    a connected client whose ``on_at_message_create`` only counts; ``time.process_time`` in the
@@ -52,8 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "bench" / "_client_worker.py"
 sys.path.insert(0, str(ROOT))
 
-from qqbot_asyncio.simulator import Simulator  # noqa: E402
-from qqproto.sim import Platform  # noqa: E402
+from qqproto.sim import Platform, ThreadedSimulator  # noqa: E402
 
 LIBS = ("ours", "botpy")
 MODULES = {"ours": "qqbot_asyncio", "botpy": "botpy"}
@@ -152,7 +151,7 @@ class Worker:
     def __init__(
         self,
         lib: str,
-        sim: Simulator,
+        sim: ThreadedSimulator,
         channel_id: str,
         events: int,
         env: dict[str, str],
@@ -228,7 +227,7 @@ class Worker:
 @contextlib.contextmanager
 def connected(
     lib: str,
-    sim: Simulator,
+    sim: ThreadedSimulator,
     events: int,
     env: dict[str, str],
     cwd: str,
@@ -246,7 +245,7 @@ def connected(
 # ------------------------------------------------------------------ phases
 
 
-def inject_at_messages(sim: Simulator, count: int) -> None:
+def inject_at_messages(sim: ThreadedSimulator, count: int) -> None:
     def batch(n: int) -> Callable[[Platform], None]:
         def run(p: Platform) -> None:
             now = sim.now()
@@ -259,7 +258,7 @@ def inject_at_messages(sim: Simulator, count: int) -> None:
         sim.call(batch(min(BATCH, count - start)))
 
 
-def measure_events(sim: Simulator, worker: Worker, result: Result, events: int) -> None:
+def measure_events(sim: ThreadedSimulator, worker: Worker, result: Result, events: int) -> None:
     """One round: a marker (the client's CPU window opens when it is handled), then ``events``."""
     inject_at_messages(sim, 1)
     worker.expect("marker", 10)
@@ -272,7 +271,7 @@ def measure_posts(worker: Worker, result: Result, posts: int) -> None:
     result.posts.append(worker.expect("post", 120))
 
 
-def _up_since(sim: Simulator) -> float:
+def _up_since(sim: ThreadedSimulator) -> float:
     """When shard 0's current connection got READY or RESUMED (simulator clock)."""
 
     def latest(p: Platform) -> float:
@@ -281,7 +280,7 @@ def _up_since(sim: Simulator) -> float:
     return sim.call(latest)
 
 
-def measure_resumes(sim: Simulator, result: Result, reps: int) -> None:
+def measure_resumes(sim: ThreadedSimulator, result: Result, reps: int) -> None:
     result.resume = {name: [] for name in FAULTS}
     gave_up: set[str] = set()
     for _ in range(reps):
@@ -318,7 +317,7 @@ def in_turns(rounds: int, names: Sequence[str] = LIBS) -> Iterator[str]:
 
 def measure_clients(s: Settings, env: dict[str, str], cwd: str, results: dict[str, Result]) -> None:
     with contextlib.ExitStack() as stack:
-        sims = {lib: stack.enter_context(Simulator.in_thread()) for lib in LIBS}
+        sims = {lib: stack.enter_context(ThreadedSimulator.in_thread()) for lib in LIBS}
         workers = {
             lib: stack.enter_context(connected(lib, sim, s.events, env, cwd))
             for lib, sim in sims.items()
@@ -354,7 +353,7 @@ def measure_breakdown(s: Settings, env: dict[str, str], cwd: str) -> dict[str, l
     with contextlib.ExitStack() as stack:
         runs = {}
         for name, (lib, stubs) in BREAKDOWN.items():
-            sim = stack.enter_context(Simulator.in_thread())
+            sim = stack.enter_context(ThreadedSimulator.in_thread())
             runs[name] = (sim, stack.enter_context(connected(lib, sim, s.events, env, cwd, stubs)))
         for _, worker in runs.values():
             worker.expect("ready", 30)
@@ -415,7 +414,10 @@ def measure_instructions(env: dict[str, str], cwd: str) -> dict[str, float]:
         out = os.path.join(cwd, f"{lib}.callgrind")
         prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
         prefix.append(f"--callgrind-out-file={out}")
-        with Simulator.in_thread() as sim, connected(lib, sim, n, env, cwd, (), prefix) as w:
+        with (
+            ThreadedSimulator.in_thread() as sim,
+            connected(lib, sim, n, env, cwd, (), prefix) as w,
+        ):
             w.expect("ready", 600)
             inject_at_messages(sim, 1)
             w.expect("marker", 600)

@@ -77,7 +77,7 @@ async def run_real(app_id: str, secret: str, sandbox: bool, webhook: bool) -> No
 
 
 async def run_demo(webhook: bool) -> int:
-    from qqbot_asyncio.simulator import Simulator
+    from qqproto.sim import Simulator
 
     transcript: list[str] = []
     async with Simulator(seed=7) as sim:
@@ -99,10 +99,10 @@ async def run_demo(webhook: bool) -> int:
                     await asyncio.sleep(0.01)
                 print(f"serving callbacks on {client.webhook_url}")
                 sim.register_webhook(client.webhook_url)
-                await sim.wait_for_webhook_validation_async()
+                await sim.wait_for_webhook_validation()
                 print("the simulated platform validated the callback URL (op 13)")
             else:
-                await sim.wait_for_session_async(0)
+                await sim.wait_for_session(0)
             conversation: list[tuple[str, Callable[[], object]]] = [
                 ("channel", lambda: sim.inject_at_message("hello from the guild channel")),
                 ("dms", lambda: sim.inject_direct_message("hi, a private word in the guild")),
@@ -111,7 +111,7 @@ async def run_demo(webhook: bool) -> int:
             ]
             for count, (scene, say) in enumerate(conversation, start=1):
                 say()
-                reply = await sim.wait_for_message_async(scene=scene)
+                reply = await sim.wait_for_message(scene=scene)
                 print(transcript[-1])
                 label = transcript[-1].split("]")[0] + "]"
                 print(f"{label} bot: {reply.body.get('content')}")

@@ -51,7 +51,7 @@ from qqproto.rest._retry import (
 )
 
 if TYPE_CHECKING:
-    from qqbot_asyncio.simulator import Simulator
+    from qqproto.sim import ThreadedSimulator
 
 T = TypeVar("T")
 INTENTS = Intents.none().with_public_guild_messages().with_group_and_c2c_event()
@@ -341,7 +341,7 @@ class Demo:
 
     LINES = ("hello from the guild channel", "hello from the group", "still there?", "bye!")
 
-    def __init__(self, sim: Simulator, chaos: str) -> None:
+    def __init__(self, sim: ThreadedSimulator, chaos: str) -> None:
         self.sim, self.chaos, self.said = sim, chaos, 0
 
     def next(self) -> None:  # even lines in the guild channel, odd ones in the group
@@ -361,7 +361,7 @@ class Demo:
             self.sim.drop_shard(0)
 
 
-def main(argv: list[str] | None = None, simulator: Simulator | None = None) -> int:
+def main(argv: list[str] | None = None, simulator: ThreadedSimulator | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulator", action="store_true", help="run against the simulator")
     parser.add_argument("--chaos", choices=("none", "op7", "drop"), default="none")
@@ -376,9 +376,9 @@ def main(argv: list[str] | None = None, simulator: Simulator | None = None) -> i
         sandbox = os.environ.get("QQ_BOT_SANDBOX", "") not in ("", "0", "false")
         return run(Token(app_id, secret), Endpoints(is_sandbox=sandbox), args, None)
     if simulator is None:  # the platform, in a background thread (the bot stays in this one)
-        from qqbot_asyncio.simulator import Simulator
+        from qqproto.sim import ThreadedSimulator
 
-        with Simulator.in_thread(seed=7) as sim:
+        with ThreadedSimulator.in_thread(seed=7) as sim:
             return main(argv, sim)
     if args.max_events is None:
         args.max_events = len(Demo.LINES)

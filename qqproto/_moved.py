@@ -43,7 +43,7 @@ MOVED: dict[str, tuple[str, str]] = {
     "qqproto.message": ("qqproto.outgoing._message", "qqproto.outgoing"),
     "qqproto.replies": ("qqproto.outgoing._replies", "qqproto.outgoing"),
     "qqproto.errors": ("qqproto._errors", "qqproto"),
-    "qqproto.testing": ("qqproto.sim._strategies", "qqproto.sim"),
+    "qqproto.testing": ("qqproto.sim._strategies", "qqproto.sim.strategies"),
     "qqproto.models.events": ("qqproto.models._events", "qqproto.models"),
     "qqproto.models.forum": ("qqproto.models._forum", "qqproto.models"),
     "qqproto.models.guild": ("qqproto.models._guild", "qqproto.models"),

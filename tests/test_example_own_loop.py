@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from qqbot_asyncio.simulator import Simulator
+from qqproto.sim import ThreadedSimulator
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "own_loop.py"
 ECHOES = [
@@ -36,7 +36,7 @@ def own_loop() -> ModuleType:
 
 def run_demo(own_loop: ModuleType, *args: str) -> dict[str, Any]:
     """Run the example's ``main`` against a fresh simulator; return what the platform saw."""
-    with Simulator.in_thread(seed=3) as sim:
+    with ThreadedSimulator.in_thread(seed=3) as sim:
         started = time.monotonic()
         rc = own_loop.main(["--simulator", "--seconds", "8", *args], sim)
         return {

@@ -111,6 +111,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "strategies":  # loaded on first use: it needs hypothesis (the test extra)
+        import importlib
+
+        return importlib.import_module("qqproto.sim._strategies")
     if name == "SendText":  # renamed: it clashed with the client's qqproto.gateway.SendText
         warnings.warn(
             "qqproto.sim.SendText is deprecated: use qqproto.sim.ServerText",

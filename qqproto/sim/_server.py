@@ -413,11 +413,9 @@ class _SimulatorBase:
             connection.wake = wake = io.create_event()
             conn.pump(io.now())
             data = conn.data_to_send()
-            if conn.should_abort:
-                return
-            if data:
+            if data:  # bytes queued before a drop are written, then the connection dropped
                 await connection.stream.send_all(data)
-            if conn.should_close:
+            if conn.should_abort or conn.should_close:
                 return
             connection.armed = deadline = conn.next_deadline()
             if not await io.wait_by(wake, deadline):

@@ -134,12 +134,14 @@ class ServerConnection:
     def pump(self, now: float) -> None:
         """Turn the gateway's outputs (also those a script caused) into bytes."""
         gateway, ws = self.gateway, self._ws
-        if gateway is None or ws is None:
+        if gateway is None or ws is None or self.should_abort:
             return
         for out in gateway.data_to_send():
             if isinstance(out, DropTransport):
+                # what was queued before the drop goes out, nothing after it
                 self.should_abort = True
-            elif ws.state is not ConnectionState.OPEN:
+                break
+            if ws.state is not ConnectionState.OPEN:
                 continue
             elif isinstance(out, ServerText):
                 self._out += ws.send(TextMessage(data=out.text))

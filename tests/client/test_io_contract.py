@@ -63,10 +63,19 @@ IO_CASES = [
 ]
 
 
-@pytest.fixture(params=IO_CASES, ids=[case.name for case in IO_CASES])
-def case(request: pytest.FixtureRequest) -> IoCase:
-    param: IoCase = request.param
-    return param
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test runs on every ``Io`` that can do what its ``needs`` marker asks (TLS, real
+    sockets): a case that cannot is not generated, rather than skipped."""
+    if "case" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("needs")
+    wants = marker.kwargs if marker is not None else {}
+    cases = [
+        c
+        for c in IO_CASES
+        if (c.tls or not wants.get("tls")) and (c.sockets or not wants.get("sockets"))
+    ]
+    metafunc.parametrize("case", cases, ids=[c.name for c in cases])
 
 
 @pytest.fixture
@@ -77,11 +86,6 @@ def anyio_backend(case: IoCase) -> str:
 @pytest.fixture
 def io(case: IoCase) -> Io:
     return case.make(None)
-
-
-def needs(case: IoCase, *, tls: bool = False, sockets: bool = False) -> None:
-    if (tls and not case.tls) or (sockets and not case.sockets):
-        pytest.skip(f"{case.name} has no {'TLS' if tls and not case.tls else 'sockets'}")
 
 
 @asynccontextmanager
@@ -128,11 +132,11 @@ async def test_connect_refused_is_a_connect_error(io: Io, case: IoCase) -> None:
     assert not isinstance(caught.value, TimeoutError)
 
 
+@pytest.mark.needs(tls=True, sockets=True)
 async def test_connect_timeout_is_a_connect_error_and_a_timeout_error(io: Io, case: IoCase) -> None:
     """A peer that accepts TCP but never answers the TLS handshake: ``connect``'s timeout covers
     the handshake and raises :class:`ConnectTimeoutError` (a ``ConnectError`` and a
     ``TimeoutError``)."""
-    needs(case, tls=True, sockets=True)
     with socket.create_server((HOST, 0)) as silent:
         port = silent.getsockname()[1]
         with anyio.fail_after(PATIENCE), pytest.raises(ConnectTimeoutError) as caught:
@@ -141,8 +145,8 @@ async def test_connect_timeout_is_a_connect_error_and_a_timeout_error(io: Io, ca
     assert isinstance(caught.value, TimeoutError)
 
 
+@pytest.mark.needs(tls=True)
 async def test_tls_against_a_plain_server_is_a_tls_error(io: Io, case: IoCase) -> None:
-    needs(case, tls=True)
     listener = await io.listen(HOST, 0)
 
     async def plain_server() -> None:
@@ -161,10 +165,10 @@ async def test_tls_against_a_plain_server_is_a_tls_error(io: Io, case: IoCase) -
     assert not isinstance(caught.value, ConnectError)
 
 
+@pytest.mark.needs(tls=True, sockets=True)
 async def test_tls_with_an_unknown_certificate_is_a_tls_error(case: IoCase) -> None:
     """Verified by default: a certificate from a CA the client does not trust fails, and the
     ``ssl`` verification error is in the chain."""
-    needs(case, tls=True, sockets=True)
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(HOST).configure_cert(server_context)
@@ -193,10 +197,10 @@ async def test_tls_with_an_unknown_certificate_is_a_tls_error(case: IoCase) -> N
     assert any(isinstance(e, ssl.SSLCertVerificationError) for e in chain), chain
 
 
+@pytest.mark.needs(tls=True, sockets=True)
 async def test_tls_round_trip_with_a_trusted_certificate(case: IoCase) -> None:
     """The server's handshake may wait for its first read (trio's does): ``connect`` returns
     only once the server side runs."""
-    needs(case, tls=True, sockets=True)
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(HOST).configure_cert(server_context)
@@ -240,10 +244,10 @@ async def test_a_clean_close_reads_as_empty_bytes(io: Io) -> None:
         assert client.is_stale()
 
 
+@pytest.mark.needs(sockets=True)
 async def test_a_reset_is_connection_lost_on_read_then_on_send(io: Io, case: IoCase) -> None:
     """The peer resets the connection: the read raises :class:`ConnectionLostError`, and so
     does a send after it."""
-    needs(case, sockets=True)
     with socket.create_server((HOST, 0)) as raw_listener:
         port = raw_listener.getsockname()[1]
         with anyio.fail_after(PATIENCE):

@@ -12,11 +12,11 @@ import anyio
 import pytest
 from _e2e import until, wait
 
-from qqbot_asyncio.simulator import Simulator
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import BotApi
 from qqproto.client._io import Io
+from qqproto.sim import ThreadedSimulator
 
 pytestmark = pytest.mark.anyio
 
@@ -219,7 +219,7 @@ async def test_backpressure_delivers_everything_once_and_in_order(qq: ModuleType
             await anyio.sleep(0.005)
             seen.append(int(ev.nick))
 
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = qq.Client(
             qq.Token(sim.app_id, sim.secret),
             qq.Intents.default(),

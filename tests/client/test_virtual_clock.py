@@ -321,6 +321,7 @@ STORMS = {
     "close 4000": SessionFault("close", 4000),  # the server closes
     "non-JSON": SessionFault("garbage"),  # the client refuses a payload
     "oversized": SessionFault("oversized", size=64 * 1024 + 1),  # the wire refuses a frame
+    "dropped": SessionFault("drop"),  # the TCP connection is lost right after READY/RESUMED
 }
 
 

@@ -14,13 +14,12 @@ from _e2e import sim_client
 
 import qqbot_asyncio as qq
 import qqbot_trio
-from qqbot_asyncio.simulator import Simulator
 from qqproto._errors import LocalProtocolError
 from qqproto.client._asgi import WebhookApp
 from qqproto.models import C2CMessage
 from qqproto.rest._auth import Token
 from qqproto.rest._call import ApiResponse
-from qqproto.sim import Platform
+from qqproto.sim import Platform, ThreadedSimulator
 from qqproto.webhook._receiver import WebhookKey, WebhookReceiver
 
 pytestmark = pytest.mark.anyio
@@ -89,12 +88,12 @@ class Blocking(qq.EventHandler):
         await self.release.wait()
 
 
-def client_for(sim: Simulator, handler: Any, **kw: Any) -> Any:
+def client_for(sim: ThreadedSimulator, handler: Any, **kw: Any) -> Any:
     return sim_client(qq, sim, handler, intents=qq.Intents.none(), **kw)
 
 
 async def test_not_started_answers_503_and_lifespan_starts_it() -> None:
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = client_for(sim, Blocking())
         app = client.asgi_app()
         assert "stopped" in repr(app) and sim.secret not in repr(app)
@@ -118,7 +117,7 @@ async def test_not_started_answers_503_and_lifespan_starts_it() -> None:
 
 
 async def test_lifespan_protocol() -> None:
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         app = client_for(sim, Blocking()).asgi_app()
         sent: list[dict[str, Any]] = []
         inbox: Any = anyio.create_memory_object_stream[dict[str, Any]](4)
@@ -148,7 +147,7 @@ async def test_lifespan_protocol() -> None:
 
 
 async def test_lifespan_startup_failure_is_reported() -> None:
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = qq.Client(
             qq.Token(sim.app_id, "wrong secret"),
             qq.Intents.none(),
@@ -215,7 +214,7 @@ def test_app_arguments() -> None:
 
 async def test_full_backlog_answers_503_without_remembering_the_id() -> None:
     handler = Blocking()
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         app = client_for(sim, handler, max_concurrent_handlers=1, max_backlog=1).asgi_app()
         async with app.running():
             assert app.endpoint is not None
@@ -245,7 +244,7 @@ async def test_full_backlog_answers_503_without_remembering_the_id() -> None:
 
 
 async def test_two_bots_on_one_app() -> None:
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         sim.add_bot("222", "second-bot-secret")
         first, second = Blocking(), Blocking()
         first.release.set()
@@ -279,7 +278,7 @@ async def test_unparsable_event_goes_to_on_error() -> None:
         async def on_error(self, ctx: Any, error: BaseException) -> None:
             errors.append(error)
 
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         app = client_for(sim, Handler()).asgi_app()
         body = b'{"op":0,"id":"z","t":"C2C_MESSAGE_CREATE","d":[1]}'
         ts = str(int(time.time())).encode()
@@ -369,7 +368,7 @@ async def test_a_backlog_full_of_bytes_answers_503() -> None:
     """The byte bound of the backlog holds in webhook mode too: large pushes fill it long before
     the count bound, and the next push gets 503 until a handler frees room."""
     handler = Blocking()
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = client_for(sim, handler, max_concurrent_handlers=1, max_backlog_bytes=120_000)
         app = client.asgi_app()
         async with app.running():

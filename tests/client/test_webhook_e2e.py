@@ -20,8 +20,8 @@ import pytest
 from _e2e import until, wait
 from anyio.streams.tls import TLSStream
 
-from qqbot_asyncio.simulator import Simulator
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
+from qqproto.sim import ThreadedSimulator
 from qqproto.webhook._receiver import WebhookKey
 
 T = TypeVar("T")
@@ -67,7 +67,7 @@ class Recorder:
         return [v for k, v in self.events if k == kind]
 
 
-def make_client(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> Any:
+def make_client(qq: ModuleType, sim: ThreadedSimulator, handler: Any, **kw: Any) -> Any:
     return qq.Client(
         qq.Token(sim.app_id, sim.secret),
         qq.Intents.none(),
@@ -80,7 +80,7 @@ def make_client(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> Any:
 
 @asynccontextmanager
 async def serving(
-    qq: ModuleType, sim: Simulator, handler: Any, *, register: bool = True, **options: Any
+    qq: ModuleType, sim: ThreadedSimulator, handler: Any, *, register: bool = True, **options: Any
 ) -> AsyncIterator[Any]:
     """A client in webhook mode (standalone server on a free port), validated by the sim."""
     options.setdefault("port", 0)
@@ -97,7 +97,7 @@ async def serving(
 
 async def test_echo_over_webhook_in_all_four_scenes(qq: ModuleType) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         async with serving(qq, sim, rec.handler) as client:
             assert client.webhook_url.startswith("http://127.0.0.1:")
             sim.inject_at_message("channel hi")
@@ -123,7 +123,7 @@ async def test_echo_over_webhook_in_all_four_scenes(qq: ModuleType) -> None:
 
 async def test_retried_push_is_delivered_once(qq: ModuleType) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         async with serving(qq, sim, rec.handler):
             sim.lose_webhook_acks(2)  # the first two acks never reach the platform
             incoming = sim.inject_c2c_message("once")
@@ -145,7 +145,7 @@ async def test_retried_push_is_delivered_once(qq: ModuleType) -> None:
 
 async def test_a_slow_handler_does_not_delay_the_ack(qq: ModuleType) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         async with serving(qq, sim, rec.handler):
             slow = sim.inject_c2c_message("slow")
             sim.inject_c2c_message("fast")
@@ -209,7 +209,7 @@ async def test_forged_stale_oversized_and_malformed_requests_dispatch_nothing(
     import time
 
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         async with serving(qq, sim, rec.handler, register=False, max_body_size=4096) as client:
             port = int(client.webhook_url.rsplit(":", 1)[1].split("/")[0])
             body = json.dumps(
@@ -253,7 +253,7 @@ async def test_forged_stale_oversized_and_malformed_requests_dispatch_nothing(
 
 async def test_server_timeouts_and_bounds(qq: ModuleType) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         opts: dict[str, Any] = {
             "register": False,
             "request_timeout": 0.3,
@@ -295,7 +295,7 @@ async def test_server_timeouts_and_bounds(qq: ModuleType) -> None:
 
 async def test_connection_limit(qq: ModuleType) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         async with serving(qq, sim, rec.handler, register=False, max_connections=1) as client:
             port = int(client.webhook_url.rsplit(":", 1)[1].split("/")[0])
             async with await anyio.connect_tcp("127.0.0.1", port) as first:
@@ -317,7 +317,7 @@ async def test_tls_standalone_server(qq: ModuleType) -> None:
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
     rec = Recorder(qq)
-    with Simulator.in_thread(webhook_ssl_context=client_context) as sim:
+    with ThreadedSimulator.in_thread(webhook_ssl_context=client_context) as sim:
         async with serving(qq, sim, rec.handler, ssl_context=server_context) as client:
             assert client.webhook_url.startswith("https://127.0.0.1:")
             sim.inject_group_at_message("over tls")
@@ -341,7 +341,7 @@ async def test_tls_standalone_server(qq: ModuleType) -> None:
 
 async def test_wrong_secret_fails_validation(qq: ModuleType) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = qq.Client(
             qq.Token(sim.app_id, sim.secret),
             qq.Intents.none(),
@@ -434,7 +434,7 @@ async def asgi_server(kind: str, app: Any) -> AsyncIterator[str]:
 )
 async def test_asgi_app_under_a_real_server(qq: ModuleType, kind: str) -> None:
     rec = Recorder(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = make_client(qq, sim, rec.handler)
         app = client.asgi_app(path="/qqbot")
         async with asgi_server(kind, app) as url:

@@ -116,4 +116,5 @@ def test_botpy_connects_gets_ready_replies_and_resumes(
                 await runner
 
     asyncio.run(main())  # cancels whatever botpy left running
-    assert set(threading.enumerate()) == threads_before
+    # botpy left no thread behind (threads of earlier tests may have ended meanwhile)
+    assert set(threading.enumerate()) - threads_before == set()

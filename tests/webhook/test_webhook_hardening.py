@@ -19,9 +19,9 @@ import anyio
 import pytest
 from _e2e import sim_client, until
 
-from qqbot_asyncio.simulator import Simulator
 from qqproto.client._webhook_server import WebhookOptions
 from qqproto.rest._auth import Token
+from qqproto.sim import ThreadedSimulator
 from qqproto.webhook._receiver import ACK_BODY, DEFAULT_DEDUP_CAPACITY, WebhookKey, WebhookReceiver
 
 APP = "11111111"
@@ -156,10 +156,12 @@ class Handler:
 
 
 @asynccontextmanager
-async def serving(qq: ModuleType, **options: Any) -> AsyncIterator[tuple[Simulator, int, Handler]]:
+async def serving(
+    qq: ModuleType, **options: Any
+) -> AsyncIterator[tuple[ThreadedSimulator, int, Handler]]:
     """A webhook client (standalone server on a free port, handlers one at a time)."""
     rec = Handler(qq)
-    with Simulator.in_thread() as sim:
+    with ThreadedSimulator.in_thread() as sim:
         client = sim_client(
             qq,
             sim,
@@ -175,7 +177,7 @@ async def serving(qq: ModuleType, **options: Any) -> AsyncIterator[tuple[Simulat
             tg.cancel_scope.cancel()
 
 
-def http(sim: Simulator, body: bytes, *, pad: int = 0, secret: str | None = None) -> bytes:
+def http(sim: ThreadedSimulator, body: bytes, *, pad: int = 0, secret: str | None = None) -> bytes:
     """A signed POST to /qqbot (``pad`` bytes of an extra header; signed with ``secret``)."""
     lines = ["POST /qqbot HTTP/1.1", "Host: x", f"Content-Length: {len(body)}"]
     lines += [f"{k}: {v}" for k, v in signature(body, time.time(), secret or sim.secret).items()]
