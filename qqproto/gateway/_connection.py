@@ -330,17 +330,20 @@ class GatewayConnection:
             if self.state is not State.AWAITING_HELLO:
                 self._send_heartbeat(now)
         elif op == _RECONNECT:
-            self._close_and_end(
-                CLOSE_RECONNECT, close_code_info(None), "server asked to reconnect (op 7)", now
+            self._end(
+                close_code_info(None),
+                "server asked to reconnect (op 7)",
+                now,
+                close=CLOSE_RECONNECT,
             )
         elif op == _INVALID_SESSION:
             self.session_id = None
             self.seq = None
-            self._close_and_end(
-                CLOSE_NORMAL,
+            self._end(
                 CloseCodeInfo(None, CloseAction.IDENTIFY, ""),
                 "invalid session (op 9): identifying anew",
                 now,
+                close=CLOSE_NORMAL,
                 invalid_session=True,
             )
         else:
@@ -351,21 +354,21 @@ class GatewayConnection:
         if self.state not in LIVE_STATES:
             return
         if self._hello_deadline is not None and now >= self._hello_deadline:
-            self._close_and_end(
-                CLOSE_RECONNECT,
+            self._end(
                 close_code_info(None),
                 f"no Hello within {self.config.hello_timeout:g} s",
                 now,
+                close=CLOSE_RECONNECT,
                 failure=True,
             )
             return
         silence = self._silence_deadline()
         if silence is not None and now >= silence:
-            self._close_and_end(
-                CLOSE_RECONNECT,
+            self._end(
                 close_code_info(None),
                 f"zombie connection: nothing received for {self.config.silence_timeout:g} s",
                 now,
+                close=CLOSE_RECONNECT,
             )
             return
         if self._identify_at is not None and now >= self._identify_at:
@@ -375,11 +378,11 @@ class GatewayConnection:
             # unacknowledged: a zombie, unless reading paused since it went (the ACK may be
             # waiting unread in the socket)
             if sent is not None and self._paused_at is None and self._reading_since <= sent:
-                self._close_and_end(
-                    CLOSE_RECONNECT,
+                self._end(
                     close_code_info(None),
                     "zombie connection: the last heartbeat was not acknowledged",
                     now,
+                    close=CLOSE_RECONNECT,
                 )
                 return
             self._send_heartbeat(now)
@@ -431,8 +434,12 @@ class GatewayConnection:
         self._live = nxt in LIVE_STATES
 
     def _protocol_error(self, message: str, now: float) -> None:
-        self._close_and_end(
-            CLOSE_RECONNECT, close_code_info(None), f"protocol error: {message}", now, rejected=True
+        self._end(
+            close_code_info(None),
+            f"protocol error: {message}",
+            now,
+            close=CLOSE_RECONNECT,
+            rejected=True,
         )
 
     def _remote_violation(self, message: str, now: float) -> NoReturn:
@@ -550,35 +557,23 @@ class GatewayConnection:
     def _send(self, op: int, d: Any) -> None:
         self._outgoing.append(SendText(encode_payload(op, d)))
 
-    def _close_and_end(
-        self,
-        code: int,
-        info: CloseCodeInfo,
-        reason: str,
-        now: float,
-        *,
-        failure: bool = False,
-        invalid_session: bool = False,
-        rejected: bool = False,
-    ) -> None:
-        self._outgoing.append(CloseConnection(code, reason[:120]))
-        self._end(
-            info, reason, now, failure=failure, invalid_session=invalid_session, rejected=rejected
-        )
-
     def _end(
         self,
         info: CloseCodeInfo,
         reason: str,
         now: float,
         *,
+        close: int | None = None,
         failure: bool = False,
         invalid_session: bool = False,
         rejected: bool = False,
     ) -> None:
-        """End the connection. ``failure``: back off whatever came before; ``invalid_session``:
-        op 9's delay; ``rejected``: the client refused something it received (a protocol error,
-        an oversized message)."""
+        """End the connection, first closing the WebSocket with code ``close`` when given (the
+        client ends it; None: the transport is gone already). ``failure``: back off whatever came
+        before; ``invalid_session``: op 9's delay; ``rejected``: the client refused something it
+        received (a protocol error, an oversized message)."""
+        if close is not None:
+            self._outgoing.append(CloseConnection(close, reason[:120]))
         established = self._established_at
         established_for = None if established is None else now - established
         resuming = self.state is State.RESUMING or self._just_resumed

@@ -501,18 +501,12 @@ class WireConnection:
                 self._owed = -1
                 continue
             head = 2
-            if length == 126:
-                if n - pos < 4:
-                    need = 4
+            if length >= 126:  # a 16- or 64-bit length follows
+                head = 4 if length == 126 else 10
+                if n - pos < head:
+                    need = head
                     break
-                length = (buf[pos + 2] << 8) | buf[pos + 3]
-                head = 4
-            elif length == 127:
-                if n - pos < 10:
-                    need = 10
-                    break
-                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
-                head = 10
+                length = int.from_bytes(buf[pos + 2 : pos + head], "big")
             if (opcode == 0) is not self._fragmented:
                 self._owed = -1  # a continuation out of place, or a new message inside one
                 continue
