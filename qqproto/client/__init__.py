@@ -17,17 +17,27 @@ from typing import Any
 from qqproto import models
 from qqproto import outgoing as message
 from qqproto._errors import (
+    ApiError,
+    AuditPendingError,
+    AuthError,
     ConnectError,
     ConnectionLostError,
     ConnectTimeoutError,
     EventsLostError,
+    ForbiddenError,
     GatewayClosedError,
+    IpNotWhitelistedError,
     LocalProtocolError,
+    NotFoundError,
     ProtocolError,
     QQError,
+    QuotaExceededError,
+    RateLimitedError,
     RemoteProtocolError,
+    ServerError,
     TlsError,
     TransportError,
+    UnauthorizedError,
 )
 from qqproto.client._context import Context
 from qqproto.client._handler import EventHandler
@@ -35,18 +45,6 @@ from qqproto.client._http_pool import BotApi
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
 from qqproto.outgoing._message import OutgoingMessage
-from qqproto.rest._api_errors import (
-    ApiError,
-    AuditPendingError,
-    AuthError,
-    ForbiddenError,
-    IpNotWhitelistedError,
-    NotFoundError,
-    QuotaExceededError,
-    RateLimitedError,
-    ServerError,
-    UnauthorizedError,
-)
 from qqproto.rest._auth import Token
 from qqproto.rest._call import Call
 

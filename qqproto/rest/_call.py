@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 from urllib.parse import quote, urlencode
@@ -64,6 +64,16 @@ class ApiRequest:
         return self.path + "?" + urlencode(self.query)
 
 
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` in ``(name, value)`` pairs (names compared
+    case-insensitively), or None."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ApiResponse:
     """One REST response: status, headers (names lower-cased) and the raw body."""
@@ -74,11 +84,7 @@ class ApiResponse:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key == wanted:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @property
     def trace_id(self) -> str | None:

@@ -27,7 +27,7 @@ import h11
 
 from qqproto._errors import LocalProtocolError, RemoteProtocolError
 from qqproto._version import __version__
-from qqproto.rest._call import JSON, ApiRequest, ApiResponse, FormField
+from qqproto.rest._call import JSON, ApiRequest, ApiResponse, FormField, header_value
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
@@ -199,11 +199,7 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     def __repr__(self) -> str:
         return (
