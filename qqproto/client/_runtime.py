@@ -210,11 +210,19 @@ class ClientBase:
                 info.url,
                 self.bot.username,
             )
+            url = info.url
             async with io.open_task_group() as group:
+
+                async def shard(shard_id: int) -> None:
+                    try:
+                        await self._run_shard(group, tokens, url, shard_id, count, limiter)
+                    except QQError as exc:  # fatal: stop every shard, raise it below
+                        log.error("shard %d stopped: %s", shard_id, clip(exc))
+                        fatal.append(exc)
+                        group.cancel()
+
                 for shard_id in shard_ids:
-                    group.start_soon(
-                        self._shard_main, group, fatal, tokens, info.url, shard_id, count, limiter
-                    )
+                    group.start_soon(shard, shard_id)
         finally:
             await pool.aclose()
         if fatal:
@@ -245,23 +253,6 @@ class ClientBase:
             finally:
                 self.webhook_url = None
                 await listener.aclose()
-
-    async def _shard_main(
-        self,
-        group: TaskGroup,
-        fatal: list[BaseException],
-        tokens: TokenSource,
-        url: str,
-        shard_id: int,
-        count: int,
-        limiter: IdentifyLimiter,
-    ) -> None:
-        try:
-            await self._run_shard(group, tokens, url, shard_id, count, limiter)
-        except QQError as exc:
-            log.error("shard %d stopped: %s", shard_id, clip(exc))
-            fatal.append(exc)
-            group.cancel()
 
     async def _run_shard(
         self,
