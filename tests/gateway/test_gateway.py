@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _gateway_payloads import HELLO_TEXT as HELLO
+from _gateway_payloads import READY_TEXT as READY
 
 from qqproto._errors import GatewayClosedError, LocalProtocolError, RemoteProtocolError
 from qqproto.gateway._backoff import BackoffConfig
@@ -37,20 +39,6 @@ from qqproto.gateway._intents import Intents
 from qqproto.gateway._state import State
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-HELLO = '{"op":10,"d":{"heartbeat_interval":45000}}'
-READY = json.dumps(
-    {
-        "op": 0,
-        "s": 1,
-        "t": "READY",
-        "d": {
-            "version": 1,
-            "session_id": "sess-1",
-            "user": {"id": "42", "username": "bot", "bot": True},
-            "shard": [0, 1],
-        },
-    }
-)
 
 
 def make(**kw: Any) -> GatewayConnection:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _gateway_payloads import HELLO_TEXT as HELLO
 
 import qqbot_asyncio
 import qqbot_trio
@@ -47,7 +48,6 @@ from qqproto.sim import (
 )
 from qqproto.sim import ServerText as ServerSendText
 
-HELLO = '{"op":10,"d":{"heartbeat_interval":45000}}'
 RESUMED = '{"op":0,"t":"RESUMED","d":""}'
 
 

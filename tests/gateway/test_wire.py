@@ -9,6 +9,7 @@ import random
 from typing import Any
 
 import pytest
+from _gateway_payloads import HELLO, READY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wsproto import ConnectionType, WSConnection
@@ -30,18 +31,6 @@ from qqproto.gateway._wire import DEFAULT_CLOSE_TIMEOUT, WireConnection, WireSta
 from qqproto.sim._strategies import any_server_payload
 
 URL = "wss://api.sgroup.qq.com/websocket"
-HELLO = {"op": 10, "d": {"heartbeat_interval": 45000}}
-READY = {
-    "op": 0,
-    "s": 1,
-    "t": "READY",
-    "d": {
-        "version": 1,
-        "session_id": "sess-1",
-        "user": {"id": "42", "username": "bot", "bot": True},
-        "shard": [0, 1],
-    },
-}
 
 
 def dump(obj: Any) -> str:
