@@ -12,14 +12,16 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from qqproto.sim._world import (
-    IdentifyRecord,
-    Injected,
-    Platform,
-    RestFailure,
-    ResumeRecord,
-    SentMessage,
+from qqproto.sim._scripting import (
+    Condition,
+    forward,
+    identified,
+    message_sent,
+    named,
+    resumed,
+    webhook_validated,
 )
+from qqproto.sim._world import IdentifyRecord, Injected, Platform, ResumeRecord, SentMessage
 
 if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
     from exceptiongroup import BaseExceptionGroup
@@ -34,6 +36,7 @@ __all__ = ["Conversation"]
 T = TypeVar("T")
 
 
+@named
 class Conversation:
     """A bot under test talking with the simulated platform (from :meth:`Simulator.run`).
 
@@ -119,22 +122,11 @@ class Conversation:
             return None
 
         what = f"the bot's reply to {_clip(data.get('content'))!r} ({scene})"
-        return await self._until(predicate, what, timeout)
+        return await self._until(Condition(predicate, what), timeout)
 
     async def wait_for_message(self, *, timeout: float | None = None, **match: Any) -> SentMessage:
         """Like :meth:`Simulator.wait_for_message`, raising the bot's errors meanwhile."""
-        count = match.pop("count", 1)
-        predicate, what = self.sim._message_cond(
-            match.pop("scene", None),
-            match.pop("target_id", None),
-            match.pop("contains", None),
-            match.pop("reply_to", None),
-            match.pop("where", None),
-            count,
-        )
-        if match:
-            raise TypeError(f"unexpected keywords {sorted(match)}")
-        return await self._until(predicate, what, timeout)
+        return await self._until(message_sent(**match), timeout)
 
     # ------------------------------------------------------------------ faults
 
@@ -142,14 +134,14 @@ class Conversation:
         """Op 7 on the bot's shard; returns once it resumed."""
         count = len(self.sim.resumes(self.shard))
         self.sim.reconnect_shard(self.shard)
-        return await self._until(*self.sim._resume_cond(self.shard, count + 1), timeout)
+        return await self._until(resumed(self.shard, count + 1), timeout)
 
     async def invalidate_session(self, *, timeout: float | None = None) -> IdentifyRecord:
         """Op 9 on the bot's shard (the session is forgotten); returns once it identified
         anew."""
         count = len(self.sim.identifies(self.shard))
         self.sim.invalidate_session(self.shard)
-        return await self._until(*self.sim._identify_cond(self.shard, count + 1), timeout)
+        return await self._until(identified(self.shard, count + 1), timeout)
 
     async def close(
         self, code: int = 4009, reason: str = "", *, timeout: float | None = None
@@ -167,20 +159,12 @@ class Conversation:
         self.sim.drop_shard(self.shard)
         return await self._next_session(before, "a new session after the drop", timeout)
 
-    def fail_next(
-        self,
-        spec: str,
-        times: int = 1,
-        *,
-        status: int = 500,
-        code: int | None = None,
-        message: str | None = None,
-        body: Any = None,
-    ) -> RestFailure:
-        """Fail the next ``times`` requests matching ``spec`` (see
-        :meth:`Simulator.fail_next`), e.g. ``fail_next("POST /channels/{channel_id}/messages",
-        status=429, code=22009)``."""
-        return self.sim.fail_next(spec, times, status=status, code=code, message=message, body=body)
+    fail_next = forward(Platform.fail_next)
+
+    def call(self, fn: Callable[[Platform], T]) -> T:
+        """``sim.call(fn)``: run ``fn(platform)`` on the simulator's loop (for anything the
+        conversation does not say)."""
+        return self.sim.call(fn)
 
     # ------------------------------------------------------------------ internals
 
@@ -194,7 +178,7 @@ class Conversation:
                 raise TimeoutError(f"the client did not listen within {self.timeout:g} s")
             await io.sleep_until(io.now() + 0.005)  # the client's state: polled
         self.sim.register_webhook(url)
-        await self._until(*self.sim._validated_cond(None))
+        await self._until(webhook_validated())
 
     def _sessions(self) -> tuple[int, int]:
         return len(self.sim.identifies(self.shard)), len(self.sim.resumes(self.shard))
@@ -202,27 +186,29 @@ class Conversation:
     async def _next_session(
         self, before: tuple[int, int], what: str, timeout: float | None
     ) -> IdentifyRecord | ResumeRecord:
-        identified, resumed = before
+        identify_count, resume_count = before
         shard = self.shard
 
         def predicate(p: Platform) -> IdentifyRecord | ResumeRecord | None:
             identifies, resumes = p.identifies_on(shard), p.resumes_on(shard)
-            if len(identifies) > identified:
-                return identifies[identified]
-            if len(resumes) > resumed:
-                return resumes[resumed]
+            if len(identifies) > identify_count:
+                return identifies[identify_count]
+            if len(resumes) > resume_count:
+                return resumes[resume_count]
             return None
 
-        return await self._until(predicate, what, timeout)
+        return await self._until(Condition(predicate, what), timeout)
 
-    async def _until(
-        self, predicate: Callable[[Platform], T | None], what: str, timeout: float | None = None
-    ) -> T:
+    async def _until(self, condition: Condition[T], timeout: float | None = None) -> T:
+        """Await ``condition`` within ``timeout`` (None: the conversation's), raising the bot's
+        errors meanwhile."""
+
         def checked(p: Platform) -> T | None:
             self._check()
-            return predicate(p)
+            return condition.predicate(p)
 
-        return await self.sim._wait(checked, self.timeout if timeout is None else timeout, what)
+        wait = self.timeout if timeout is None else timeout
+        return await self.sim._wait(Condition(checked, condition.what, wait))
 
     def _check(self) -> None:
         """Raise the first error of the bot not raised yet."""

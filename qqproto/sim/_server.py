@@ -49,23 +49,35 @@ from qqproto._errors import RemoteProtocolError, TransportError
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import Endpoints, HttpConnection
 from qqproto.sim._conversation import Conversation
+from qqproto.sim._scripting import (
+    Condition,
+    awaited,
+    blocking,
+    forward,
+    forward_now,
+    holds,
+    identified,
+    inspect_world,
+    live_session,
+    live_session_id,
+    message_sent,
+    named,
+    pushes_settled,
+    received_heartbeat,
+    received_request,
+    resumed,
+    webhook_validated,
+)
 from qqproto.sim._transport import ServerConnection
 from qqproto.sim._webhook import PushAttempt, PushRequest
 from qqproto.sim._world import (
     DEFAULT_APP_ID,
     DEFAULT_SECRET,
-    HeartbeatRecord,
-    IdentifyRecord,
-    Injected,
     InteractionAck,
     Platform,
     RecallRecord,
-    RestFailure,
     RestRecord,
-    ResumeRecord,
-    SentMessage,
     SessionFault,
-    SimBot,
     UploadRecord,
 )
 
@@ -166,6 +178,7 @@ class _Connection:
             self.wake.set()
 
 
+@named
 class _SimulatorBase:
     """Serving, scripting and inspection; the waits are in the two subclasses."""
 
@@ -486,10 +499,7 @@ class _SimulatorBase:
         pusher.completed(push, response, io.now(), error=error)
         self._changed()
 
-    def register_webhook(self, url: str, *, app_id: str | None = None) -> None:
-        """Set the bot's callback URL: the op 13 validation goes out now, and once the bot
-        answered it every injected event is pushed there too."""
-        self.call(lambda p: p.register_webhook(url, self.now(), app_id=app_id))
+    register_webhook = forward_now(Platform.register_webhook)
 
     def lose_webhook_acks(self, count: int = 1) -> None:
         """Treat the next ``count`` acknowledgements as lost: those pushes are retried with the
@@ -544,30 +554,26 @@ class _SimulatorBase:
 
     # ------------------------------------------------------------------ waiting
 
-    async def _wait(
-        self, predicate: Callable[[Platform], T | None], timeout: float, what: str
-    ) -> T:
-        """Await ``predicate(platform)`` being truthy, from the simulator's loop or another."""
+    async def _wait(self, condition: Condition[T]) -> T:
+        """Await ``condition``, from the simulator's loop or another."""
         if self._schedule is None or not self._on_loop():
-            return await self._wait_elsewhere(predicate, timeout, what)
+            return await self._wait_elsewhere(condition)
         io = self.io
-        deadline = io.now() + timeout
+        deadline = io.now() + condition.timeout
         while True:
             event = self._changed_event
-            result = predicate(self.platform)
-            if result:
+            result = condition.predicate(self.platform)
+            if result is not None:
                 return result
             assert event is not None
             if not await io.wait_by(event, deadline):
-                raise TimeoutError(self._timeout_message(what, timeout))
+                raise TimeoutError(self._timeout_message(condition))
 
-    async def _wait_elsewhere(
-        self, predicate: Callable[[Platform], T | None], timeout: float, what: str
-    ) -> T:
+    async def _wait_elsewhere(self, condition: Condition[T]) -> T:
         """:meth:`_wait` from another thread's loop: woken through that loop's Io."""
         io = current_io()
         schedule = io.threadsafe_scheduler()
-        deadline = io.now() + timeout
+        deadline = io.now() + condition.timeout
         while True:
             event = io.create_event()
 
@@ -578,37 +584,37 @@ class _SimulatorBase:
             with self._cond:
                 self._remote_wakers.add(waker)
             try:
-                result: T | None = self._query(predicate)
-                if result:
+                result = self._query(condition.predicate)
+                if result is not None:
                     return result
                 if not await io.wait_by(event, deadline):
-                    raise TimeoutError(self._timeout_message(what, timeout))
+                    raise TimeoutError(self._timeout_message(condition))
             finally:
                 with self._cond:
                     self._remote_wakers.discard(waker)
 
-    def _block(self, predicate: Callable[[Platform], T | None], timeout: float, what: str) -> T:
-        """Block the calling thread until ``predicate(platform)`` is truthy."""
+    def _block(self, condition: Condition[T]) -> T:
+        """Block the calling thread until ``condition`` holds."""
         if self._on_loop():
             raise RuntimeError(
                 "this wait blocks: on the simulator's own loop use "
                 "'await sim.wait_for_async(...)' (or the in-loop Simulator's awaited waits)"
             )
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + condition.timeout
         while True:
             with self._cond:
                 generation = self._generation
-            result: T | None = self._query(predicate)
-            if result:
+            result = self._query(condition.predicate)
+            if result is not None:
                 return result
             with self._cond:
                 while self._generation == generation:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise TimeoutError(self._timeout_message(what, timeout))
+                        raise TimeoutError(self._timeout_message(condition))
                     self._cond.wait(remaining)
 
-    def _timeout_message(self, what: str, timeout: float) -> str:
+    def _timeout_message(self, condition: Condition[Any]) -> str:
         def summary(p: Platform) -> str:
             return (
                 f"{len(p.tcp_connections)} TCP / {len(p.ws_connections)} WebSocket connections, "
@@ -620,182 +626,30 @@ class _SimulatorBase:
             state = self._query(summary)
         except Exception:  # pragma: no cover - only when the loop is gone
             state = "simulator state unavailable"
-        return f"timed out after {timeout:g} s waiting for {what} ({state})"
-
-    # the conditions the waits await: (predicate, what)
-
-    @staticmethod
-    def _message_cond(
-        scene: str | None,
-        target_id: str | None,
-        contains: str | None,
-        reply_to: str | None,
-        where: Callable[[SentMessage], bool] | None,
-        count: int,
-    ) -> tuple[Callable[[Platform], SentMessage | None], str]:
-        def predicate(p: Platform) -> SentMessage | None:
-            found = p.messages(
-                scene=scene,
-                target_id=target_id,
-                where=lambda m: (
-                    (contains is None or contains in (m.content or ""))
-                    and (reply_to is None or m.reply_to == reply_to)
-                    and (where is None or where(m))
-                ),
-            )
-            return found[count - 1] if len(found) >= count else None
-
-        return predicate, f"message #{count} (scene={scene})"
-
-    @staticmethod
-    def _identify_cond(
-        shard: int, count: int
-    ) -> tuple[Callable[[Platform], IdentifyRecord | None], str]:
-        def predicate(p: Platform) -> IdentifyRecord | None:
-            found = p.identifies_on(shard)
-            return found[count - 1] if len(found) >= count else None
-
-        return predicate, f"identify #{count} on shard {shard}"
-
-    @staticmethod
-    def _resume_cond(
-        shard: int, count: int
-    ) -> tuple[Callable[[Platform], ResumeRecord | None], str]:
-        def predicate(p: Platform) -> ResumeRecord | None:
-            found = p.resumes_on(shard)
-            return found[count - 1] if len(found) >= count else None
-
-        return predicate, f"resume #{count} on shard {shard}"
-
-    @staticmethod
-    def _session_cond(shard: int) -> tuple[Callable[[Platform], str | None], str]:
-        def predicate(p: Platform) -> str | None:
-            session = p.live_session(shard)
-            return session.session_id if session else None
-
-        return predicate, f"a live session on shard {shard}"
-
-    @staticmethod
-    def _heartbeat_cond(
-        shard: int | None, count: int
-    ) -> tuple[Callable[[Platform], HeartbeatRecord | None], str]:
-        def predicate(p: Platform) -> HeartbeatRecord | None:
-            found = p.heartbeats_on(shard)
-            return found[count - 1] if len(found) >= count else None
-
-        return predicate, f"heartbeat #{count}"
-
-    @staticmethod
-    def _request_cond(
-        method: str, path: str, count: int
-    ) -> tuple[Callable[[Platform], RestRecord | None], str]:
-        def predicate(p: Platform) -> RestRecord | None:
-            found = [
-                r
-                for r in p.rest_log
-                if r.method == method.upper() and r.target.split("?")[0].startswith(path)
-            ]
-            return found[count - 1] if len(found) >= count else None
-
-        return predicate, f"request #{count} {method} {path}"
-
-    @staticmethod
-    def _validated_cond(app_id: str | None) -> tuple[Callable[[Platform], bool | None], str]:
-        def predicate(p: Platform) -> bool | None:
-            target = p.webhook.targets.get(p.bot(app_id).app_id)
-            if target is None or target.validated is None:
-                return None
-            if not target.validated:
-                raise RuntimeError(
-                    "the bot answered the webhook validation (op 13) wrongly; see "
-                    "sim.webhook_attempts()"
-                )
-            return True
-
-        return predicate, "the webhook validation"
-
-    @staticmethod
-    def _settled_cond() -> tuple[Callable[[Platform], tuple[list[PushAttempt]] | None], str]:
-        def predicate(p: Platform) -> tuple[list[PushAttempt]] | None:
-            return (list(p.webhook.attempts),) if p.webhook.pending() == 0 else None
-
-        return predicate, "every webhook push to be acknowledged"
+        return f"timed out after {condition.timeout:g} s waiting for {condition.what} ({state})"
 
     # ------------------------------------------------------------------ scripting
+    # (the world's methods of the same name, run on the simulator's loop; see _scripting)
 
-    def add_bot(self, app_id: str, secret: str, **kwargs: Any) -> SimBot:
-        return self.call(lambda p: p.add_bot(app_id, secret, **kwargs))
-
-    def add_guild(self, guild_id: str, name: str, **fields: Any) -> None:
-        self.call(lambda p: p.add_guild(guild_id, name, **fields))
-
-    def add_channel(self, channel_id: str, guild_id: str, name: str, **fields: Any) -> None:
-        self.call(lambda p: p.add_channel(channel_id, guild_id, name, **fields))
-
-    def add_user(self, user_id: str, username: str, *, openid: str | None = None) -> None:
-        self.call(lambda p: p.add_user(user_id, username, openid=openid))
-
-    def add_group(self, openid: str, name: str = "模拟群") -> None:
-        self.call(lambda p: p.add_group(openid, name))
-
-    def inject(
-        self,
-        name: str,
-        data: Any,
-        *,
-        app_id: str | None = None,
-        shard: int | None = None,
-        all_shards: bool = False,
-        event_id: str | None = None,
-    ) -> Injected:
-        """Dispatch any event (see :meth:`qqproto.sim.Platform.inject` for the routing)."""
-        return self.call(
-            lambda p: p.inject(
-                name,
-                data,
-                self.now(),
-                app_id=app_id,
-                shard=shard,
-                all_shards=all_shards,
-                event_id=event_id,
-            )
-        )
-
-    def inject_at_message(self, content: str, **kwargs: Any) -> Injected:
-        """A user @-mentions the bot in a channel (``channel_id``, ``user_id``, ``mention``)."""
-        return self.call(lambda p: p.inject_at_message(content, self.now(), **kwargs))
-
-    def inject_group_at_message(self, content: str, **kwargs: Any) -> Injected:
-        """A member @-mentions the bot in a group (``group_openid``, ``member_openid``)."""
-        return self.call(lambda p: p.inject_group_at_message(content, self.now(), **kwargs))
-
-    def inject_c2c_message(self, content: str, **kwargs: Any) -> Injected:
-        """A user writes to the bot in a single chat (``user_openid``)."""
-        return self.call(lambda p: p.inject_c2c_message(content, self.now(), **kwargs))
-
-    def inject_direct_message(self, content: str, **kwargs: Any) -> Injected:
-        """A user writes to the bot in a guild DM (``user_id``, ``src_guild_id``)."""
-        return self.call(lambda p: p.inject_direct_message(content, self.now(), **kwargs))
-
-    def reconnect_shard(self, shard: int | None = 0, **kwargs: Any) -> int:
-        """Send op 7 on ``shard`` (then close with 4009; ``close_code=None`` keeps it open)."""
-        return self.call(lambda p: p.reconnect_shard(shard, **kwargs))
-
-    def invalidate_session(self, shard: int | None = 0, **kwargs: Any) -> int:
-        """Send op 9 on ``shard`` and forget its session (then close with 4006)."""
-        return self.call(lambda p: p.invalidate_session(shard, **kwargs))
-
-    def close_shard(self, shard: int | None = 0, code: int = 4009, reason: str = "") -> int:
-        """Close the shard's connection with ``code``."""
-        return self.call(lambda p: p.close_shard(shard, code, reason))
-
-    def drop_shard(self, shard: int | None = 0) -> int:
-        """Drop the shard's TCP connection abruptly (no close frame)."""
-        return self.call(lambda p: p.drop_shard(shard))
-
-    def send_raw(self, text: str, shard: int | None = 0) -> int:
-        """Send ``text`` as it is (any payload, valid or not) on ``shard``'s connection."""
-        return self.call(lambda p: p.send_raw(text, shard))
+    add_bot = forward(Platform.add_bot)
+    add_guild = forward(Platform.add_guild)
+    add_channel = forward(Platform.add_channel)
+    add_user = forward(Platform.add_user)
+    add_group = forward(Platform.add_group)
+    inject = forward_now(Platform.inject, now_at=2)
+    inject_at_message = forward_now(Platform.inject_at_message)
+    inject_group_at_message = forward_now(Platform.inject_group_at_message)
+    inject_c2c_message = forward_now(Platform.inject_c2c_message)
+    inject_direct_message = forward_now(Platform.inject_direct_message)
+    reconnect_shard = forward(Platform.reconnect_shard)
+    invalidate_session = forward(Platform.invalidate_session)
+    close_shard = forward(Platform.close_shard)
+    drop_shard = forward(Platform.drop_shard)
+    send_raw = forward(Platform.send_raw)
+    stop_acking = forward(Platform.stop_acking)
+    resume_acking = forward(Platform.resume_acking)
+    fail_next = forward(Platform.fail_next)
+    expire_tokens = forward_now(Platform.expire_tokens, now_at=0)
 
     def set_session_fault(self, fault: SessionFault | None) -> None:
         """End every gateway connection as ``fault`` says right after READY/RESUMED (a
@@ -806,49 +660,12 @@ class _SimulatorBase:
 
         self.call(set_fault)
 
-    def stop_acking(self, shard: int | None = None) -> None:
-        """Stop acknowledging heartbeats (on ``shard``; None: everywhere)."""
-        self.call(lambda p: p.stop_acking(shard))
-
-    def resume_acking(self, shard: int | None = None) -> None:
-        self.call(lambda p: p.resume_acking(shard))
-
-    def fail_next(
-        self,
-        spec: str,
-        times: int = 1,
-        *,
-        status: int = 500,
-        code: int | None = None,
-        message: str | None = None,
-        body: Any = None,
-    ) -> RestFailure:
-        """Fail the next ``times`` requests matching ``spec`` (``"POST /v2/groups/{id}/messages"``,
-        ``"/gateway/bot"``...) with ``status`` and platform ``code``."""
-        return self.call(
-            lambda p: p.fail_next(spec, times, status=status, code=code, message=message, body=body)
-        )
-
-    def expire_tokens(self, app_id: str | None = None) -> int:
-        """Expire every access token now (REST then answers 401/11244, the gateway 4004)."""
-        return self.call(lambda p: p.expire_tokens(self.now(), app_id=app_id))
-
     # ------------------------------------------------------------------ inspection
 
-    def sent_messages(
-        self, *, scene: str | None = None, target_id: str | None = None
-    ) -> list[SentMessage]:
-        """Every message the bot sent, oldest first."""
-        return self._query(lambda p: p.messages(scene=scene, target_id=target_id))
-
-    def identifies(self, shard: int | None = None, *, ok_only: bool = True) -> list[IdentifyRecord]:
-        return self._query(lambda p: p.identifies_on(shard, ok_only=ok_only))
-
-    def resumes(self, shard: int | None = None, *, ok_only: bool = True) -> list[ResumeRecord]:
-        return self._query(lambda p: p.resumes_on(shard, ok_only=ok_only))
-
-    def heartbeats(self, shard: int | None = None) -> list[HeartbeatRecord]:
-        return self._query(lambda p: p.heartbeats_on(shard))
+    sent_messages = inspect_world(Platform.messages)
+    identifies = inspect_world(Platform.identifies_on)
+    resumes = inspect_world(Platform.resumes_on)
+    heartbeats = inspect_world(Platform.heartbeats_on)
 
     def rest_log(self) -> list[RestRecord]:
         return self._query(lambda p: list(p.rest_log))
@@ -874,14 +691,10 @@ class _SimulatorBase:
 
     def session_id(self, shard: int = 0) -> str | None:
         """The live session on ``shard``, if any."""
-
-        def get(p: Platform) -> str | None:
-            session = p.live_session(shard)
-            return session.session_id if session else None
-
-        return self._query(get)
+        return self._query(lambda p: live_session_id(p, shard))
 
 
+@named
 class Simulator(_SimulatorBase):
     """The simulated QQ platform on ``127.0.0.1``, served on ``io`` in the caller's loop.
 
@@ -906,77 +719,15 @@ class Simulator(_SimulatorBase):
         """A simulator on the running loop's Io (``AsyncioIo`` or ``TrioIo``)."""
         return cls(current_io(kwargs.pop("webhook_ssl_context", None)), **kwargs)
 
-    async def wait_for(
-        self,
-        predicate: Callable[[Platform], T | None],
-        timeout: float = 5.0,
-        what: str = "condition",
-    ) -> T:
-        """Await ``predicate(platform)`` being truthy (evaluated after every change) and return
-        its value; ``TimeoutError`` after ``timeout`` seconds."""
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_message(
-        self,
-        *,
-        scene: str | None = None,
-        target_id: str | None = None,
-        contains: str | None = None,
-        reply_to: str | None = None,
-        where: Callable[[SentMessage], bool] | None = None,
-        count: int = 1,
-        timeout: float = 5.0,
-    ) -> SentMessage:
-        """The ``count``-th message the bot sent that matches (scene ``channel``/``dms``/
-        ``group``/``c2c``, target, text in ``content``, replied-to ``msg_id``/``event_id``)."""
-        predicate, what = self._message_cond(scene, target_id, contains, reply_to, where, count)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_identify(
-        self, shard: int = 0, count: int = 1, timeout: float = 5.0
-    ) -> IdentifyRecord:
-        """The ``count``-th successful Identify (READY sent) on ``shard``."""
-        predicate, what = self._identify_cond(shard, count)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_resume(
-        self, shard: int = 0, count: int = 1, timeout: float = 5.0
-    ) -> ResumeRecord:
-        """The ``count``-th successful Resume (RESUMED sent) on ``shard``."""
-        predicate, what = self._resume_cond(shard, count)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_session(self, shard: int = 0, timeout: float = 5.0) -> str:
-        """The id of the session live on ``shard`` (identified or resumed, connected)."""
-        predicate, what = self._session_cond(shard)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_heartbeat(
-        self, shard: int | None = None, count: int = 1, timeout: float = 5.0
-    ) -> HeartbeatRecord:
-        """The ``count``-th heartbeat received (on ``shard``; None: any connection)."""
-        predicate, what = self._heartbeat_cond(shard, count)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_request(
-        self, method: str, path: str, count: int = 1, timeout: float = 5.0
-    ) -> RestRecord:
-        """The ``count``-th REST request ``method`` whose path starts with ``path``."""
-        predicate, what = self._request_cond(method, path, count)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_webhook_validation(
-        self, app_id: str | None = None, timeout: float = 5.0
-    ) -> bool:
-        """Until the bot answered the op 13 validation correctly (``RuntimeError`` if it
-        answered wrongly)."""
-        predicate, what = self._validated_cond(app_id)
-        return await self._wait(predicate, timeout, what)
-
-    async def wait_for_pushes_settled(self, timeout: float = 5.0) -> list[PushAttempt]:
-        """Until no push is pending (each acknowledged or given up); the attempts."""
-        predicate, what = self._settled_cond()
-        return (await self._wait(predicate, timeout, what))[0]
+    wait_for = awaited(holds)
+    wait_for_message = awaited(message_sent)
+    wait_for_identify = awaited(identified)
+    wait_for_resume = awaited(resumed)
+    wait_for_session = awaited(live_session)
+    wait_for_heartbeat = awaited(received_heartbeat)
+    wait_for_request = awaited(received_request)
+    wait_for_webhook_validation = awaited(webhook_validated)
+    wait_for_pushes_settled = awaited(pushes_settled)
 
     # the thread mode's names for the same waits
     wait_for_async = wait_for
@@ -1040,7 +791,7 @@ class Simulator(_SimulatorBase):
                 group.start_soon(conversation._run_client)
                 try:
                     if client.webhook is None:
-                        await conversation._until(*self._session_cond(shard))
+                        await conversation._until(live_session(shard))
                     else:
                         await conversation._serve_webhook()
                     yield conversation
@@ -1056,6 +807,7 @@ class Simulator(_SimulatorBase):
         conversation._raise_unreported()
 
 
+@named
 class ThreadedSimulator(_SimulatorBase):
     """The simulator for synchronous code: its waits block the calling thread.
 
@@ -1119,104 +871,17 @@ class ThreadedSimulator(_SimulatorBase):
                 stop()
         thread.join(timeout)
 
-    def wait_for(
-        self,
-        predicate: Callable[[Platform], T | None],
-        timeout: float = 5.0,
-        what: str = "condition",
-    ) -> T:
-        """Block until ``predicate(platform)`` is truthy (evaluated on the simulator's loop after
-        every change) and return its value; ``TimeoutError`` after ``timeout`` seconds."""
-        return self._block(predicate, timeout, what)
-
-    async def wait_for_async(
-        self,
-        predicate: Callable[[Platform], T | None],
-        timeout: float = 5.0,
-        what: str = "condition",
-    ) -> T:
-        """Like :meth:`wait_for` without blocking the calling loop (asyncio or trio; the
-        simulator's own or another thread's)."""
-        return await self._wait(predicate, timeout, what)
-
-    def wait_for_message(
-        self,
-        *,
-        scene: str | None = None,
-        target_id: str | None = None,
-        contains: str | None = None,
-        reply_to: str | None = None,
-        where: Callable[[SentMessage], bool] | None = None,
-        count: int = 1,
-        timeout: float = 5.0,
-    ) -> SentMessage:
-        """The ``count``-th message the bot sent that matches (scene ``channel``/``dms``/
-        ``group``/``c2c``, target, text in ``content``, replied-to ``msg_id``/``event_id``)."""
-        predicate, what = self._message_cond(scene, target_id, contains, reply_to, where, count)
-        return self._block(predicate, timeout, what)
-
-    async def wait_for_message_async(
-        self,
-        *,
-        scene: str | None = None,
-        target_id: str | None = None,
-        contains: str | None = None,
-        reply_to: str | None = None,
-        where: Callable[[SentMessage], bool] | None = None,
-        count: int = 1,
-        timeout: float = 5.0,
-    ) -> SentMessage:
-        predicate, what = self._message_cond(scene, target_id, contains, reply_to, where, count)
-        return await self._wait(predicate, timeout, what)
-
-    def wait_for_identify(
-        self, shard: int = 0, count: int = 1, timeout: float = 5.0
-    ) -> IdentifyRecord:
-        """The ``count``-th successful Identify (READY sent) on ``shard``."""
-        predicate, what = self._identify_cond(shard, count)
-        return self._block(predicate, timeout, what)
-
-    def wait_for_resume(self, shard: int = 0, count: int = 1, timeout: float = 5.0) -> ResumeRecord:
-        """The ``count``-th successful Resume (RESUMED sent) on ``shard``."""
-        predicate, what = self._resume_cond(shard, count)
-        return self._block(predicate, timeout, what)
-
-    def wait_for_session(self, shard: int = 0, timeout: float = 5.0) -> str:
-        """The id of the session live on ``shard`` (identified or resumed, connected)."""
-        predicate, what = self._session_cond(shard)
-        return self._block(predicate, timeout, what)
-
-    async def wait_for_session_async(self, shard: int = 0, timeout: float = 5.0) -> str:
-        predicate, what = self._session_cond(shard)
-        return await self._wait(predicate, timeout, what)
-
-    def wait_for_heartbeat(
-        self, shard: int | None = None, count: int = 1, timeout: float = 5.0
-    ) -> HeartbeatRecord:
-        """The ``count``-th heartbeat received (on ``shard``; None: any connection)."""
-        predicate, what = self._heartbeat_cond(shard, count)
-        return self._block(predicate, timeout, what)
-
-    def wait_for_request(
-        self, method: str, path: str, count: int = 1, timeout: float = 5.0
-    ) -> RestRecord:
-        """The ``count``-th REST request ``method`` whose path starts with ``path``."""
-        predicate, what = self._request_cond(method, path, count)
-        return self._block(predicate, timeout, what)
-
-    def wait_for_webhook_validation(self, app_id: str | None = None, timeout: float = 5.0) -> bool:
-        """Block until the bot answered the op 13 validation correctly (``RuntimeError`` if it
-        answered wrongly)."""
-        predicate, what = self._validated_cond(app_id)
-        return self._block(predicate, timeout, what)
-
-    async def wait_for_webhook_validation_async(
-        self, app_id: str | None = None, timeout: float = 5.0
-    ) -> bool:
-        predicate, what = self._validated_cond(app_id)
-        return await self._wait(predicate, timeout, what)
-
-    def wait_for_pushes_settled(self, timeout: float = 5.0) -> list[PushAttempt]:
-        """Block until no push is pending (each acknowledged or given up); the attempts."""
-        predicate, what = self._settled_cond()
-        return self._block(predicate, timeout, what)[0]
+    wait_for = blocking(holds)
+    wait_for_message = blocking(message_sent)
+    wait_for_identify = blocking(identified)
+    wait_for_resume = blocking(resumed)
+    wait_for_session = blocking(live_session)
+    wait_for_heartbeat = blocking(received_heartbeat)
+    wait_for_request = blocking(received_request)
+    wait_for_webhook_validation = blocking(webhook_validated)
+    wait_for_pushes_settled = blocking(pushes_settled)
+    # awaitable from any other thread's loop (asyncio or trio) without blocking it
+    wait_for_async = awaited(holds)
+    wait_for_message_async = awaited(message_sent)
+    wait_for_session_async = awaited(live_session)
+    wait_for_webhook_validation_async = awaited(webhook_validated)

@@ -536,12 +536,14 @@ class Platform:
         self.bots[app_id] = bot
         return bot
 
-    def add_guild(self, guild_id: str, name: str, **fields: Any) -> SimGuild:
+    def add_guild(self, /, guild_id: str, name: str, **fields: Any) -> SimGuild:
         guild = SimGuild(guild_id, name, **fields)
         self.guilds[guild_id] = guild
         return guild
 
-    def add_channel(self, channel_id: str, guild_id: str, name: str, **fields: Any) -> SimChannel:
+    def add_channel(
+        self, /, channel_id: str, guild_id: str, name: str, **fields: Any
+    ) -> SimChannel:
         channel = SimChannel(channel_id, guild_id, name, **fields)
         self.channels[channel_id] = channel
         return channel

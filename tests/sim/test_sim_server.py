@@ -28,6 +28,7 @@ from qqproto.sim import (
     ThreadedSimulator,
     current_io,
 )
+from qqproto.sim._scripting import Condition
 
 pytestmark = pytest.mark.anyio
 
@@ -80,7 +81,7 @@ async def test_ping_pong_in_every_scene(qq_sim: Simulator, anyio_backend: str) -
             await bot.say("silence", timeout=0.2)
         found = await bot.wait_for_message(scene="dms", contains="pong")
         assert found.scene == "dms"
-        with pytest.raises(TypeError, match="unexpected keywords"):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
             await bot.wait_for_message(colour="red")
 
 
@@ -193,7 +194,7 @@ async def test_waits_time_out_naming_what_they_awaited(qq_sim: Simulator) -> Non
         await qq_sim.wait_for_webhook_validation(timeout=0.05)
     assert await qq_sim.wait_for_pushes_settled() == []
     with pytest.raises(RuntimeError, match="this wait blocks"):
-        qq_sim._block(lambda p: None, 0.01, "anything")
+        qq_sim._block(Condition(lambda p: None, "anything", 0.01))
 
 
 async def test_the_waits_see_the_bots_traffic(anyio_backend: str) -> None:
