@@ -13,7 +13,7 @@ import anyio
 
 if TYPE_CHECKING:
     from qqbot_trio.testing import VirtualIo
-    from qqproto.sim import ThreadedSimulator as Simulator
+    from qqproto.sim import Simulator, ThreadedSimulator
 
 T = TypeVar("T")
 
@@ -51,11 +51,28 @@ async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
     return value
 
 
-def sim_client(qq: ModuleType, sim: Simulator, handler: Any, **options: Any) -> Any:
-    """A ``qq.Client`` of the simulator's bot, pointed at it: ``intents`` defaults to
+def causes(error: BaseException | None) -> list[BaseException]:
+    """``error`` and the chain of its ``__cause__``s, outermost first."""
+    chain: list[BaseException] = []
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__
+    return chain
+
+
+def sim_client(
+    qq: ModuleType,
+    sim: Simulator | ThreadedSimulator,
+    handler: Any,
+    *,
+    make: Callable[..., Any] | None = None,
+    **options: Any,
+) -> Any:
+    """A ``qq.Client`` of the simulator's bot, pointed at it (``make(token, intents, handler,
+    **options)`` instead of ``qq.Client`` when given): ``intents`` defaults to
     ``Intents.default()``; every other option goes to the constructor."""
     intents = options.pop("intents", None)
-    return qq.Client(
+    return (qq.Client if make is None else make)(
         qq.Token(sim.app_id, sim.secret),
         qq.Intents.default() if intents is None else intents,
         handler,
@@ -63,3 +80,21 @@ def sim_client(qq: ModuleType, sim: Simulator, handler: Any, **options: Any) -> 
         token_url=sim.token_url,
         **options,
     )
+
+
+SCENES = (("channel", "channel hi"), ("dms", "dm hi"), ("group", "group hi"), ("c2c", "c2c hi"))
+"""The four scenes and what :func:`hi_in_four_scenes` says in each."""
+
+
+async def hi_in_four_scenes(sim: ThreadedSimulator) -> list[tuple[str, Any]]:
+    """Say "<scene> hi" to the bot in each scene (channel @-message, DM, group @-message, C2C)
+    and wait for the message it sends back to each: ``(what was said, the bot's message)`` in
+    the order of :data:`SCENES`."""
+    sim.inject_at_message("channel hi")
+    sim.inject_direct_message("dm hi")
+    sim.inject_group_at_message("group hi")
+    sim.inject_c2c_message("c2c hi")
+    return [
+        (text, await wait(sim.wait_for_message, scene=scene, contains=text))
+        for scene, text in SCENES
+    ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 import pytest
 import trustme
+from _e2e import causes
 
 from qqproto.rest._http import Endpoints, HttpUrl, encode_json_request
 
@@ -24,42 +25,57 @@ ANSWER = (
 
 
 @contextmanager
-def tls_server(ca: trustme.CA) -> Iterator[int]:
-    """A loopback HTTPS server (certificate for 127.0.0.1 from ``ca``) answering one JSON."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
+def serving(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A loopback server in a thread, handing each connection to ``handle``; yields its port."""
     listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
     stop = threading.Event()
 
     def serve() -> None:
         listener.settimeout(0.2)
         while not stop.is_set():
             try:
-                raw, _ = listener.accept()
+                conn, _ = listener.accept()
             except OSError:
                 continue
-            try:
-                with context.wrap_socket(raw, server_side=True) as conn:
-                    conn.settimeout(5)
-                    data = b""
-                    while b"\r\n\r\n" not in data:
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    conn.sendall(ANSWER)
-            except (OSError, ssl.SSLError):
-                pass  # a client that refused our certificate
+            handle(conn)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield port
+        yield listener.getsockname()[1]
     finally:
         stop.set()
         thread.join(5)
         listener.close()
+
+
+def answer(conn: socket.socket) -> None:
+    """Read a request's head, then send :data:`ANSWER`."""
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    conn.sendall(ANSWER)
+
+
+@contextmanager
+def tls_server(ca: trustme.CA) -> Iterator[int]:
+    """A loopback HTTPS server (certificate for 127.0.0.1 from ``ca``) answering one JSON."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+
+    def handle(raw: socket.socket) -> None:
+        try:
+            with context.wrap_socket(raw, server_side=True) as conn:
+                answer(conn)
+        except (OSError, ssl.SSLError):
+            pass  # a client that refused our certificate
+
+    with serving(handle) as port:
+        yield port
 
 
 def io_for(qq: ModuleType, context: ssl.SSLContext | None) -> Any:
@@ -81,11 +97,7 @@ async def test_tls_is_verified_by_default(qq: ModuleType) -> None:
     with tls_server(trustme.CA()) as port, pytest.raises(qq.TlsError) as info:
         await request(qq, port, None)
     assert isinstance(info.value.__cause__, qq.TlsError)  # the Io's, with the request added
-    chain: list[BaseException] = []
-    error: BaseException | None = info.value
-    while error is not None:
-        chain.append(error)
-        error = error.__cause__
+    chain = causes(info.value)
     assert any(isinstance(e, ssl.SSLCertVerificationError) for e in chain), chain
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
     assert info.value.failure is not None and not info.value.failure.sent
@@ -131,40 +143,17 @@ def test_client_rejects_misconfiguration(qq: ModuleType) -> None:
 def one_answer_per_connection() -> Iterator[tuple[int, list[int], list[int]]]:
     """A plain HTTP server that answers one request per connection, then closes it (as a server
     whose keep-alive timeout ran out would); counts the connections it accepted and closed."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
     accepted: list[int] = []
     closed: list[int] = []
-    stop = threading.Event()
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            accepted.append(1)
-            with conn:
-                conn.settimeout(5)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                # keep-alive promised, then the connection is closed anyway
-                conn.sendall(ANSWER)
-            closed.append(1)
+    def handle(conn: socket.socket) -> None:
+        accepted.append(1)
+        with conn:
+            answer(conn)  # keep-alive promised, then the connection is closed anyway
+        closed.append(1)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with serving(handle) as port:
         yield port, accepted, closed
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
 
 
 async def test_pool_skips_a_connection_the_server_closed_while_idle(qq: ModuleType) -> None:

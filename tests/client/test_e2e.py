@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
-from _e2e import until, wait
+from _e2e import hi_in_four_scenes, sim_client, until, wait
 
 from qqproto.gateway._backoff import BackoffConfig
 from qqproto.sim import ThreadedSimulator as Simulator
@@ -30,16 +30,8 @@ pytestmark = pytest.mark.anyio
 
 
 def make_client(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> Any:
-    intents = kw.pop("intents", qq.Intents.default())
     kw.setdefault("identify_window", WINDOW)
-    return qq.Client(
-        qq.Token(sim.app_id, sim.secret),
-        intents,
-        handler,
-        api_base=sim.api_base,
-        token_url=sim.token_url,
-        **kw,
-    )
+    return sim_client(qq, sim, handler, **kw)
 
 
 @asynccontextmanager
@@ -111,17 +103,7 @@ async def test_echo_in_all_four_scenes(qq: ModuleType) -> None:
     rec = Recorder(qq)
     with Simulator.in_thread() as sim:
         async with running(qq, sim, rec.handler):
-            sim.inject_at_message("channel hi")
-            sim.inject_direct_message("dm hi")
-            sim.inject_group_at_message("group hi")
-            sim.inject_c2c_message("c2c hi")
-            for scene, text in [
-                ("channel", "channel hi"),
-                ("dms", "dm hi"),
-                ("group", "group hi"),
-                ("c2c", "c2c hi"),
-            ]:
-                sent = await wait(sim.wait_for_message, scene=scene, contains=text)
+            for _, sent in await hi_in_four_scenes(sim):
                 assert sent.body["content"].startswith("echo: ")
                 assert sent.msg_id  # a passive reply
             group = await wait(sim.wait_for_message, scene="group")

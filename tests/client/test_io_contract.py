@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import anyio
 import pytest
 import trustme
+from _e2e import causes
 
 from qqbot_asyncio._io import AsyncioIo
 from qqbot_trio._io import TrioIo
@@ -189,11 +190,7 @@ async def test_tls_with_an_unknown_certificate_is_a_tls_error(case: IoCase) -> N
             group.cancel()  # asyncio never hands a failed handshake to accept
     await listener.aclose()
     assert_family(caught.value, TlsError, case, f"{HOST}:{listener.port}")
-    chain: list[BaseException] = []
-    error: BaseException | None = caught.value
-    while error is not None:
-        chain.append(error)
-        error = error.__cause__
+    chain = causes(caught.value)
     assert any(isinstance(e, ssl.SSLCertVerificationError) for e in chain), chain
 
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import anyio
 import pytest
-from _e2e import until, wait
+from _e2e import sim_client, until, wait
 
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
@@ -220,15 +220,7 @@ async def test_backpressure_delivers_everything_once_and_in_order(qq: ModuleType
             seen.append(int(ev.nick))
 
     with ThreadedSimulator.in_thread() as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            qq.Intents.default(),
-            Slow(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-            max_concurrent_handlers=1,
-            max_backlog=3,
-        )
+        client = sim_client(qq, sim, Slow(), max_concurrent_handlers=1, max_backlog=3)
         async with anyio.create_task_group() as tg:
             tg.start_soon(client.start)
             await wait(sim.wait_for_session, 0)

@@ -12,6 +12,7 @@ exactly the one the client chose. The client's RNG is seeded, so each run takes 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
@@ -23,7 +24,7 @@ import pytest
 import trio
 import wsproto
 import wsproto.events
-from _e2e import on_virtual_clock
+from _e2e import on_virtual_clock, sim_client
 
 import qqbot_trio as qq
 from qqbot_trio.testing import VirtualClient, VirtualIo
@@ -88,16 +89,10 @@ def client_of(sim: Simulator, io: VirtualIo, handler: Any, **options: Any) -> Vi
     seeded RNG unless ``options`` say otherwise."""
     options.setdefault("identify_window", WINDOW)
     options.setdefault("rng", random.Random(7))
-    intents = options.pop("intents", qq.Intents.default())
-    return VirtualClient(
-        io,
-        qq.Token(sim.app_id, sim.secret),
-        intents,
-        handler,
-        api_base=sim.api_base,
-        token_url=sim.token_url,
-        **options,
+    client: VirtualClient = sim_client(
+        qq, sim, handler, make=functools.partial(VirtualClient, io), **options
     )
+    return client
 
 
 @asynccontextmanager

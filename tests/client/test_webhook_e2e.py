@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
-from _e2e import until, wait
+from _e2e import hi_in_four_scenes, sim_client, until, wait
 from anyio.streams.tls import TLSStream
 
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
@@ -68,14 +68,7 @@ class Recorder:
 
 
 def make_client(qq: ModuleType, sim: ThreadedSimulator, handler: Any, **kw: Any) -> Any:
-    return qq.Client(
-        qq.Token(sim.app_id, sim.secret),
-        qq.Intents.none(),
-        handler,
-        api_base=sim.api_base,
-        token_url=sim.token_url,
-        **kw,
-    )
+    return sim_client(qq, sim, handler, intents=qq.Intents.none(), **kw)
 
 
 @asynccontextmanager
@@ -100,17 +93,7 @@ async def test_echo_over_webhook_in_all_four_scenes(qq: ModuleType) -> None:
     with ThreadedSimulator.in_thread() as sim:
         async with serving(qq, sim, rec.handler) as client:
             assert client.webhook_url.startswith("http://127.0.0.1:")
-            sim.inject_at_message("channel hi")
-            sim.inject_direct_message("dm hi")
-            sim.inject_group_at_message("group hi")
-            sim.inject_c2c_message("c2c hi")
-            for scene, text in [
-                ("channel", "channel hi"),
-                ("dms", "dm hi"),
-                ("group", "group hi"),
-                ("c2c", "c2c hi"),
-            ]:
-                sent = await wait(sim.wait_for_message, scene=scene, contains=text)
+            for text, sent in await hi_in_four_scenes(sim):
                 assert sent.body["content"].endswith(text) and sent.msg_id
             ctx, ready = rec.kinds("ready")[0]
             assert ctx.bot.id == ready.user.id and ctx.shard == (0, 1)
@@ -342,14 +325,7 @@ async def test_tls_standalone_server(qq: ModuleType) -> None:
 async def test_wrong_secret_fails_validation(qq: ModuleType) -> None:
     rec = Recorder(qq)
     with ThreadedSimulator.in_thread() as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            qq.Intents.none(),
-            rec.handler,
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-            webhook=qq.WebhookOptions(port=0),
-        )
+        client = make_client(qq, sim, rec.handler, webhook=qq.WebhookOptions(port=0))
         async with anyio.create_task_group() as tg:
             tg.start_soon(client.start)
             await until(lambda: client.webhook_url)
