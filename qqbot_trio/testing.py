@@ -59,6 +59,7 @@ import trio.testing
 from qqbot_trio import Client
 from qqbot_trio._io import TrioIo
 from qqproto._errors import ConnectError, ConnectionLostError, TransportError
+from qqproto.sim._client import SharedIoClient
 
 __all__ = [
     "EPOCH",
@@ -253,16 +254,10 @@ class VirtualIo(TrioIo):
         return listener
 
 
-class VirtualClient(Client):
+class VirtualClient(SharedIoClient, Client):
     """A :class:`qqbot_trio.Client` on the given :class:`VirtualIo`:
-    ``VirtualClient(io, token, intents, handler, ...)`` takes the client's arguments after it."""
-
-    def __init__(self, io: VirtualIo, *args: Any, **kwargs: Any) -> None:
-        self._virtual_io = io
-        super().__init__(*args, **kwargs)
-
-    def io_factory(self, ssl_context: Any) -> VirtualIo:  # type: ignore[override]
-        return self._virtual_io
+    ``VirtualClient(io, token, intents, handler, ...)`` takes the client's arguments after it
+    (the simulator's ``SharedIoClient``, which its conversation runs on a VirtualIo)."""
 
 
 def run_virtual(async_fn: Callable[..., Awaitable[T]], *args: Any, start: float = START) -> T:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import random
 import threading
 import time
@@ -129,7 +130,7 @@ def current_io(ssl_context: Any = None) -> Io:
     raise RuntimeError(f"no qqbot adapter for {library!r}: pass the Io, Simulator(io)")
 
 
-def client_class_for(io: Io) -> type[ClientBase]:
+def _client_factory(io: Io) -> Callable[..., ClientBase]:
     """The adapter's ``Client`` for ``io``; for any other Io, a client that shares it."""
     name = f"{type(io).__module__}.{type(io).__qualname__}"
     if name == "qqbot_asyncio._io.AsyncioIo":
@@ -140,16 +141,9 @@ def client_class_for(io: Io) -> type[ClientBase]:
         import qqbot_trio
 
         return qqbot_trio.Client
-    from qqproto.client._runtime import ClientBase
+    from qqproto.sim._client import SharedIoClient
 
-    class SharedIoClient(ClientBase):
-        """A client on the simulator's own Io (an in-memory network, say)."""
-
-        @staticmethod
-        def io_factory(ssl_context: Any) -> Io:
-            return io
-
-    return SharedIoClient
+    return functools.partial(SharedIoClient, io)
 
 
 class _Connection:
@@ -770,12 +764,12 @@ class Simulator(_SimulatorBase):
         from qqproto.gateway._intents import Intents
         from qqproto.rest._auth import Token
 
-        cls = client_class if client_class is not None else client_class_for(io)
+        make = client_class if client_class is not None else _client_factory(io)
         options.setdefault("identify_window", 0.1)
         gateway_options = options["gateway_options"] = dict(options.get("gateway_options") or {})
         gateway_options.setdefault("invalid_session_delay", (0.0, 0.1))
         gateway_options.setdefault("backoff", BackoffConfig(base=0.05, cap=0.2, quick_jitter=0.02))
-        client = cls(
+        client = make(
             Token(self.app_id, self.secret),
             Intents.default() if intents is None else intents,
             handler,
