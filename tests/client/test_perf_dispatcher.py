@@ -5,6 +5,8 @@ until there is room (each test runs on asyncio and on trio)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any, cast
 
@@ -40,13 +42,34 @@ def bare_context() -> Context:
     return Context(cast(BotApi, None), None, (0, 1))
 
 
-def make_io(qq: ModuleType) -> Io:
+@asynccontextmanager
+async def dispatching(
+    qq: ModuleType, limit: int, backlog: int, *backlog_bytes: int, errors: Errors | None = None
+) -> AsyncIterator[Dispatcher]:
+    """A dispatcher of ``limit`` workers and a ``backlog`` (and ``backlog_bytes``) bound, running
+    on the adapter's Io for the block; ``errors`` gets what handlers raise."""
     io: Io = qq.Client.io_factory(None)
-    return io
+    handler = (errors or Errors(qq)).handler
+    async with io.open_task_group() as group:
+        dispatcher = Dispatcher(io, group, handler, bare_context(), limit, backlog, *backlog_bytes)
+        group.start_soon(dispatcher.run)
+        yield dispatcher
+        group.cancel()
+
+
+class Held:
+    """Jobs that note that they started, then wait until :attr:`release` is set."""
+
+    def __init__(self) -> None:
+        self.release = anyio.Event()
+        self.started: list[int] = []
+
+    async def job(self, ctx: Any, n: int) -> None:
+        self.started.append(n)
+        await self.release.wait()
 
 
 async def test_limit_one_runs_jobs_one_after_another_in_order(qq: ModuleType) -> None:
-    io = make_io(qq)
     done: list[int] = []
     running = 0
 
@@ -58,18 +81,14 @@ async def test_limit_one_runs_jobs_one_after_another_in_order(qq: ModuleType) ->
         running -= 1
         done.append(n)
 
-    async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 1, 100)
-        group.start_soon(dispatcher.run)
+    async with dispatching(qq, 1, 100) as dispatcher:
         for n in range(50):
             dispatcher.submit(job, n)
         await until(lambda: len(done) == 50)
-        group.cancel()
     assert done == list(range(50))
 
 
 async def test_a_raising_job_goes_to_on_error_and_the_next_one_runs(qq: ModuleType) -> None:
-    io = make_io(qq)
     errors = Errors(qq)
     done: list[int] = []
 
@@ -78,13 +97,10 @@ async def test_a_raising_job_goes_to_on_error_and_the_next_one_runs(qq: ModuleTy
             raise ValueError("handler bug")
         done.append(n)
 
-    async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, errors.handler, bare_context(), 4, 100)
-        group.start_soon(dispatcher.run)
+    async with dispatching(qq, 4, 100, errors=errors) as dispatcher:
         for n in range(3):
             dispatcher.submit(job, n)
         await until(lambda: len(done) == 2)
-        group.cancel()
     assert done == [0, 2]
     assert [str(e) for e in errors.errors] == ["handler bug"]
 
@@ -92,7 +108,6 @@ async def test_a_raising_job_goes_to_on_error_and_the_next_one_runs(qq: ModuleTy
 async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
     """Issue 9 §3: 20 events at once with ``limit=8`` run 8 handlers at once, not one (a worker
     used to be added only when no worker was idle, so one idle worker took the whole burst)."""
-    io = make_io(qq)
     running = 0
     most = 0
     release = anyio.Event()
@@ -104,9 +119,7 @@ async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
         await release.wait()
         running -= 1
 
-    async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 8, 100)
-        group.start_soon(dispatcher.run)
+    async with dispatching(qq, 8, 100) as dispatcher:
         await anyio.sleep(0.01)  # the first worker is idle, asleep on its wake event
         for n in range(20):
             dispatcher.submit(slow, n)
@@ -114,12 +127,10 @@ async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
         assert dispatcher._workers == 8 and most == 8  # the limit, never more
         release.set()
         await until(lambda: running == 0 and not dispatcher._queue)
-        group.cancel()
     assert most == 8
 
 
 async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) -> None:
-    io = make_io(qq)
     done: list[int] = []
     release = anyio.Event()
 
@@ -130,9 +141,7 @@ async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) 
         await release.wait()
         done.append(n)
 
-    async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 3, 100)
-        group.start_soon(dispatcher.run)
+    async with dispatching(qq, 3, 100) as dispatcher:
         for round_ in range(3):  # the workers sleep between batches; each batch wakes them
             await anyio.sleep(0.01)
             for n in range(20):
@@ -145,7 +154,6 @@ async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) 
         assert dispatcher._workers == 3
         release.set()
         await until(lambda: len(done) == 65)
-        group.cancel()
     assert done[:60] == list(range(60))
     assert sorted(done[60:]) == list(range(100, 105))
 
@@ -153,60 +161,40 @@ async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) 
 async def test_the_backlog_is_bounded_by_bytes_too(qq: ModuleType) -> None:
     """Issue 9 §3: the backlog bound counts the bytes each job was read with, so large events
     fill it long before the count bound; popping a job gives its bytes back."""
-    io = make_io(qq)
-    release = anyio.Event()
-    started: list[int] = []
-
-    async def job(ctx: Any, n: int) -> None:
-        started.append(n)
-        await release.wait()
-
-    async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 1, 10_000, 200_000)
-        group.start_soon(dispatcher.run)
-        dispatcher.submit(job, 0, 65_536)
-        await until(lambda: started == [0])  # popped: its bytes no longer count
+    held = Held()
+    async with dispatching(qq, 1, 10_000, 200_000) as dispatcher:
+        dispatcher.submit(held.job, 0, 65_536)
+        await until(lambda: held.started == [0])  # popped: its bytes no longer count
         assert dispatcher.queued_bytes == 0
         for n in range(1, 4):
-            dispatcher.submit(job, n, 65_536)
+            dispatcher.submit(held.job, n, 65_536)
         assert dispatcher.queued_bytes == 3 * 65_536 and not dispatcher.full
-        dispatcher.submit(job, 4, 65_536)
+        dispatcher.submit(held.job, 4, 65_536)
         assert dispatcher.full  # 4 x 64 KiB >= 200,000 bytes, far below 10,000 jobs
         room = dispatcher.room()
-        release.set()
+        held.release.set()
         await until(room.is_set)
         assert not dispatcher.full
-        await until(lambda: len(started) == 5)
+        await until(lambda: len(held.started) == 5)
         assert dispatcher.queued_bytes == 0
-        group.cancel()
 
 
 async def test_a_full_backlog_asks_for_room_until_a_job_is_taken(qq: ModuleType) -> None:
-    io = make_io(qq)
-    release = anyio.Event()
-    started: list[int] = []
-
-    async def job(ctx: Any, n: int) -> None:
-        started.append(n)
-        await release.wait()
-
-    async with io.open_task_group() as group:
-        dispatcher = Dispatcher(io, group, Errors(qq).handler, bare_context(), 1, 2)
-        group.start_soon(dispatcher.run)
-        dispatcher.submit(job, 0)
-        await until(lambda: started == [0])  # the only worker is held up by job 0
-        dispatcher.submit(job, 1)
+    held = Held()
+    async with dispatching(qq, 1, 2) as dispatcher:
+        dispatcher.submit(held.job, 0)
+        await until(lambda: held.started == [0])  # the only worker is held up by job 0
+        dispatcher.submit(held.job, 1)
         assert not dispatcher.full
-        dispatcher.submit(job, 2)
-        dispatcher.submit(job, 3)  # over the bound: the read loop had one more read's worth
+        dispatcher.submit(held.job, 2)
+        dispatcher.submit(held.job, 3)  # over the bound: the read loop had one more read's worth
         assert dispatcher.full
         room = dispatcher.room()
         assert dispatcher.room() is room and not room.is_set()
-        release.set()
-        await until(lambda: len(started) == 4)
+        held.release.set()
+        await until(lambda: len(held.started) == 4)
         assert room.is_set() and not dispatcher.full
         assert dispatcher.room() is not room  # a new wait gets a new event
-        group.cancel()
 
 
 async def test_backpressure_delivers_everything_once_and_in_order(qq: ModuleType) -> None:
