@@ -51,6 +51,19 @@ async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
     return value
 
 
+class Recording:
+    """What a test bot saw: ``events`` as ``(kind, value)`` in order, and the ``errors`` its
+    handlers raised (subclasses build the ``handler`` that records them)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.errors: list[BaseException] = []
+
+    def kinds(self, kind: str) -> list[Any]:
+        """The values recorded as ``kind``, in order."""
+        return [v for k, v in self.events if k == kind]
+
+
 def causes(error: BaseException | None) -> list[BaseException]:
     """``error`` and the chain of its ``__cause__``s, outermost first."""
     chain: list[BaseException] = []

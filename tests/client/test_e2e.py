@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
-from _e2e import hi_in_four_scenes, sim_client, until, wait
+from _e2e import Recording, hi_in_four_scenes, sim_client, until, wait
 
 from qqproto.gateway._backoff import BackoffConfig
 from qqproto.sim import ThreadedSimulator as Simulator
@@ -44,12 +44,11 @@ async def running(qq: ModuleType, sim: Simulator, handler: Any, **kw: Any) -> As
         tg.cancel_scope.cancel()
 
 
-class Recorder:
+class Recorder(Recording):
     """An echo bot that records what it saw."""
 
     def __init__(self, qq: ModuleType) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.errors: list[BaseException] = []
+        super().__init__()
         base = qq.EventHandler
 
         class Handler(base):  # type: ignore[misc, valid-type]
@@ -81,9 +80,6 @@ class Recorder:
                 self.errors.append(error)
 
         self.handler = Handler()
-
-    def kinds(self, kind: str) -> list[Any]:
-        return [v for k, v in self.events if k == kind]
 
 
 async def test_ready_and_bot_info(qq: ModuleType) -> None:

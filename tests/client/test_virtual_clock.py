@@ -24,7 +24,7 @@ import pytest
 import trio
 import wsproto
 import wsproto.events
-from _e2e import on_virtual_clock, sim_client
+from _e2e import Recording, on_virtual_clock, sim_client
 
 import qqbot_trio as qq
 from qqbot_trio.testing import VirtualClient, VirtualIo
@@ -48,12 +48,11 @@ def exactly(value: float) -> Any:
     return pytest.approx(value, abs=EXACT)
 
 
-class Recorder:
+class Recorder(Recording):
     """Echoes @-messages, records what it saw; optionally holds handlers until released."""
 
     def __init__(self, *, hold: bool = False) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.errors: list[BaseException] = []
+        super().__init__()
         self.release = trio.Event()
         if not hold:
             self.release.set()
@@ -79,9 +78,6 @@ class Recorder:
                 rec.errors.append(error)
 
         self.handler = Handler()
-
-    def kinds(self, kind: str) -> list[Any]:
-        return [v for k, v in self.events if k == kind]
 
 
 def client_of(sim: Simulator, io: VirtualIo, handler: Any, **options: Any) -> VirtualClient:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
-from _e2e import hi_in_four_scenes, sim_client, until, wait
+from _e2e import Recording, hi_in_four_scenes, sim_client, until, wait
 from anyio.streams.tls import TLSStream
 
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
@@ -28,12 +28,11 @@ T = TypeVar("T")
 pytestmark = pytest.mark.anyio
 
 
-class Recorder:
+class Recorder(Recording):
     """Echoes in every scene and records what it saw."""
 
     def __init__(self, qq: ModuleType) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.errors: list[BaseException] = []
+        super().__init__()
         rec = self
 
         class Handler(qq.EventHandler):  # type: ignore[misc, name-defined]
@@ -62,9 +61,6 @@ class Recorder:
                 rec.errors.append(error)
 
         self.handler = Handler()
-
-    def kinds(self, kind: str) -> list[Any]:
-        return [v for k, v in self.events if k == kind]
 
 
 def make_client(qq: ModuleType, sim: ThreadedSimulator, handler: Any, **kw: Any) -> Any:
