@@ -3,9 +3,9 @@
 :func:`handle` serves the token endpoint (``POST /app/getAppAccessToken``) and the REST API on
 one origin. Every API request needs ``Authorization: QQBot <live token>`` (else 401 with code
 11244); answers carry ``Content-Type: application/json`` and ``X-Tps-trace-ID``. Message sends are
-recorded in the :class:`~qqproto.sim.Platform`; documented routes it does not model answer
-with the docs' example (or ``{}`` / 204), unknown paths 404, a known path with the wrong method
-405.
+recorded in the :class:`~qqproto.sim.Platform`; the other routes of the client's catalogue
+(:data:`ROUTES`) answer with the docs' example (or ``{}`` / 204), unknown paths 404, a known path
+with the wrong method 405.
 
 Error bodies are ``{"message", "code", "err_code", "trace_id"}``. Platform codes used: 11244 (bad
 or expired token), 11245 (legacy ``Bot`` token), 40054005 (duplicate ``msg_seq``), 850019 (bad
@@ -20,9 +20,11 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from qqproto.rest import routes as catalogue
+from qqproto.rest._call import ApiResponse
 from qqproto.sim import _events as ev
 from qqproto.sim._world import (
     DUPLICATE_MSG_SEQ_CODE,
@@ -40,6 +42,8 @@ __all__ = ["ROUTES", "RestRequest", "RestResponse", "handle", "parse_multipart"]
 
 TOKEN_PATH = "/app/getAppAccessToken"
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class RestRequest:
@@ -51,11 +55,8 @@ class RestRequest:
     body: bytes = b""
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key == wanted:
-                return value
-        return None
+        """The first value of header ``name`` (case-insensitive), or None."""
+        return ApiResponse(0, self.headers).header(name)  # one lookup for both directions
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,25 +341,26 @@ def _id_key(value: str) -> tuple[int, str]:
     return (int(value), "") if value.isdigit() else (-1, value)
 
 
+def _found(table: Mapping[str, T], key: str, what: str) -> T:
+    """``table[key]``, or a 404 "``what`` not found"."""
+    value = table.get(key)
+    if value is None:
+        raise _Reply(404, 404, f"{what} not found")
+    return value
+
+
 def _get_guild(ctx: _Ctx, body: Any) -> tuple[int, Any]:
-    guild = ctx.platform.guilds.get(ctx.params["guild_id"])
-    if guild is None:
-        raise _Reply(404, 404, "guild not found")
-    return 200, guild.to_json()
+    return 200, _found(ctx.platform.guilds, ctx.params["guild_id"], "guild").to_json()
 
 
 def _get_channels(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     gid = ctx.params["guild_id"]
-    if gid not in ctx.platform.guilds:
-        raise _Reply(404, 404, "guild not found")
+    _found(ctx.platform.guilds, gid, "guild")
     return 200, [c.to_json() for c in ctx.platform.channels.values() if c.guild_id == gid]
 
 
 def _get_channel(ctx: _Ctx, body: Any) -> tuple[int, Any]:
-    channel = ctx.platform.channels.get(ctx.params["channel_id"])
-    if channel is None:
-        raise _Reply(404, 404, "channel not found")
-    return 200, channel.to_json()
+    return 200, _found(ctx.platform.channels, ctx.params["channel_id"], "channel").to_json()
 
 
 def _get_message(ctx: _Ctx, body: Any) -> tuple[int, Any]:
@@ -542,93 +544,44 @@ def _canned(method: str, route: str, params: Mapping[str, str]) -> tuple[int, An
 # --------------------------------------------------------------------------------------------
 # Routes
 
-_HANDLERS: dict[tuple[str, str], _Handler] = {
-    ("GET", "/gateway"): _gateway,
-    ("GET", "/gateway/bot"): _gateway_bot,
-    ("GET", "/users/@me"): _me,
-    ("GET", "/users/@me/guilds"): _my_guilds,
-    ("POST", "/users/@me/dms"): _create_dms,
-    ("GET", "/guilds/{guild_id}"): _get_guild,
-    ("GET", "/guilds/{guild_id}/channels"): _get_channels,
-    ("GET", "/channels/{channel_id}"): _get_channel,
-    ("POST", "/channels/{channel_id}/messages"): _channel_send,
-    ("GET", "/channels/{channel_id}/messages/{message_id}"): _get_message,
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): _recall,
-    ("POST", "/dms/{guild_id}/messages"): _dm_send,
-    ("DELETE", "/dms/{guild_id}/messages/{message_id}"): _recall,
-    ("POST", "/v2/groups/{group_openid}/messages"): _v2_send,
-    ("POST", "/v2/users/{openid}/messages"): _v2_send,
-    ("DELETE", "/v2/groups/{group_openid}/messages/{message_id}"): _recall,
-    ("DELETE", "/v2/users/{openid}/messages/{message_id}"): _recall,
-    ("POST", "/v2/groups/{group_openid}/files"): _upload,
-    ("POST", "/v2/users/{openid}/files"): _upload,
-    ("PUT", "/interactions/{interaction_id}"): _interaction,
+_HANDLED: dict[str, _Handler] = {  # catalogue route name: handler
+    "get_gateway": _gateway,
+    "get_ws_url": _gateway_bot,
+    "me": _me,
+    "me_guilds": _my_guilds,
+    "create_dms": _create_dms,
+    "get_guild": _get_guild,
+    "get_channels": _get_channels,
+    "get_channel": _get_channel,
+    "post_message": _channel_send,
+    "get_message": _get_message,
+    "recall_message": _recall,
+    "post_dms": _dm_send,
+    "recall_dms": _recall,
+    "post_group_message": _v2_send,
+    "post_c2c_message": _v2_send,
+    "recall_group_message": _recall,
+    "recall_c2c_message": _recall,
+    "post_group_file": _upload,
+    "post_c2c_file": _upload,
+    "on_interaction_result": _interaction,
 }
 
-_DOCUMENTED = """
-GET /guilds/{guild_id}/roles
-POST /guilds/{guild_id}/roles
-PATCH /guilds/{guild_id}/roles/{role_id}
-DELETE /guilds/{guild_id}/roles/{role_id}
-PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}
-DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}
-GET /guilds/{guild_id}/members/{user_id}
-DELETE /guilds/{guild_id}/members/{user_id}
-GET /guilds/{guild_id}/members
-GET /guilds/{guild_id}/roles/{role_id}/members
-GET /channels/{channel_id}/voice/members
-POST /guilds/{guild_id}/channels
-PATCH /channels/{channel_id}
-DELETE /channels/{channel_id}
-GET /channels/{channel_id}/members/{user_id}/permissions
-PUT /channels/{channel_id}/members/{user_id}/permissions
-GET /channels/{channel_id}/roles/{role_id}/permissions
-PUT /channels/{channel_id}/roles/{role_id}/permissions
-PATCH /channels/{channel_id}/messages/{message_id}
-POST /channels/{channel_id}/audio
-PUT /channels/{channel_id}/mic
-DELETE /channels/{channel_id}/mic
-GET /channels/{channel_id}/online_nums
-PATCH /guilds/{guild_id}/mute
-PATCH /guilds/{guild_id}/members/{user_id}/mute
-POST /guilds/{guild_id}/announces
-DELETE /guilds/{guild_id}/announces/{message_id}
-POST /channels/{channel_id}/announces
-DELETE /channels/{channel_id}/announces/{message_id}
-GET /guilds/{guild_id}/api_permission
-POST /guilds/{guild_id}/api_permission/demand
-GET /guilds/{guild_id}/message/setting
-GET /channels/{channel_id}/schedules
-GET /channels/{channel_id}/schedules/{schedule_id}
-POST /channels/{channel_id}/schedules
-PATCH /channels/{channel_id}/schedules/{schedule_id}
-DELETE /channels/{channel_id}/schedules/{schedule_id}
-PUT /channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}
-DELETE /channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}
-GET /channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}
-PUT /channels/{channel_id}/pins/{message_id}
-DELETE /channels/{channel_id}/pins/{message_id}
-GET /channels/{channel_id}/pins
-GET /channels/{channel_id}/threads
-GET /channels/{channel_id}/threads/{thread_id}
-PUT /channels/{channel_id}/threads
-DELETE /channels/{channel_id}/threads/{thread_id}
-POST /v2/groups/{group_openid}/upload_prepare
-POST /v2/users/{openid}/upload_prepare
-POST /v2/groups/{group_openid}/upload_part_finish
-POST /v2/users/{openid}/upload_part_finish
-POST /v2/users/{openid}/stream_messages
-"""
+_SIM_ONLY = (("POST", "/v2/users/{openid}/stream_messages"),)
+"""Documented routes that the client's catalogue does not declare."""
 
-ROUTES: tuple[tuple[str, str], ...] = (
-    *_HANDLERS,
-    *(
-        (line.split()[0], line.split()[1])
-        for line in _DOCUMENTED.strip().splitlines()
-        if (line.split()[0], line.split()[1]) not in _HANDLERS
-    ),
+_ENDPOINTS = {name: (r.endpoint.method, r.endpoint.template) for name, r in catalogue().items()}
+"""``(method, path template)`` of every route of the client's catalogue, by name."""
+
+_HANDLERS: dict[tuple[str, str], _Handler] = {
+    _ENDPOINTS[name]: handler for name, handler in _HANDLED.items()
+}
+
+ROUTES: tuple[tuple[str, str], ...] = tuple(
+    dict.fromkeys([*_HANDLERS, *_ENDPOINTS.values(), *_SIM_ONLY])
 )
-"""Every ``(method, route template)`` the simulator answers."""
+"""Every ``(method, route template)`` the simulator answers: those of the client's catalogue
+(``qqproto.rest.routes()``; the ones it models first) and a few documented ones it lacks."""
 
 _COMPILED: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
     (method, route, tuple(route.strip("/").split("/"))) for method, route in ROUTES
