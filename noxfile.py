@@ -26,8 +26,8 @@ def tests(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and mypy --strict over the packages, tests, examples, benches and
-    fuzz targets (the files pyproject's [tool.mypy] lists)."""
-    session.install("-e", ".[test]")
+    fuzz targets (the files pyproject's [tool.mypy] lists, this file too: hence nox itself)."""
+    session.install("-e", ".[test]", "nox>=2024.4.15")
     code = ["qqproto", "qqbot_trio", "qqbot_asyncio", "tests", "examples", "bench", "fuzz"]
     session.run("python", "-m", "ruff", "check", *code, "noxfile.py")
     session.run("python", "-m", "ruff", "format", "--check", *code, "noxfile.py")
