@@ -248,17 +248,24 @@ class GatewayServer:
         if ack:
             self._send({"op": int(Opcode.HEARTBEAT_ACK)})
 
+    def _may_start(self, d: Any, op: str) -> bool:
+        """Whether ``d`` may identify or resume here (no session yet, an object); else the
+        connection is closed."""
+        if self.bot is not None:
+            self.close(CLOSE_ALREADY_AUTHENTICATED, "already authenticated")
+        elif type(d) is not dict:
+            self.close(CLOSE_INVALID_PAYLOAD, f"{op} without an object")
+        else:
+            return True
+        return False
+
     def _auth(self, d: dict[str, Any]) -> SimBot | None:
         return self.platform.auth_bot(d.get("token"), self._now)
 
     def _on_identify(self, d: Any) -> None:
+        if not self._may_start(d, "identify"):
+            return
         platform = self.platform
-        if self.bot is not None:
-            self.close(CLOSE_ALREADY_AUTHENTICATED, "already authenticated")
-            return
-        if type(d) is not dict:
-            self.close(CLOSE_INVALID_PAYLOAD, "identify without an object")
-            return
         intents = d.get("intents")
         raw_shard = d.get("shard")
 
@@ -310,13 +317,9 @@ class GatewayServer:
         self._session_fault()
 
     def _on_resume(self, d: Any) -> None:
+        if not self._may_start(d, "resume"):
+            return
         platform = self.platform
-        if self.bot is not None:
-            self.close(CLOSE_ALREADY_AUTHENTICATED, "already authenticated")
-            return
-        if type(d) is not dict:
-            self.close(CLOSE_INVALID_PAYLOAD, "resume without an object")
-            return
         session_id = d.get("session_id")
         seq = d.get("seq")
         bot = self._auth(d)

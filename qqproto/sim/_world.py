@@ -845,8 +845,7 @@ class Platform:
             bot_id=bot.user_id if mention else None,
             bot_name=bot.username,
         )
-        self.received[d["id"]] = d
-        return self.inject("AT_MESSAGE_CREATE", d, now, app_id=bot.app_id)
+        return self._receive("AT_MESSAGE_CREATE", d, now, bot.app_id)
 
     def inject_direct_message(
         self,
@@ -875,8 +874,7 @@ class Platform:
             wall=self.wall(now),
             seq=self.next_channel_seq(dm_channel),
         )
-        self.received[d["id"]] = d
-        return self.inject("DIRECT_MESSAGE_CREATE", d, now, app_id=bot.app_id)
+        return self._receive("DIRECT_MESSAGE_CREATE", d, now, bot.app_id)
 
     def inject_group_at_message(
         self,
@@ -897,8 +895,7 @@ class Platform:
             member_openid=member,
             wall=self.wall(now),
         )
-        self.received[d["id"]] = d
-        return self.inject("GROUP_AT_MESSAGE_CREATE", d, now, app_id=app_id)
+        return self._receive("GROUP_AT_MESSAGE_CREATE", d, now, app_id)
 
     def inject_c2c_message(
         self,
@@ -916,8 +913,12 @@ class Platform:
             user_openid=openid,
             wall=self.wall(now),
         )
+        return self._receive("C2C_MESSAGE_CREATE", d, now, app_id)
+
+    def _receive(self, name: str, d: dict[str, Any], now: float, app_id: str | None) -> Injected:
+        """A message to the bot: kept (``GET`` finds it by id) and dispatched."""
         self.received[d["id"]] = d
-        return self.inject("C2C_MESSAGE_CREATE", d, now, app_id=app_id)
+        return self.inject(name, d, now, app_id=app_id)
 
     def dm_session(self, user_id: str, src_guild_id: str) -> tuple[str, str]:
         """``(guild_id, channel_id)`` of the DM session with ``user_id`` (created if needed)."""
