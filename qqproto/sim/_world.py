@@ -845,7 +845,7 @@ class Platform:
             bot_id=bot.user_id if mention else None,
             bot_name=bot.username,
         )
-        return self._receive("AT_MESSAGE_CREATE", d, now, bot.app_id)
+        return self._receive("AT_MESSAGE_CREATE", d, now, app_id=bot.app_id)
 
     def inject_direct_message(
         self,
@@ -874,7 +874,7 @@ class Platform:
             wall=self.wall(now),
             seq=self.next_channel_seq(dm_channel),
         )
-        return self._receive("DIRECT_MESSAGE_CREATE", d, now, bot.app_id)
+        return self._receive("DIRECT_MESSAGE_CREATE", d, now, app_id=bot.app_id)
 
     def inject_group_at_message(
         self,
@@ -895,7 +895,7 @@ class Platform:
             member_openid=member,
             wall=self.wall(now),
         )
-        return self._receive("GROUP_AT_MESSAGE_CREATE", d, now, app_id)
+        return self._receive("GROUP_AT_MESSAGE_CREATE", d, now, app_id=app_id)
 
     def inject_c2c_message(
         self,
@@ -913,9 +913,9 @@ class Platform:
             user_openid=openid,
             wall=self.wall(now),
         )
-        return self._receive("C2C_MESSAGE_CREATE", d, now, app_id)
+        return self._receive("C2C_MESSAGE_CREATE", d, now, app_id=app_id)
 
-    def _receive(self, name: str, d: dict[str, Any], now: float, app_id: str | None) -> Injected:
+    def _receive(self, name: str, d: dict[str, Any], now: float, *, app_id: str | None) -> Injected:
         """A message to the bot: kept (``GET`` finds it by id) and dispatched."""
         self.received[d["id"]] = d
         return self.inject(name, d, now, app_id=app_id)
