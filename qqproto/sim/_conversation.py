@@ -224,9 +224,14 @@ class Conversation:
 
     def _note_unreported(self, error: BaseException) -> None:
         errors = self._unreported()
+        if not errors:
+            return
+        note = f"the bot also raised: {', '.join(_clip(repr(e)) for e in errors)}"
         add_note = getattr(error, "add_note", None)
-        if errors and add_note is not None:
-            add_note(f"the bot also raised: {', '.join(_clip(repr(e)) for e in errors)}")
+        if add_note is not None:
+            add_note(note)
+        else:  # Python 3.10: no add_note, but tracebacks (the exceptiongroup backport) show these
+            setattr(error, "__notes__", [*getattr(error, "__notes__", ()), note])  # noqa: B010
 
     def _raise_unreported(self) -> None:
         errors = self._unreported()
