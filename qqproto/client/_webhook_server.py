@@ -97,6 +97,8 @@ class WebhookOptions:
     max_connections_per_peer: int = 32
 
     def __post_init__(self) -> None:
+        if not isinstance(self.port, int) or isinstance(self.port, bool):
+            raise TypeError(f"webhook port must be an int, not {type(self.port).__name__}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"webhook port {self.port} is not a TCP port")
         if not min(self.request_timeout, self.keepalive_timeout, self.header_timeout) > 0:

@@ -253,9 +253,16 @@ class _SimulatorBase:
     # ------------------------------------------------------------------ addresses
 
     @property
+    def authority(self) -> str:
+        """``host:port`` as a URL writes it: an IPv6 address in brackets, and a wildcard listen
+        address (``0.0.0.0``, ``::``, ``""``) as the loopback address a bot on this machine uses."""
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    @property
     def api_base(self) -> str:
         """The REST base URL, ``http://127.0.0.1:PORT``."""
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.authority}"
 
     @property
     def token_url(self) -> str:
@@ -265,7 +272,7 @@ class _SimulatorBase:
     @property
     def gateway_url(self) -> str:
         """The gateway WebSocket URL, as ``GET /gateway/bot`` answers it."""
-        return f"ws://{self.host}:{self.port}{self.ws_path}"
+        return f"ws://{self.authority}{self.ws_path}"
 
     @property
     def endpoints(self) -> Endpoints:

@@ -210,6 +210,9 @@ def test_app_arguments() -> None:
             qq.WebhookOptions(**bad)
     with pytest.raises(TypeError, match="WebhookOptions"):
         qq.Client(Token("1", "s"), 0, qq.EventHandler(), webhook=cast(Any, {"port": 1}))
+    for port in ["8080", 8080.0, True]:
+        with pytest.raises(TypeError, match="webhook port must be an int"):
+            qq.WebhookOptions(port=cast(Any, port))
 
 
 async def test_full_backlog_answers_503_without_remembering_the_id() -> None:

@@ -363,3 +363,20 @@ def test_the_old_module_path_gives_the_thread_mode_class_with_a_warning() -> Non
         assert old.DEFAULT_APP_ID == DEFAULT_APP_ID
     with pytest.raises(AttributeError):
         old.Platform  # noqa: B018 - only the three old names are there
+
+
+@pytest.mark.parametrize(
+    ("host", "api_base", "gateway_url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8080", "ws://127.0.0.1:8080/websocket"),
+        ("0.0.0.0", "http://127.0.0.1:8080", "ws://127.0.0.1:8080/websocket"),
+        ("::", "http://[::1]:8080", "ws://[::1]:8080/websocket"),
+        ("::1", "http://[::1]:8080", "ws://[::1]:8080/websocket"),
+        ("example.test", "http://example.test:8080", "ws://example.test:8080/websocket"),
+    ],
+)
+def test_urls_name_an_address_a_bot_can_use(host: str, api_base: str, gateway_url: str) -> None:
+    """IPv6 addresses are bracketed; a wildcard listen address becomes the loopback address."""
+    sim = Simulator(host=host, port=8080)
+    assert (sim.api_base, sim.gateway_url) == (api_base, gateway_url)
+    assert sim.token_url == api_base + "/app/getAppAccessToken"
