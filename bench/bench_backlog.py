@@ -73,7 +73,7 @@ def status_kb(field: str, pid: int | str = "self") -> int:
 
 
 def measure(sim: object, events: int, size: int, max_backlog_bytes: int) -> dict[str, float]:
-    from qqproto.sim import ThreadedSimulator
+    from qqbot_asyncio.simulator import ThreadedSimulator
 
     assert isinstance(sim, ThreadedSimulator)
     config = {
@@ -112,7 +112,7 @@ def cadence(seconds: float) -> None:
     import statistics
 
     import qqbot_asyncio as qq
-    from qqproto.sim import ThreadedSimulator
+    from qqbot_asyncio.simulator import ThreadedSimulator
 
     class Stuck(qq.EventHandler):
         async def on_at_message_create(self, ctx: object, message: object) -> None:
@@ -165,8 +165,8 @@ def main() -> None:
     if args.child:
         child(json.loads(args.child))
         return
+    from qqbot_asyncio.simulator import ThreadedSimulator
     from qqproto.client._dispatcher import DEFAULT_BACKLOG_BYTES
-    from qqproto.sim import ThreadedSimulator
 
     rows = []
     for label, bound in (

@@ -1,6 +1,6 @@
 """Benchmark: our asyncio client vs the official botpy SDK on the same simulator, in one run.
 
-The simulator (``qqproto.sim.ThreadedSimulator``) runs in this process, one instance per library
+The simulator (a ``ThreadedSimulator``) runs in this process, one instance per library
 with identical settings; each client runs in its own subprocess (``bench/_client_worker.py``), so
 only the client's own CPU and memory are measured. botpy is unmodified: only its hosts are
 redirected (``bench/_botpy_hosts.py``, as in ``tests/sim/test_sim_botpy.py``). Both clients stay
@@ -52,7 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "bench" / "_client_worker.py"
 sys.path.insert(0, str(ROOT))
 
-from qqproto.sim import Platform, ThreadedSimulator  # noqa: E402
+from qqbot_asyncio.simulator import ThreadedSimulator  # noqa: E402
+from qqproto.sim import Platform  # noqa: E402
 
 LIBS = ("ours", "botpy")
 MODULES = {"ours": "qqbot_asyncio", "botpy": "botpy"}

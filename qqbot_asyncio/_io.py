@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from qqproto._errors import (
     ConnectError,
@@ -53,6 +53,9 @@ else:  # pragma: no cover - Python 3.10
             raise
         finally:
             handle.cancel()
+
+
+T = TypeVar("T")
 
 
 _HIGH_WATER = 1 << 20
@@ -419,10 +422,31 @@ class AsyncioIo:
     def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
         return _task_group()
 
-    def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
-        loop = asyncio.get_running_loop()
+    def portal(self) -> AsyncioPortal:
+        return AsyncioPortal(asyncio.get_running_loop())
 
-        def schedule(fn: Callable[[], object]) -> None:
-            loop.call_soon_threadsafe(fn)
 
-        return schedule
+class AsyncioPortal:
+    """:class:`~qqproto.client._io.Portal` of an asyncio loop: ``call_soon_threadsafe`` and
+    ``run_coroutine_threadsafe``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def on_loop(self) -> bool:
+        return asyncio._get_running_loop() is self._loop
+
+    def schedule(self, fn: Callable[[], object]) -> None:
+        self._loop.call_soon_threadsafe(fn)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        async def run() -> T:
+            return fn()
+
+        coro = run()
+        try:
+            future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        except RuntimeError:  # the loop is closed
+            coro.close()
+            raise
+        return future.result()

@@ -3,7 +3,7 @@ a ``pytest11`` entry point), on asyncio and trio alike.
 
 Listing this module (``pytest_plugins = ["qqbot_asyncio.pytest_plugin"]`` in a ``conftest.py`` or
 a test module, or ``-p qqbot_asyncio.pytest_plugin``) still works and keeps the old behaviour for
-the tests it covers: ``qq_sim`` is a :class:`~qqproto.sim.ThreadedSimulator` running in a
+the tests it covers: ``qq_sim`` is a ``qqbot_asyncio.simulator.ThreadedSimulator`` running in a
 background thread (blocking ``wait_for*``, awaitable ``*_async`` waits), even in async tests.
 Every other test gets the new fixture. Drop the line to move to the new fixture: in an async
 test under anyio's plugin it is a :class:`~qqproto.sim.Simulator` on the test's own loop::

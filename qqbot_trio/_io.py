@@ -12,7 +12,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import trio
@@ -31,6 +31,8 @@ from qqproto._errors import (
 from qqproto.client._io import Stream, Waitable
 
 _STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError)
+
+T = TypeVar("T")
 
 
 def _stream_error(
@@ -238,5 +240,25 @@ class TrioIo:
     def open_task_group(self) -> AbstractAsyncContextManager[_TaskGroup]:
         return _task_group()
 
-    def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
-        return trio.lowlevel.current_trio_token().run_sync_soon
+    def portal(self) -> TrioPortal:
+        return TrioPortal(trio.lowlevel.current_trio_token())
+
+
+class TrioPortal:
+    """:class:`~qqproto.client._io.Portal` of a trio run: its ``TrioToken`` and
+    ``trio.from_thread``."""
+
+    def __init__(self, token: trio.lowlevel.TrioToken) -> None:
+        self._token = token
+
+    def on_loop(self) -> bool:
+        try:
+            return trio.lowlevel.current_trio_token() is self._token
+        except RuntimeError:  # not in any trio run
+            return False
+
+    def schedule(self, fn: Callable[[], object]) -> None:
+        self._token.run_sync_soon(fn)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        return trio.from_thread.run_sync(fn, trio_token=self._token)

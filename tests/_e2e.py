@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 
 if TYPE_CHECKING:
+    from qqbot_asyncio.simulator import ThreadedSimulator
     from qqbot_trio.testing import VirtualIo
-    from qqproto.sim import Simulator, ThreadedSimulator
+    from qqproto.sim import Simulator
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from qqproto.sim import ThreadedSimulator
+from qqbot_asyncio.simulator import ThreadedSimulator
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "own_loop.py"
 ECHOES = [

@@ -38,7 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 SSLContextLike = Any
 """An ``ssl.SSLContext`` (the core imports no ``ssl``; adapters pass the real one)."""
@@ -135,6 +137,26 @@ class TaskGroup(Protocol):
         ...
 
 
+class Portal(Protocol):
+    """The door of a running loop for code in other threads (a simulator scripted from a test's
+    thread, say). Each adapter uses its loop's own facility."""
+
+    def on_loop(self) -> bool:
+        """Whether the caller runs in this loop (its thread, inside the loop)."""
+        ...
+
+    def schedule(self, fn: Callable[[], object]) -> None:
+        """From any thread: run ``fn()`` soon in the loop, without waiting for it. ``fn`` must
+        not raise. ``RuntimeError`` once the loop has ended."""
+        ...
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """From another thread (never the loop's): run ``fn()`` in the loop and return its result
+        or raise its exception, blocking the calling thread until it ran. ``RuntimeError`` when
+        the loop has ended before ``fn`` ran."""
+        ...
+
+
 class Io(Protocol):
     """Everything the client needs from an event loop (the contract: the module docstring).
 
@@ -206,8 +228,6 @@ class Io(Protocol):
         is not an error: the block ends by the cancellation or, for ``cancel()``, quietly."""
         ...
 
-    def threadsafe_scheduler(self) -> Callable[[Callable[[], object]], None]:
-        """Called on the loop: a function any thread may call with ``fn`` to run ``fn()`` soon
-        on this loop (it raises ``RuntimeError`` once the loop has ended). ``fn`` must not
-        raise. For code outside the loop, such as a simulator scripted from a test's thread."""
+    def portal(self) -> Portal:
+        """Called on the loop: the way other threads reach it (see :class:`Portal`)."""
         ...

@@ -18,8 +18,9 @@ The platform is modelled sans-IO:
 None of that touches a socket, a clock or global randomness. :class:`Simulator` (``_server``)
 serves it on loopback over the same :class:`~qqproto.client._io.Io` the client uses, so it runs
 on asyncio, trio or an in-memory Io alike (``async with Simulator.for_current_loop() as sim``);
-:class:`ThreadedSimulator` (``Simulator.in_thread()``) serves it from a background thread for
-synchronous code; :meth:`Simulator.run` holds a :class:`Conversation` (``_conversation``)
+``Simulator.in_thread()`` serves it from a background thread for synchronous code (that
+thread and its loop are the asyncio adapter's: ``qqbot_asyncio.simulator.ThreadedSimulator``);
+:meth:`Simulator.run` holds a :class:`Conversation` (``_conversation``)
 with a bot under test. The pytest plugin (``_pytest_plugin``, registered as the ``qqbot``
 ``pytest11`` entry point) offers it as the ``qq_sim`` fixture.
 """
@@ -33,7 +34,7 @@ from qqproto.sim._conversation import Conversation
 from qqproto.sim._events import EVENT_INTENTS, intent_for_event
 from qqproto.sim._gateway import DropTransport, GatewayServer, SendClose, ServerOutput, ServerText
 from qqproto.sim._rest import ROUTES, RestRequest, RestResponse, handle, parse_multipart
-from qqproto.sim._server import Simulator, ThreadedSimulator, current_io
+from qqproto.sim._server import Simulator, current_io
 from qqproto.sim._transport import ServerConnection
 from qqproto.sim._webhook import PushAttempt, PushRequest, WebhookPusher, WebhookTarget
 from qqproto.sim._world import (
@@ -98,7 +99,6 @@ __all__ = [
     "SimSession",
     "SimUser",
     "Simulator",
-    "ThreadedSimulator",
     "TokenRefused",
     "UploadRecord",
     "WebhookPusher",
@@ -115,6 +115,10 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module("qqproto.sim._strategies")
+    if name == "ThreadedSimulator":  # the thread mode is the asyncio adapter's
+        import importlib
+
+        return importlib.import_module("qqbot_asyncio.simulator").ThreadedSimulator
     if name == "SendText":  # renamed: it clashed with the client's qqproto.gateway.SendText
         warnings.warn(
             "qqproto.sim.SendText is deprecated: use qqproto.sim.ServerText",

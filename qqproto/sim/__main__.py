@@ -20,7 +20,6 @@ import base64
 import contextlib
 import dataclasses
 import json
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -162,32 +161,14 @@ def _banner(info: Mapping[str, Any]) -> str:
     )
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    # the runner lends itself a loop here, lazily: the rest of qqproto does no IO
-    import asyncio
-    import signal
-    import threading
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: the command line), serve until SIGINT/SIGTERM, return 0."""
+    args = _parser().parse_args(argv)
+    # the asyncio adapter lends the loop, the signal handlers and the thread reading stdin;
+    # the rest of qqproto does no IO
+    from qqbot_asyncio.simulator import serve_forever
 
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    lines: asyncio.Queue[bytes | None] = asyncio.Queue()
-
-    def read_lines(fd: int) -> None:
-        # a daemon thread, reading the file descriptor itself: a thread blocked inside
-        # sys.stdin's buffer would hold its lock when the interpreter shuts down
-        pending = b""
-        with contextlib.suppress(OSError, RuntimeError):  # no usable input; the loop closed
-            while chunk := os.read(fd, 65536):
-                *complete, pending = (pending + chunk).split(b"\n")
-                for line in complete:
-                    loop.call_soon_threadsafe(lines.put_nowait, line)
-        with contextlib.suppress(RuntimeError):  # the loop is closed: we are exiting anyway
-            for last in (pending, None):
-                loop.call_soon_threadsafe(lines.put_nowait, last)
-
-    sim = Simulator.for_current_loop(  # asyncio's Io
+    sim = Simulator(
         app_id=args.app_id,
         secret=args.secret,
         seed=args.seed,
@@ -195,11 +176,8 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         webhook_url=args.webhook_url,
     )
-    try:
-        await sim.start()
-    except TransportError as exc:  # "cannot listen on host:port: ..." (taken, not ours...)
-        raise SystemExit(str(exc)) from None
-    try:
+
+    def started(sim: Simulator) -> None:
         info = {
             "app_id": sim.app_id,
             "secret": sim.secret,
@@ -211,36 +189,11 @@ async def _serve(args: argparse.Namespace) -> None:
             "port": sim.port,
         }
         print(json.dumps(info) if args.json else _banner(info), flush=True)
-        if sys.stdin is not None:
-            fd = sys.stdin.fileno()
-            threading.Thread(
-                target=read_lines, args=(fd,), name="qq-sim-stdin", daemon=True
-            ).start()
-        commands: set[asyncio.Task[None]] = set()
 
-        async def take_commands() -> None:
-            while (line := await lines.get()) is not None:
-                if line.strip():
-                    task = asyncio.create_task(_command(sim, line))
-                    commands.add(task)
-                    task.add_done_callback(commands.discard)
-
-        reader = asyncio.create_task(take_commands())
-        await stop.wait()
-        for task in (reader, *commands):
-            task.cancel()
-        await asyncio.gather(reader, *commands, return_exceptions=True)
-
-    finally:
-        await sim.aclose()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` (default: the command line), serve until SIGINT/SIGTERM, return 0."""
-    import asyncio
-
-    args = _parser().parse_args(argv)
-    asyncio.run(_serve(args))
+    try:
+        serve_forever(sim, started, _command)
+    except TransportError as exc:  # "cannot listen on host:port: ..." (taken, not ours...)
+        raise SystemExit(str(exc)) from None
     return 0
 
 

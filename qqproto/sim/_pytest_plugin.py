@@ -8,8 +8,8 @@ Installed with the package (the ``qqbot`` entry point of the ``pytest11`` group)
   module overrides it) gets a :class:`~qqproto.sim.Simulator` running on the test's own loop:
   scripting calls are plain calls, waits are awaited, and ``async with qq_sim.run(MyBot()) as
   bot: reply = await bot.say("ping")`` talks with a bot (see :meth:`~qqproto.sim.Simulator.run`);
-* any other test gets a :class:`~qqproto.sim.ThreadedSimulator` serving from a background thread
-  (blocking waits), as does every test under the deprecated ``qqbot_asyncio.pytest_plugin``
+* any other test gets a ``qqbot_asyncio.simulator.ThreadedSimulator`` serving from a background
+  thread (blocking waits), as does every test under the deprecated ``qqbot_asyncio.pytest_plugin``
   (listed in the test module's or a ``conftest.py``'s ``pytest_plugins``, or given with ``-p``),
   which keeps its old thread-mode fixture that way.
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from qqproto.sim._server import Simulator, ThreadedSimulator
+from qqproto.sim._server import Simulator
 from qqproto.sim._world import DEFAULT_APP_ID, DEFAULT_SECRET
 
 __all__ = ["qq_sim"]
@@ -36,12 +36,14 @@ _SETTINGS: dict[str, Any] = {"app_id": DEFAULT_APP_ID, "secret": DEFAULT_SECRET,
 
 
 @pytest.fixture
-def qq_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | ThreadedSimulator]:
+def qq_sim(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A running simulator with the default bot: on the test's loop for an anyio test, else
     in a background thread (see the module docstring); stopped after the test."""
     if "anyio_backend" in request.fixturenames and not _wants_thread_mode(request):
         yield request.getfixturevalue("_qq_sim_on_loop")
         return
+    from qqbot_asyncio.simulator import ThreadedSimulator  # the thread mode is asyncio's
+
     with ThreadedSimulator.in_thread(**_SETTINGS) as sim:
         yield sim
 

@@ -71,6 +71,8 @@ class Inspected(Protocol):
 class Waiter(Protocol):
     async def _wait(self, condition: Condition[T], /) -> T: ...
 
+
+class Blocker(Protocol):
     def _block(self, condition: Condition[T], /) -> T: ...
 
 
@@ -296,10 +298,10 @@ def awaited(
     return wait
 
 
-def blocking(condition: Callable[P, Condition[T]]) -> Callable[Concatenate[Waiter, P], T]:
-    """The wait for ``condition`` that blocks the calling thread."""
+def blocking(condition: Callable[P, Condition[T]]) -> Callable[Concatenate[Blocker, P], T]:
+    """The wait for ``condition`` that blocks the calling thread (the thread mode's)."""
 
-    def wait(self: Waiter, /, *args: P.args, **kwargs: P.kwargs) -> T:
+    def wait(self: Blocker, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return self._block(condition(*args, **kwargs))
 
     _like(wait, condition)

@@ -12,16 +12,21 @@ and sends the webhook pushes (``io.connect`` and the sans-IO
     async with Simulator.for_current_loop() as sim:   # picks the running loop's Io
         ...
     with Simulator.in_thread() as sim:           # its own asyncio loop in a background thread
-        ...                                      # (for synchronous code)
+        ...                                      # (for synchronous code; qqbot_asyncio's)
+
+This module does no IO of its own and starts no thread: everything goes through the Io. The
+thread mode (a loop of its own in a background thread, blocking waits) is the asyncio adapter's:
+``qqbot_asyncio.simulator.ThreadedSimulator``, which subclasses the base here.
 
 How the waits are named. Scripting and inspection (``inject_at_message``, ``reconnect_shard``,
-``sent_messages``, ...) are plain synchronous calls everywhere, and thread-safe: from another
-thread they run on the simulator's loop and return the result. The waits follow the caller:
+``sent_messages``, ...) are plain synchronous calls everywhere (in the thread mode thread-safe:
+from another thread they run on the simulator's loop and return the result). The waits follow
+the caller:
 
 * :class:`Simulator` (in the caller's loop): ``await sim.wait_for_message(...)``,
   ``await sim.wait_for_session(0)``; every ``wait_for*`` is awaited (the ``*_async`` names of
   the thread mode are aliases, so code written for either works).
-* :class:`ThreadedSimulator` (what :meth:`Simulator.in_thread` yields; for synchronous code):
+* ``ThreadedSimulator`` (what :meth:`Simulator.in_thread` yields; for synchronous code):
   ``sim.wait_for_message(...)`` blocks the calling thread, and
   ``await sim.wait_for_message_async(...)`` awaits it from any other thread's loop (asyncio or
   trio) without blocking that loop.
@@ -35,12 +40,10 @@ connected to the simulator, driven one message or fault at a time (see :class:`C
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import functools
 import random
-import threading
-import time
+import sys
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -53,7 +56,6 @@ from qqproto.sim._conversation import Conversation
 from qqproto.sim._scripting import (
     Condition,
     awaited,
-    blocking,
     forward,
     forward_now,
     holds,
@@ -84,16 +86,14 @@ from qqproto.sim._world import (
 
 if TYPE_CHECKING:
     from qqproto.client._handler import EventHandler
-    from qqproto.client._io import Io, Listener, Stream, TaskGroup, Waitable
+    from qqproto.client._io import Io, Listener, Portal, Stream, TaskGroup, Waitable
     from qqproto.client._runtime import ClientBase
 
-__all__ = ["Simulator", "ThreadedSimulator", "current_io"]
+__all__ = ["Simulator", "current_io"]
 
 T = TypeVar("T")
 _S = TypeVar("_S", bound="_SimulatorBase")
 
-_CALL_TIMEOUT = 10.0
-"""Seconds a call from another thread waits for the simulator's loop to run it."""
 _READ_SIZE = 65536
 
 
@@ -102,13 +102,11 @@ def _current_library() -> str:
     try:
         import sniffio
     except ImportError:  # pragma: no cover - sniffio comes with trio and anyio
-        import asyncio
-
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            raise RuntimeError("no running event loop: pass the Io, Simulator(io)") from None
-        return "asyncio"
+        # an asyncio loop runs only if asyncio is imported: look it up, import nothing
+        asyncio = sys.modules.get("asyncio")
+        if asyncio is not None and asyncio._get_running_loop() is not None:
+            return "asyncio"
+        raise RuntimeError("no running event loop: pass the Io, Simulator(io)") from None
     try:
         return sniffio.current_async_library()
     except sniffio.AsyncLibraryNotFoundError:
@@ -232,17 +230,13 @@ class _SimulatorBase:
         self.webhook_ssl_context = webhook_ssl_context
         self._given_io = io
         self._io: Io | None = None
-        self._loop_thread: int | None = None
-        self._schedule: Callable[[Callable[[], object]], None] | None = None
+        self._portal: Portal | None = None
         self._listener: Listener | None = None
         self._stack: AsyncExitStack | None = None
         self._group: TaskGroup | None = None
         self._closing = False
         self._connections: set[_Connection] = set()
         self._changed_event: Waitable | None = None
-        self._cond = threading.Condition()
-        self._generation = 0
-        self._remote_wakers: set[Callable[[], None]] = set()
         self._push_wake: Waitable | None = None
         self._push_armed: float | None = None
 
@@ -297,9 +291,7 @@ class _SimulatorBase:
     def now(self) -> float:
         """The simulator's clock (its Io's ``now()``, seconds)."""
         io = self.io
-        if self._on_loop():
-            return io.now()
-        return self._query(lambda p: io.now())
+        return io.now() if self._on_loop() else self._query(lambda p: io.now())
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -318,8 +310,7 @@ class _SimulatorBase:
             await listener.aclose()
             raise
         self._io = io
-        self._loop_thread = threading.get_ident()
-        self._schedule = io.threadsafe_scheduler()
+        self._portal = io.portal()
         self._changed_event = io.create_event()
         self._push_wake = io.create_event()
         self._listener, self._stack, self._group = listener, stack, group
@@ -346,8 +337,7 @@ class _SimulatorBase:
             self._listener = self._stack = self._group = None
             self._connections.clear()
             self._changed()  # wake whoever still waits, to time out
-            self._io = None
-            self._loop_thread = self._schedule = None
+            self._io = self._portal = None
             self._changed_event = self._push_wake = None
 
     async def __aenter__(self: _S) -> _S:
@@ -359,16 +349,15 @@ class _SimulatorBase:
 
     @classmethod
     @contextlib.contextmanager
-    def in_thread(cls, **kwargs: Any) -> Iterator[ThreadedSimulator]:
+    def in_thread(cls, **kwargs: Any) -> Iterator[Any]:
         """Run a new simulator on its own asyncio loop in a background thread for the ``with``
-        block (the keywords are the constructor's); for synchronous code."""
-        factory = cls if issubclass(cls, ThreadedSimulator) else ThreadedSimulator
-        sim = factory(**kwargs)
-        sim.start_thread()
-        try:
+        block (the keywords are the constructor's); for synchronous code. It is
+        ``qqbot_asyncio.simulator.ThreadedSimulator`` (the asyncio adapter owns that thread and
+        loop): import it from there to have it typed."""
+        from qqbot_asyncio.simulator import ThreadedSimulator
+
+        with ThreadedSimulator.in_thread(**kwargs) as sim:
             yield sim
-        finally:
-            sim.stop_thread()
 
     # ------------------------------------------------------------------ serving
 
@@ -450,12 +439,10 @@ class _SimulatorBase:
             event, self._changed_event = self._changed_event, io.create_event()
             if event is not None:
                 event.set()
-        with self._cond:
-            self._generation += 1
-            self._cond.notify_all()
-            wakers = list(self._remote_wakers)
-        for waker in wakers:
-            waker()
+        self._wake_elsewhere()
+
+    def _wake_elsewhere(self) -> None:
+        """Wake waiters outside the simulator's loop (the thread mode has them; here: none)."""
 
     # ------------------------------------------------------------------ webhook pushes
 
@@ -511,13 +498,15 @@ class _SimulatorBase:
         """Every callback request made so far (validation and pushes), oldest first."""
         return self._query(lambda p: list(p.webhook.attempts))
 
-    # ------------------------------------------------------------------ marshalling
+    # ------------------------------------------------------------------ calling and waiting
 
     def _on_loop(self) -> bool:
-        return self._loop_thread == threading.get_ident()
+        """Whether the caller runs in the simulator's loop (its Io's :class:`Portal` says)."""
+        return self._portal is not None and self._portal.on_loop()
 
     def call(self, fn: Callable[[Platform], T]) -> T:
-        """Run ``fn(platform)`` on the simulator's loop and return its result (thread-safe).
+        """Run ``fn(platform)`` on the simulator's loop and return its result (from another
+        thread too: it runs in the loop, through the Io's :class:`Portal`).
 
         Any change it makes is flushed to the connections right after (events sent, closes)."""
         return self._run(fn, changed=True)
@@ -527,38 +516,31 @@ class _SimulatorBase:
         return self._run(fn, changed=False)
 
     def _run(self, fn: Callable[[Platform], T], *, changed: bool) -> T:
-        schedule = self._schedule
-        if schedule is None:  # not running (yet, or any more): nothing else touches the world
+        portal = self._portal
+        if portal is None:  # not running (yet, or any more): nothing else touches the world
             return fn(self.platform)
-        if self._on_loop():
+        ran = False
+
+        def run() -> T:
+            nonlocal ran
+            ran = True
             try:
                 return fn(self.platform)
             finally:
                 if changed:
                     self._changed()
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
-        def run() -> None:
-            try:
-                future.set_result(fn(self.platform))
-            except BaseException as exc:
-                future.set_exception(exc)
-            finally:
-                if changed:
-                    self._changed()
-
+        if portal.on_loop():
+            return run()
         try:
-            schedule(run)
-        except RuntimeError:  # the loop ended meanwhile
-            return fn(self.platform)
-        return future.result(_CALL_TIMEOUT)
-
-    # ------------------------------------------------------------------ waiting
+            return portal.call(run)
+        except RuntimeError:
+            if ran:
+                raise
+            return fn(self.platform)  # the loop ended meanwhile: nothing else touches the world
 
     async def _wait(self, condition: Condition[T]) -> T:
-        """Await ``condition``, from the simulator's loop or another."""
-        if self._schedule is None or not self._on_loop():
-            return await self._wait_elsewhere(condition)
+        """Await ``condition`` on the simulator's loop."""
         io = self.io
         deadline = io.now() + condition.timeout
         while True:
@@ -569,51 +551,6 @@ class _SimulatorBase:
             assert event is not None
             if not await io.wait_by(event, deadline):
                 raise TimeoutError(self._timeout_message(condition))
-
-    async def _wait_elsewhere(self, condition: Condition[T]) -> T:
-        """:meth:`_wait` from another thread's loop: woken through that loop's Io."""
-        io = current_io()
-        schedule = io.threadsafe_scheduler()
-        deadline = io.now() + condition.timeout
-        while True:
-            event = io.create_event()
-
-            def waker(event: Waitable = event) -> None:
-                with contextlib.suppress(RuntimeError):  # that loop ended
-                    schedule(event.set)
-
-            with self._cond:
-                self._remote_wakers.add(waker)
-            try:
-                result = self._query(condition.predicate)
-                if result is not None:
-                    return result
-                if not await io.wait_by(event, deadline):
-                    raise TimeoutError(self._timeout_message(condition))
-            finally:
-                with self._cond:
-                    self._remote_wakers.discard(waker)
-
-    def _block(self, condition: Condition[T]) -> T:
-        """Block the calling thread until ``condition`` holds."""
-        if self._on_loop():
-            raise RuntimeError(
-                "this wait blocks: on the simulator's own loop use "
-                "'await sim.wait_for_async(...)' (or the in-loop Simulator's awaited waits)"
-            )
-        deadline = time.monotonic() + condition.timeout
-        while True:
-            with self._cond:
-                generation = self._generation
-            result = self._query(condition.predicate)
-            if result is not None:
-                return result
-            with self._cond:
-                while self._generation == generation:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise TimeoutError(self._timeout_message(condition))
-                    self._cond.wait(remaining)
 
     def _timeout_message(self, condition: Condition[Any]) -> str:
         def summary(p: Platform) -> str:
@@ -806,83 +743,3 @@ class Simulator(_SimulatorBase):
             conversation._note_unreported(error)
             raise error
         conversation._raise_unreported()
-
-
-@named
-class ThreadedSimulator(_SimulatorBase):
-    """The simulator for synchronous code: its waits block the calling thread.
-
-    :meth:`Simulator.in_thread` runs one on its own asyncio loop in a background thread; from
-    any other thread the scripting calls run on that loop, ``sim.wait_for_message(...)``
-    blocks and ``await sim.wait_for_message_async(...)`` waits from another loop (asyncio or
-    trio) without blocking it. (``async with ThreadedSimulator()`` serves it in the running
-    loop instead, as ``qqbot_asyncio.simulator.Simulator`` used to; there only the ``*_async``
-    waits work.)
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._thread: threading.Thread | None = None
-        self._stop: Callable[[], None] | None = None
-
-    def start_thread(self, timeout: float = 10.0) -> None:
-        """Start serving in a new thread with its own event loop; returns once it listens."""
-        if self._thread is not None:
-            raise RuntimeError("the simulator thread is already running")
-        import asyncio
-
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        async def main() -> None:
-            try:
-                await self.start()
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-                return
-            stop = self.io.create_event()
-            schedule = self.io.threadsafe_scheduler()
-            self._stop = lambda: schedule(stop.set)
-            ready.set()
-            try:
-                await stop.wait()
-            finally:
-                await self.aclose()
-
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(main()), name="qq-simulator", daemon=True
-        )
-        self._thread.start()
-        if not ready.wait(timeout):  # pragma: no cover - a stuck machine
-            raise RuntimeError("the simulator thread did not start in time")
-        if failure:
-            self._thread.join(timeout)
-            self._thread = None
-            raise failure[0]
-
-    def stop_thread(self, timeout: float = 10.0) -> None:
-        """Stop the background thread started by :meth:`start_thread` and wait for it."""
-        thread, self._thread = self._thread, None
-        stop, self._stop = self._stop, None
-        if thread is None:
-            return
-        if stop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop already ended
-                stop()
-        thread.join(timeout)
-
-    wait_for = blocking(holds)
-    wait_for_message = blocking(message_sent)
-    wait_for_identify = blocking(identified)
-    wait_for_resume = blocking(resumed)
-    wait_for_session = blocking(live_session)
-    wait_for_heartbeat = blocking(received_heartbeat)
-    wait_for_request = blocking(received_request)
-    wait_for_webhook_validation = blocking(webhook_validated)
-    wait_for_pushes_settled = blocking(pushes_settled)
-    # awaitable from any other thread's loop (asyncio or trio) without blocking it
-    wait_for_async = awaited(holds)
-    wait_for_message_async = awaited(message_sent)
-    wait_for_session_async = awaited(live_session)
-    wait_for_webhook_validation_async = awaited(webhook_validated)

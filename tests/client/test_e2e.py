@@ -20,8 +20,8 @@ import anyio
 import pytest
 from _e2e import Recording, hi_in_four_scenes, sim_client, until, wait
 
+from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
 from qqproto.gateway._backoff import BackoffConfig
-from qqproto.sim import ThreadedSimulator as Simulator
 
 T = TypeVar("T")
 WINDOW = 0.5

@@ -18,8 +18,8 @@ import anyio
 import pytest
 from _e2e import sim_client, until, wait
 
+from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
 from qqproto.gateway._backoff import BackoffConfig
-from qqproto.sim import ThreadedSimulator as Simulator
 
 pytestmark = pytest.mark.anyio
 

@@ -14,11 +14,11 @@ import anyio
 import pytest
 from _e2e import sim_client, until, wait
 
+from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import BotApi
 from qqproto.client._io import Io
-from qqproto.sim import ThreadedSimulator
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ import anyio
 import pytest
 from _e2e import sim_client, until, wait
 
-from qqproto.sim import ThreadedSimulator as Simulator
+from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
 
 pytestmark = pytest.mark.anyio
 

@@ -14,12 +14,13 @@ from _e2e import sim_client
 
 import qqbot_asyncio as qq
 import qqbot_trio
+from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto._errors import LocalProtocolError
 from qqproto.client._asgi import WebhookApp
 from qqproto.models import C2CMessage
 from qqproto.rest._auth import Token
 from qqproto.rest._call import ApiResponse
-from qqproto.sim import Platform, ThreadedSimulator
+from qqproto.sim import Platform
 from qqproto.webhook._receiver import WebhookKey, WebhookReceiver
 
 pytestmark = pytest.mark.anyio

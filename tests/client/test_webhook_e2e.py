@@ -20,8 +20,8 @@ import pytest
 from _e2e import Recording, hi_in_four_scenes, sim_client, until, wait
 from anyio.streams.tls import TLSStream
 
+from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
-from qqproto.sim import ThreadedSimulator
 from qqproto.webhook._receiver import WebhookKey
 
 T = TypeVar("T")

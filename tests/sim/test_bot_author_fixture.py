@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 import qqbot_asyncio
+from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto.client import Context, EventHandler
 from qqproto.gateway import Intents
-from qqproto.sim import Simulator, ThreadedSimulator
+from qqproto.sim import Simulator
 
 
 class Pong(EventHandler):

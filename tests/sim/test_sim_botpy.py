@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from qqproto.sim import ThreadedSimulator
+from qqbot_asyncio.simulator import ThreadedSimulator
 
 _root_handlers = list(logging.root.handlers)
 pytest.importorskip("botpy")

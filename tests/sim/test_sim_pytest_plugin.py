@@ -23,7 +23,8 @@ def anyio_backend(request):
 
 NEW_STYLE = """
 import pytest
-from qqproto.sim import Simulator, ThreadedSimulator
+from qqproto.sim import Simulator
+from qqbot_asyncio.simulator import ThreadedSimulator
 
 @pytest.mark.anyio
 async def test_on_the_loop(qq_sim, anyio_backend):
@@ -40,7 +41,7 @@ def test_sync_gets_the_thread_mode(qq_sim):
 
 OLD_STYLE = """
 import pytest
-from qqproto.sim import ThreadedSimulator
+from qqbot_asyncio.simulator import ThreadedSimulator
 
 pytest_plugins = ["qqbot_asyncio.pytest_plugin"]
 
@@ -59,7 +60,7 @@ def test_sync_keeps_the_thread_mode(qq_sim):
 
 THREAD_MODE_EVERYWHERE = """
 import pytest
-from qqproto.sim import ThreadedSimulator
+from qqbot_asyncio.simulator import ThreadedSimulator
 
 @pytest.mark.anyio
 async def test_async(qq_sim):

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto._errors import TransportError
 from qqproto.gateway._connection import GatewayConfig, GatewayConnection
 from qqproto.gateway._events import Disconnected, Dispatch, GatewayEvent, Ready, Resumed
@@ -28,7 +29,7 @@ from qqproto.rest._auth import Token, build_token_request, parse_token_response
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._catalogue import ApiCatalogue as Api
 from qqproto.rest._http import HttpConnection, HttpRequest, encode_api_request
-from qqproto.sim import Simulator, ThreadedSimulator
+from qqproto.sim import Simulator
 
 
 def http(sim: ThreadedSimulator | Simulator, request: HttpRequest) -> ApiResponse:

@@ -7,7 +7,8 @@ import inspect
 
 import pytest
 
-from qqproto.sim import Conversation, Platform, Simulator, ThreadedSimulator
+from qqbot_asyncio.simulator import ThreadedSimulator
+from qqproto.sim import Conversation, Platform, Simulator
 from qqproto.sim._scripting import forward_now, message_sent
 
 

@@ -193,8 +193,9 @@ async def test_waits_time_out_naming_what_they_awaited(qq_sim: Simulator) -> Non
     with pytest.raises(TimeoutError, match="webhook validation"):
         await qq_sim.wait_for_webhook_validation(timeout=0.05)
     assert await qq_sim.wait_for_pushes_settled() == []
-    with pytest.raises(RuntimeError, match="this wait blocks"):
-        qq_sim._block(Condition(lambda p: None, "anything", 0.01))
+    async with ThreadedSimulator() as threaded:  # the thread mode served in this loop
+        with pytest.raises(RuntimeError, match="this wait blocks"):
+            threaded._block(Condition(lambda p: None, "anything", 0.01))
 
 
 async def test_the_waits_see_the_bots_traffic(anyio_backend: str) -> None:

@@ -19,9 +19,9 @@ import anyio
 import pytest
 from _e2e import sim_client, until
 
+from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto.client._webhook_server import WebhookOptions
 from qqproto.rest._auth import Token
-from qqproto.sim import ThreadedSimulator
 from qqproto.webhook._receiver import ACK_BODY, DEFAULT_DEDUP_CAPACITY, WebhookKey, WebhookReceiver
 
 APP = "11111111"
