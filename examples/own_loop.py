@@ -51,7 +51,7 @@ from qqproto.rest._retry import (
 )
 
 if TYPE_CHECKING:
-    from qqproto.sim import ThreadedSimulator
+    from qqbot_asyncio.simulator import ThreadedSimulator
 
 T = TypeVar("T")
 INTENTS = Intents.none().with_public_guild_messages().with_group_and_c2c_event()
@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None, simulator: ThreadedSimulator | None = No
         sandbox = os.environ.get("QQ_BOT_SANDBOX", "") not in ("", "0", "false")
         return run(Token(app_id, secret), Endpoints(is_sandbox=sandbox), args, None)
     if simulator is None:  # the platform, in a background thread (the bot stays in this one)
-        from qqproto.sim import ThreadedSimulator
+        from qqbot_asyncio.simulator import ThreadedSimulator
 
         with ThreadedSimulator.in_thread(seed=7) as sim:
             return main(argv, sim)
