@@ -6,6 +6,7 @@ adapters)::
     ├── ProtocolError
     │   ├── LocalProtocolError        the caller broke the protocol (wrong state, out of order)
     │   └── RemoteProtocolError       the peer sent what the protocol does not allow
+    │       ├── InvalidJSON           bytes that are not JSON
     │       ├── InvalidModel          a JSON value without the shape a model needs
     │       └── MalformedTokenResponse  (also a TokenFetchError)
     ├── ApiError                      a REST call failed (status, code, trace id, hint)
@@ -309,19 +310,38 @@ class MalformedTokenResponse(TokenFetchError, RemoteProtocolError):
 # -- models, webhook, simulator -----------------------------------------------------------------
 
 
+class InvalidJSON(RemoteProtocolError):
+    """Bytes that should have been one JSON document are not (what and why in the message)."""
+
+
 class InvalidModel(RemoteProtocolError):
     """A JSON value does not have the shape a model needs.
 
-    ``model`` is the model's class name, ``field`` the JSON key (None when the value as a whole is
-    wrong, e.g. a list where an object was expected), ``reason`` what was wrong with it.
+    ``model`` is the model's class name, ``path`` where in the JSON the problem is (``"$"`` for
+    the value as a whole, ``"$.author.id"``, ``"$.mentions[0]"``), ``field`` that path without
+    the leading ``$.`` (None for the whole value), ``reason`` what was wrong. When the value
+    was a dispatched event, ``event`` is its name ``t`` and ``raw`` the JSON it came in, so
+    ``on_error`` can see the payload that failed.
     """
 
-    def __init__(self, model: str, field: str | None, reason: str) -> None:
-        where = model if field is None else f"{model}.{field}"
-        super().__init__(f"{where}: {reason}")
+    def __init__(
+        self,
+        model: str,
+        field: str | None,
+        reason: str,
+        *,
+        event: str | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        where = model if event is None else f"{event} ({model})"
+        path = "$" if not field else "$" + ("" if field[0] == "[" else ".") + field
+        super().__init__(f"{where}: {reason}" + ("" if field is None else f" at {path}"))
         self.model = model
         self.field = field
+        self.path = path
         self.reason = reason
+        self.event = event
+        self.raw = raw
 
 
 class WebhookDependencyError(QQError, ImportError):

@@ -59,7 +59,7 @@ def test_every_error_is_exported_from_qqproto_and_derives_from_qqerror() -> None
 
 def test_old_locations_give_the_same_classes() -> None:
     from qqproto.client import TransportError
-    from qqproto.models._fields import InvalidModel
+    from qqproto.models._base import InvalidModel
     from qqproto.rest._api_errors import ApiError, RateLimitedError
     from qqproto.rest._auth import MalformedTokenResponse, TokenFetchError
     from qqproto.sim._world import TokenRefused

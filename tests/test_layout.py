@@ -21,11 +21,12 @@ CORE = ROOT / "qqproto"
 
 #: the private top-level modules every package may import (exceptions, version, the shims that
 #: keep the old argument order of a few calls and the old names of renamed classes working)
-BASE = {"_errors", "_version", "_now_last", "_moved"}
+BASE = {"_errors", "_json", "_version", "_now_last", "_moved"}
 
 #: package → the qqproto packages it may import (docs/design.md, "Layout")
 ALLOWED: dict[str, set[str]] = {
     "_errors": set(),
+    "_json": {"_errors"},
     "_version": set(),
     "_now_last": set(),
     "_moved": set(),

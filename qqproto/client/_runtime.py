@@ -477,7 +477,7 @@ class ClientBase:
         if method is None:
             return  # the handler does not override on_<event>: nothing to parse
         try:
-            event = parse_event(name, ev.data, event_id=ev.event_id, lazy=True)
+            event = parse_event(name, ev.raw, event_id=ev.event_id)
         except RemoteProtocolError as exc:
             dispatcher.submit(_raise, exc, size)
             return

@@ -45,7 +45,6 @@ from qqproto.gateway._events import (
     Resumed,
     SendText,
     UnknownPayload,
-    new_dispatch,
 )
 from qqproto.gateway._identify import (
     IDENTIFY_WINDOW,
@@ -130,6 +129,5 @@ __all__ = [
     "decode_envelope",
     "decode_payload",
     "encode_payload",
-    "new_dispatch",
     "session_limit_from_api",
 ]

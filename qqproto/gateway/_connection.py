@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from qqproto._errors import LocalProtocolError, RemoteProtocolError
+from qqproto._json import loads
 from qqproto._now_last import accepts_now_first
 from qqproto.gateway._backoff import BackoffConfig, ReconnectThrottle
 from qqproto.gateway._close_codes import CloseAction, CloseCodeInfo, close_code_info
@@ -27,6 +28,7 @@ from qqproto.gateway._events import (
     CloseConnection,
     Closed,
     Disconnected,
+    Dispatch,
     DuplicateDropped,
     EventsLost,
     GatewayEvent,
@@ -38,7 +40,6 @@ from qqproto.gateway._events import (
     Resumed,
     SendText,
     UnknownPayload,
-    new_dispatch,
 )
 from qqproto.gateway._identify import IdentifyLimiter
 from qqproto.gateway._intents import Intents
@@ -317,15 +318,15 @@ class GatewayConnection:
             if s is not None:
                 self.seq = s
             if t in _SESSION_EVENTS:
-                self._on_session_event(t, d, s, data, now)
+                self._on_session_event(t, loads(d), s, data, now)
             elif event_id is not None and self._seen(event_id):
                 self._events.append(DuplicateDropped(t, s, event_id))
             else:
-                self._events.append(new_dispatch(t, s, event_id, d))
+                self._events.append(Dispatch(t, s, event_id, d))
         elif op == _HEARTBEAT_ACK:
             self._on_heartbeat_ack(now)
         elif op == _HELLO:
-            self._on_hello(d, data, now)
+            self._on_hello(loads(d), data, now)
         elif op == _HEARTBEAT:
             if self.state is not State.AWAITING_HELLO:
                 self._send_heartbeat(now)
@@ -347,7 +348,7 @@ class GatewayConnection:
                 invalid_session=True,
             )
         else:
-            self._events.append(UnknownPayload(op, d, _excerpt(data)))
+            self._events.append(UnknownPayload(op, loads(d), _excerpt(data)))
 
     def handle_timer(self, now: float) -> None:
         """Do whatever is due at ``now``; safe to call early, late or repeatedly."""

@@ -1,44 +1,43 @@
 """Decoding and encoding of whole gateway payloads ``{"op", "d", "s", "t", "id"}``.
 
-``decode_payload`` turns one WebSocket text message into a :class:`Payload` or raises
+The envelope is decoded in one msgspec pass that leaves ``d`` as raw JSON text
+(:class:`msgspec.Raw`): the gateway looks into ``d`` only for Hello and READY, and a dispatch's
+``d`` is decoded once, later, straight into its typed event. ``decode_payload`` (the whole
+payload, ``d`` decoded to plain values) is for the webhook and the simulator. Both raise
 ``RemoteProtocolError`` (bad JSON, wrong types, over the size limit), nothing else.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from qqproto._errors import RemoteProtocolError
+from qqproto._json import dumps_text, loads
 
 DEFAULT_MAX_PAYLOAD_SIZE = 1 << 20
 """1 MiB: the largest gateway payload accepted by default."""
 
-_DECODER = json.JSONDecoder()
-_decode = _DECODER.decode
-_scan: Any = _DECODER.scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__
-_WHITESPACE = " \t\n\r"
+NULL = msgspec.Raw(b"null")
+"""The raw ``d`` of a payload that has none."""
 
 
-def _loads(text: str) -> Any:
-    """``json.loads`` minus two Python-level wrappers (a measurable share of the hot path):
-    the C scanner straight away, the full decoder only for leading whitespace and errors."""
-    try:
-        obj, end = _scan(text, 0)
-    except StopIteration:
-        return _decode(text)  # leading whitespace, or not JSON: let the decoder say which
-    if end != len(text) and text[end:].strip(_WHITESPACE):
-        return _decode(text)  # raises "Extra data"
-    return obj
+class _Envelope(msgspec.Struct, gc=False):
+    op: int
+    d: msgspec.Raw = NULL
+    s: int | None = None
+    t: str | None = None
+    id: str | int | None = None
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_decode_envelope = msgspec.json.Decoder(_Envelope).decode
 
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """One decoded gateway payload."""
+    """One decoded gateway payload (``d`` as plain JSON values)."""
 
     op: int
     d: Any = None
@@ -49,42 +48,34 @@ class Payload:
 
 def decode_payload(data: str | bytes, max_size: int = DEFAULT_MAX_PAYLOAD_SIZE) -> Payload:
     """Parse one gateway message; raise ``RemoteProtocolError`` if it is not a valid payload."""
-    return Payload(*decode_envelope(data, max_size))
+    op, d, s, t, event_id = decode_envelope(data, max_size)
+    return Payload(op, loads(d, "gateway payload 'd'"), s, t, event_id)
 
 
-Envelope = tuple[int, Any, "int | None", "str | None", "str | None"]
-"""``(op, d, s, t, id)``: a decoded payload without the dataclass (the gateway's hot path)."""
+Envelope = tuple[int, msgspec.Raw, "int | None", "str | None", "str | None"]
+"""``(op, d, s, t, id)`` with ``d`` as raw JSON text (the gateway's hot path)."""
 
 
 def decode_envelope(data: str | bytes, max_size: int = DEFAULT_MAX_PAYLOAD_SIZE) -> Envelope:
-    """Like :func:`decode_payload`, returning ``(op, d, s, t, id)``."""
+    """Like :func:`decode_payload`, returning ``(op, d, s, t, id)`` with ``d`` left raw."""
     if len(data) > max_size:
         raise RemoteProtocolError(f"gateway payload of {len(data)} bytes exceeds {max_size}")
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        obj = _loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        env = _decode_envelope(data)
+    except msgspec.ValidationError as exc:
+        reason, _, where = str(exc).partition(" - at `")
+        where = where.rstrip("`")
+        raise RemoteProtocolError(
+            f"gateway payload is not a valid payload: {reason}" + (f" at {where}" if where else "")
+        ) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise RemoteProtocolError(f"gateway payload is not valid JSON: {exc}") from None
-    if type(obj) is not dict:
-        raise RemoteProtocolError(f"gateway payload is a {type(obj).__name__}, not an object")
-    try:  # a dispatch has every field
-        op, d, s, t, event_id = obj["op"], obj["d"], obj["s"], obj["t"], obj["id"]
-    except KeyError:
-        get = obj.get
-        op, d, s, t, event_id = get("op"), get("d"), get("s"), get("t"), get("id")
-    if type(op) is not int:
-        raise RemoteProtocolError(f"gateway payload has no integer 'op': {op!r:.80}")
-    if type(s) is not int and s is not None:
-        raise RemoteProtocolError(f"gateway payload 's' is not an integer: {s!r:.80}")
-    if type(t) is not str and t is not None:
-        raise RemoteProtocolError(f"gateway payload 't' is not a string: {t!r:.80}")
-    if type(event_id) is not str and event_id is not None:
-        if type(event_id) is not int:
-            raise RemoteProtocolError(f"gateway payload 'id' is not a string: {event_id!r:.80}")
+    event_id = env.id
+    if type(event_id) is int:
         event_id = str(event_id)
-    return op, d, s, t, event_id
+    return env.op, env.d, env.s, env.t, event_id  # type: ignore[return-value]
 
 
 def encode_payload(op: int, d: Any) -> str:
     """Serialise an outgoing payload compactly (the client never sends ``s``/``t``)."""
-    return _encode({"op": op, "d": d})
+    return dumps_text({"op": op, "d": d})

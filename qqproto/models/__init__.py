@@ -1,9 +1,11 @@
 """Typed, immutable models of every QQ API object and dispatch event.
 
-Every model is a frozen, slotted, keyword-only class with ``Model.parse(json_value)`` (tolerant:
-absent → None, unknown keys kept in ``extra``, ids as strings, 0/1 booleans, timestamps as
-:class:`Timestamp`) and ``to_dict()``. Wrong shapes raise :class:`InvalidModel`, a
-``RemoteProtocolError``. Dispatch events go through :func:`parse_event` and :data:`EVENT_MODELS`.
+Every model is a frozen, keyword-only :class:`msgspec.Struct` with ``Model.decode(json_bytes)``,
+``Model.parse(json_value)`` and ``to_dict()``. Decoding is tolerant of what the platform really
+sends (absent → None, unknown keys ignored but kept in ``raw``/``extra`` of top-level objects,
+ids as numbers, 0/1 booleans, RFC 3339, unix-second and millisecond timestamps as aware
+datetimes). Wrong shapes raise :class:`InvalidModel`, a ``RemoteProtocolError`` naming the JSON
+path. Dispatch events go through :func:`parse_event` and :data:`EVENT_MODELS`.
 
 Models hold data and never call the client: ``event.reply(ctx, ...)`` only hands the event to
 ``ctx.reply`` (anything that is a :class:`Replier`). ``Ready``, ``Resumed`` and
@@ -16,6 +18,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qqproto import _moved
+from qqproto.models._base import (
+    EMPTY,
+    JSON,
+    InvalidModel,
+    Model,
+    Timestamp,
+    as_dict,
+    model_fields,
+    replace,
+)
 from qqproto.models._events import (
     EVENT_INTENTS,
     EVENT_MODELS,
@@ -33,16 +45,6 @@ from qqproto.models._events import (
     UnknownEvent,
     handler_name,
     parse_event,
-)
-from qqproto.models._fields import (
-    EMPTY,
-    JSON,
-    InvalidModel,
-    Model,
-    Timestamp,
-    as_dict,
-    model_fields,
-    replace,
 )
 from qqproto.models._forum import (
     AtInfo,
@@ -102,6 +104,7 @@ from qqproto.models._message import (
     EmbedField,
     EmbedThumbnail,
     Emoji,
+    GroupMention,
     GroupMessage,
     GroupMessageAuthor,
     Interaction,
@@ -112,13 +115,16 @@ from qqproto.models._message import (
     MessageAttachment,
     MessageAudit,
     MessageDelete,
+    MessageElement,
     MessageReference,
     MessageSendResult,
     Reaction,
     ReactionTarget,
+    ReactionTargetType,
     ReactionUsers,
     Replier,
     Replyable,
+    UploadConfig,
     UploadPart,
     UploadPrepareResult,
 )
@@ -163,6 +169,7 @@ __all__ = [
     "GroupMember",
     "GroupMemberEvent",
     "GroupMembers",
+    "GroupMention",
     "GroupMessage",
     "GroupMessageAuthor",
     "Guild",
@@ -179,6 +186,7 @@ __all__ = [
     "MessageAttachment",
     "MessageAudit",
     "MessageDelete",
+    "MessageElement",
     "MessageReference",
     "MessageSendResult",
     "MessageSetting",
@@ -191,6 +199,7 @@ __all__ = [
     "PostInfo",
     "Reaction",
     "ReactionTarget",
+    "ReactionTargetType",
     "ReactionUsers",
     "ReadyEvent",
     "RecommendChannel",
@@ -213,6 +222,7 @@ __all__ = [
     "ThreadPublished",
     "Timestamp",
     "UnknownEvent",
+    "UploadConfig",
     "UploadPart",
     "UploadPrepareResult",
     "UrlInfo",

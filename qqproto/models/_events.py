@@ -11,19 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Raw
+from msgspec.structs import force_setattr
+
+from qqproto._json import loads
 from qqproto.gateway._intents import Intents
-from qqproto.models._fields import (
-    JSON,
-    InvalidModel,
-    Model,
-    Timestamp,
-    event_id_field,
-    to_str,
-)
+from qqproto.models._base import JSON, Model, Timestamp, convert, decode, keep_raw
 from qqproto.models._forum import ForumAuditResult, OpenForumEvent, Post, Reply, Thread
 from qqproto.models._guild import Channel, Guild, Member, User
 from qqproto.models._message import (
     C2CMessage,
+    C2CMessageAuthor,
     DirectMessage,
     GroupMessage,
     Interaction,
@@ -35,14 +33,14 @@ from qqproto.models._message import (
 )
 
 
-class ReadyEvent(Model):
+class ReadyEvent(Model, frozen=True):
     """READY: the new session. Keep ``session_id`` to resume; ``shard`` is ``[id, count]``."""
 
     version: int | None = None
     session_id: str | None = None
     user: User | None = None
     shard: tuple[int, ...] | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,72 +56,74 @@ class ResumedEvent:
         return cls(data)
 
 
-class GuildEvent(Guild):
+class GuildEvent(Guild, frozen=True):
     """GUILD_CREATE / GUILD_UPDATE / GUILD_DELETE, with who did it."""
 
     op_user_id: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class ChannelEvent(Channel):
+class ChannelEvent(Channel, frozen=True):
     """CHANNEL_CREATE / CHANNEL_UPDATE / CHANNEL_DELETE, with who did it."""
 
     op_user_id: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class GuildMemberEvent(Member):
+class GuildMemberEvent(Member, frozen=True):
     """GUILD_MEMBER_ADD / UPDATE / REMOVE: the member, its ``guild_id`` and ``op_user_id``."""
 
     op_user_id: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class AudioEvent(Model):
+class AudioEvent(Model, frozen=True):
     """AUDIO_START / AUDIO_FINISH / AUDIO_ON_MIC / AUDIO_OFF_MIC."""
 
     guild_id: str | None = None
     channel_id: str | None = None
     audio_url: str | None = None
     text: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class AudioLiveMemberEvent(Model):
+class AudioLiveMemberEvent(Model, frozen=True):
     """AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER / EXIT. ``channel_type``: 2 voice, 5 live."""
 
     guild_id: str | None = None
     channel_id: str | None = None
     channel_type: int | None = None
     user_id: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class GroupManageEvent(Model, Replyable):
+class GroupManageEvent(Model, Replyable, frozen=True):
     """GROUP_ADD_ROBOT / GROUP_DEL_ROBOT / GROUP_MSG_REJECT / GROUP_MSG_RECEIVE."""
 
     group_openid: str | None = None
     op_member_openid: str | None = None
     timestamp: Timestamp | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class GroupMemberEvent(Model):
+class GroupMemberEvent(Model, frozen=True):
     """GROUP_MEMBER_ADD / GROUP_MEMBER_REMOVE [UNCERTAIN: NoneBot only, not in the docs]."""
 
     group_openid: str | None = None
     member_openid: str | None = None
     op_member_openid: str | None = None
     timestamp: Timestamp | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class C2CManageEvent(Model, Replyable):
-    """FRIEND_ADD / FRIEND_DEL / C2C_MSG_REJECT / C2C_MSG_RECEIVE."""
+class C2CManageEvent(Model, Replyable, frozen=True):
+    """FRIEND_ADD / FRIEND_DEL / C2C_MSG_REJECT / C2C_MSG_RECEIVE; ``author.union_openid`` is
+    the user's id across the bots of one organisation."""
 
     openid: str | None = None
+    author: C2CMessageAuthor | None = None
     timestamp: Timestamp | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,26 +217,31 @@ def handler_name(name: str) -> str:
     return "on_" + name.lower()
 
 
-def parse_event(name: str, data: object, *, event_id: str | None, lazy: bool = False) -> object:
+def parse_event(name: str, data: object, *, event_id: str | None) -> object:
     """The typed event for dispatch ``t`` = ``name`` with ``d`` = ``data``.
 
-    Raises :class:`InvalidModel` (a ``RemoteProtocolError``) when ``d`` has the wrong shape for a
-    known event; an unknown ``name`` gives :class:`UnknownEvent`. With ``lazy=True`` the model's
-    fields are read on first access (:meth:`Model.parse_lazy`), and a wrong shape inside the
-    object raises there.
+    ``data`` is the JSON text of ``d`` (``bytes``, ``str`` or the :class:`msgspec.Raw` the gateway
+    hands over), decoded once straight into the model, or an already decoded JSON value. Raises
+    :class:`InvalidModel` (a ``RemoteProtocolError`` naming the event, the JSON path and carrying
+    the raw JSON) when ``d`` has the wrong shape for a known event; an unknown ``name`` gives an
+    :class:`UnknownEvent` with ``d`` decoded. A decoded model keeps its JSON (``event.raw``, and
+    ``event.extra`` for the keys it does not model).
     """
     model = EVENT_MODELS.get(name)
-    if model is None:
-        return UnknownEvent(name, data, event_id)
-    if model is ResumedEvent:
-        return ResumedEvent(data, event_id)
-    event = model.parse_lazy(data) if lazy else model.parse(data)
+    if not isinstance(data, (bytes, str, Raw, bytearray, memoryview)):
+        if model is None:
+            return UnknownEvent(name, data, event_id)
+        if model is ResumedEvent:
+            return ResumedEvent(data, event_id)
+        event: Model = convert(model, data, event=name)
+    else:
+        if model is None:
+            return UnknownEvent(name, loads(data, name), event_id)
+        if model is ResumedEvent:
+            return ResumedEvent(loads(data, name), event_id)
+        event = decode(model, data, event=name)
+        keep_raw(event, data)
     if event_id is not None:
-        if type(event_id) is not str:
-            try:
-                event_id = to_str(event_id)
-            except Exception:
-                raise InvalidModel(model.__name__, "event_id", "expected a string id") from None
         # The model was built just now and nobody else holds it: set the envelope's id in place.
-        object.__setattr__(event, "event_id", event_id)
+        force_setattr(event, "event_id", event_id)
     return event

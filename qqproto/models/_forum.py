@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from qqproto.models._fields import (
-    JSON,
-    Model,
-    Timestamp,
-    convert_field,
-    event_id_field,
-    first_of,
-    model_converter,
-    to_str,
-    tuple_of,
-)
+from qqproto.models._base import JSON, Model, Timestamp
 
 
-class TextInfo(Model):
+class TextInfo(Model, frozen=True):
     """Plain text inside rich text."""
 
     text: str | None = None
 
 
-class AtInfo(Model):
+class AtInfo(Model, frozen=True):
     """A mention inside rich text."""
 
     type: int | None = None
@@ -32,28 +22,28 @@ class AtInfo(Model):
     guild_info: Mapping[str, JSON] | None = None
 
 
-class UrlInfo(Model):
+class UrlInfo(Model, frozen=True):
     """A link inside rich text."""
 
     url: str | None = None
     display_text: str | None = None
 
 
-class EmojiInfo(Model):
+class EmojiInfo(Model, frozen=True):
     """An emoji inside rich text."""
 
     id: str | None = None
     type: str | None = None
 
 
-class ChannelInfo(Model):
+class ChannelInfo(Model, frozen=True):
     """A channel link inside rich text (``channel_id`` arrives as a number)."""
 
     channel_id: str | None = None
     channel_name: str | None = None
 
 
-class RichObject(Model):
+class RichObject(Model, frozen=True):
     """One rich-text element: ``type`` 1 text, 2 at, 3 url, 4 emoji, 5 channel."""
 
     type: int | None = None
@@ -67,82 +57,80 @@ class RichObject(Model):
 RichText = str | tuple[RichObject, ...]
 """Forum title/content: a string (REST answers: plain or JSON-encoded) or rich objects (events)."""
 
-_rich = convert_field(first_of(to_str, tuple_of(model_converter(RichObject))))
 
-
-class ThreadInfo(Model):
+class ThreadInfo(Model, frozen=True):
     """A thread's body."""
 
     thread_id: str | None = None
-    title: RichText | None = _rich
-    content: RichText | None = _rich
+    title: RichText | None = None
+    content: RichText | None = None
     date_time: Timestamp | None = None
 
 
-class Thread(Model):
+class Thread(Model, frozen=True):
     """A forum thread (``GET /channels/{channel_id}/threads``, FORUM_THREAD_* events)."""
 
     guild_id: str | None = None
     channel_id: str | None = None
     author_id: str | None = None
     thread_info: ThreadInfo | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class ThreadList(Model):
+class ThreadList(Model, frozen=True):
     """``GET /channels/{channel_id}/threads``; ``is_finish`` arrives as 0/1."""
 
     threads: tuple[Thread, ...] | None = None
     is_finish: bool | None = None
 
 
-class ThreadPublished(Model):
+class ThreadPublished(Model, frozen=True):
     """Answer of ``PUT /channels/{channel_id}/threads``."""
 
     task_id: str | None = None
     create_time: Timestamp | None = None
 
 
-class PostInfo(Model):
+class PostInfo(Model, frozen=True):
     """A post (comment on a thread)."""
 
     thread_id: str | None = None
     post_id: str | None = None
-    content: RichText | None = _rich
+    content: RichText | None = None
     date_time: Timestamp | None = None
 
 
-class Post(Model):
+class Post(Model, frozen=True):
     """FORUM_POST_CREATE / FORUM_POST_DELETE."""
 
     guild_id: str | None = None
     channel_id: str | None = None
     author_id: str | None = None
     post_info: PostInfo | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class ReplyInfo(Model):
+class ReplyInfo(Model, frozen=True):
     """A reply to a post."""
 
     thread_id: str | None = None
     post_id: str | None = None
     reply_id: str | None = None
-    content: RichText | None = _rich
+    content: RichText | None = None
     date_time: Timestamp | None = None
 
 
-class Reply(Model):
+class Reply(Model, frozen=True):
     """FORUM_REPLY_CREATE / FORUM_REPLY_DELETE."""
 
     guild_id: str | None = None
     channel_id: str | None = None
     author_id: str | None = None
     reply_info: ReplyInfo | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class ForumAuditResult(Model):
+class ForumAuditResult(Model, frozen=True):
     """FORUM_PUBLISH_AUDIT_RESULT. ``type``: 1 thread, 2 post, 3 reply; ``result`` 0 = passed."""
 
     guild_id: str | None = None
@@ -154,13 +142,13 @@ class ForumAuditResult(Model):
     type: int | None = None
     result: int | None = None
     err_msg: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class OpenForumEvent(Model):
+class OpenForumEvent(Model, frozen=True):
     """OPEN_FORUM_THREAD_* / OPEN_FORUM_POST_* / OPEN_FORUM_REPLY_* (public-domain forum)."""
 
     guild_id: str | None = None
     channel_id: str | None = None
     author_id: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None

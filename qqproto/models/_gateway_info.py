@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from qqproto.models._fields import Model
+from qqproto.models._base import Model
 
 
-class SessionStartLimitInfo(Model):
+class SessionStartLimitInfo(Model, frozen=True):
     """``session_start_limit`` as ``GET /gateway/bot`` sends it: how many sessions may still be
     started (per 24 h, now, and per 5-second window), ``reset_after`` in milliseconds, any field
     possibly absent. The identify limiter takes it as a :class:`qqproto.SessionStartLimit`
@@ -17,13 +17,13 @@ class SessionStartLimitInfo(Model):
     max_concurrency: int | None = None
 
 
-class GatewayInfo(Model):
+class GatewayInfo(Model, frozen=True):
     """``GET /gateway``: the WebSocket URL."""
 
     url: str | None = None
 
 
-class GatewayBotInfo(Model):
+class GatewayBotInfo(Model, frozen=True):
     """``GET /gateway/bot``: the URL, the suggested shard count and the session budget."""
 
     url: str | None = None

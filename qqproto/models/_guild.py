@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from qqproto.models._fields import Model, Timestamp
+from qqproto.models._base import Model, Timestamp
 
 
-class User(Model):
+class User(Model, frozen=True):
     """A QQ user or bot (``GET /users/@me``, message authors, member users)."""
 
     id: str | None = None
@@ -16,7 +16,7 @@ class User(Model):
     union_user_account: str | None = None
 
 
-class Member(Model):
+class Member(Model, frozen=True):
     """A guild member; ``guild_id`` is set where the platform sends it (member events)."""
 
     user: User | None = None
@@ -26,7 +26,7 @@ class Member(Model):
     guild_id: str | None = None
 
 
-class Guild(Model):
+class Guild(Model, frozen=True):
     """A guild (频道)."""
 
     id: str | None = None
@@ -38,9 +38,12 @@ class Guild(Model):
     member_count: int | None = None
     max_members: int | None = None
     description: str | None = None
+    union_appid: str | None = None
+    union_org_id: str | None = None
+    union_world_id: str | None = None
 
 
-class Channel(Model):
+class Channel(Model, frozen=True):
     """A sub-channel. ``type``: 0 text, 2 voice, 4 group, 10005 live, 10006 app, 10007 forum."""
 
     id: str | None = None
@@ -57,7 +60,7 @@ class Channel(Model):
     permissions: str | None = None
 
 
-class Role(Model):
+class Role(Model, frozen=True):
     """A guild role. ``hoist`` arrives as 0/1; ``color`` is ARGB."""
 
     id: str | None = None
@@ -68,7 +71,7 @@ class Role(Model):
     member_limit: int | None = None
 
 
-class GuildRoles(Model):
+class GuildRoles(Model, frozen=True):
     """``GET /guilds/{guild_id}/roles``."""
 
     guild_id: str | None = None
@@ -76,7 +79,7 @@ class GuildRoles(Model):
     role_num_limit: int | None = None
 
 
-class RoleResult(Model):
+class RoleResult(Model, frozen=True):
     """Answer of role create/update: ``{guild_id?, role_id, role}``."""
 
     guild_id: str | None = None
@@ -84,14 +87,14 @@ class RoleResult(Model):
     role: Role | None = None
 
 
-class RoleMembers(Model):
+class RoleMembers(Model, frozen=True):
     """``GET /guilds/{guild_id}/roles/{role_id}/members``; ``next`` = next ``start_index``."""
 
     data: tuple[Member, ...] | None = None
     next: str | None = None
 
 
-class ChannelPermissions(Model):
+class ChannelPermissions(Model, frozen=True):
     """A user's or role's permissions in a channel (``permissions`` is a decimal bit string)."""
 
     channel_id: str | None = None
@@ -100,7 +103,7 @@ class ChannelPermissions(Model):
     permissions: str | None = None
 
 
-class MessageSetting(Model):
+class MessageSetting(Model, frozen=True):
     """``GET /guilds/{guild_id}/message/setting``."""
 
     disable_create_dm: bool | None = None
@@ -109,20 +112,20 @@ class MessageSetting(Model):
     channel_push_max_num: int | None = None
 
 
-class MuteResult(Model):
+class MuteResult(Model, frozen=True):
     """Answer of a batch mute: the users actually muted."""
 
     user_ids: tuple[str, ...] | None = None
 
 
-class RecommendChannel(Model):
+class RecommendChannel(Model, frozen=True):
     """One recommended channel of a guild announce."""
 
     channel_id: str | None = None
     introduce: str | None = None
 
 
-class Announce(Model):
+class Announce(Model, frozen=True):
     """A guild or channel announce (公告). ``announces_type``: 0 member, 1 welcome."""
 
     guild_id: str | None = None
@@ -132,7 +135,7 @@ class Announce(Model):
     recommend_channels: tuple[RecommendChannel, ...] | None = None
 
 
-class PinsMessage(Model):
+class PinsMessage(Model, frozen=True):
     """A channel's pinned messages."""
 
     guild_id: str | None = None
@@ -140,7 +143,7 @@ class PinsMessage(Model):
     message_ids: tuple[str, ...] | None = None
 
 
-class Schedule(Model):
+class Schedule(Model, frozen=True):
     """A channel schedule (日程). Timestamps are unix milliseconds sent as strings."""
 
     id: str | None = None
@@ -153,14 +156,14 @@ class Schedule(Model):
     remind_type: str | None = None
 
 
-class APIPermissionDemandIdentify(Model):
+class APIPermissionDemandIdentify(Model, frozen=True):
     """Which API a permission demand is about."""
 
     path: str | None = None
     method: str | None = None
 
 
-class APIPermission(Model):
+class APIPermission(Model, frozen=True):
     """One API the bot may (``auth_status`` 1) or may not (0) call in a guild."""
 
     path: str | None = None
@@ -169,13 +172,13 @@ class APIPermission(Model):
     auth_status: int | None = None
 
 
-class APIPermissions(Model):
+class APIPermissions(Model, frozen=True):
     """``GET /guilds/{guild_id}/api_permission``."""
 
     apis: tuple[APIPermission, ...] | None = None
 
 
-class APIPermissionDemand(Model):
+class APIPermissionDemand(Model, frozen=True):
     """A permission request sent to a guild's admins."""
 
     guild_id: str | None = None
@@ -185,7 +188,7 @@ class APIPermissionDemand(Model):
     desc: str | None = None
 
 
-class DMS(Model):
+class DMS(Model, frozen=True):
     """A DM session (``POST /users/@me/dms``); send to ``/dms/{guild_id}/messages``."""
 
     guild_id: str | None = None
@@ -193,27 +196,27 @@ class DMS(Model):
     create_time: Timestamp | None = None
 
 
-class OnlineNums(Model):
+class OnlineNums(Model, frozen=True):
     """``GET /channels/{channel_id}/online_nums``."""
 
     online_nums: int | None = None
 
 
-class GroupMember(Model):
+class GroupMember(Model, frozen=True):
     """One member of a QQ group [UNCERTAIN: extension route, shape from NoneBot]."""
 
     member_openid: str | None = None
     join_timestamp: Timestamp | None = None
 
 
-class GroupMembers(Model):
+class GroupMembers(Model, frozen=True):
     """A page of ``POST /v2/groups/{group_openid}/members`` [UNCERTAIN]."""
 
     members: tuple[GroupMember, ...] | None = None
     next_index: int | None = None
 
 
-class AudioControl(Model):
+class AudioControl(Model, frozen=True):
     """Audio control body; ``status`` 0 start, 1 pause, 2 resume, 3 stop."""
 
     audio_url: str | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
-from qqproto.models._fields import JSON, Model, Timestamp, event_id_field
+from qqproto.models._base import JSON, Model, Timestamp, enum_aliases
 from qqproto.models._guild import Member, User
 
 M = TypeVar("M")
@@ -39,7 +40,7 @@ class Replyable:
         return ctx.reply(self, message, **fields)
 
 
-class MessageAttachment(Model):
+class MessageAttachment(Model, frozen=True):
     """A file attached to a received message."""
 
     id: str | None = None
@@ -51,20 +52,20 @@ class MessageAttachment(Model):
     height: int | None = None
 
 
-class EmbedThumbnail(Model):
+class EmbedThumbnail(Model, frozen=True):
     """An embed's thumbnail."""
 
     url: str | None = None
 
 
-class EmbedField(Model):
+class EmbedField(Model, frozen=True):
     """One line of an embed."""
 
     name: str | None = None
     value: str | None = None
 
 
-class Embed(Model):
+class Embed(Model, frozen=True):
     """A QQ embed (``title``, ``prompt``, ``thumbnail``, ``fields``)."""
 
     title: str | None = None
@@ -74,20 +75,20 @@ class Embed(Model):
     fields: tuple[EmbedField, ...] | None = None
 
 
-class ArkObjKv(Model):
+class ArkObjKv(Model, frozen=True):
     """A key/value inside an ark list object."""
 
     key: str | None = None
     value: str | None = None
 
 
-class ArkObj(Model):
+class ArkObj(Model, frozen=True):
     """One object of an ark list value."""
 
     obj_kv: tuple[ArkObjKv, ...] | None = None
 
 
-class ArkKv(Model):
+class ArkKv(Model, frozen=True):
     """One template key of an ark: a ``value`` or a list ``obj``."""
 
     key: str | None = None
@@ -95,21 +96,21 @@ class ArkKv(Model):
     obj: tuple[ArkObj, ...] | None = None
 
 
-class Ark(Model):
+class Ark(Model, frozen=True):
     """An ark template message."""
 
     template_id: int | None = None
     kv: tuple[ArkKv, ...] | None = None
 
 
-class MessageReference(Model):
+class MessageReference(Model, frozen=True):
     """The message a message quotes."""
 
     message_id: str | None = None
     ignore_get_message_error: bool | None = None
 
 
-class Message(Model, Replyable):
+class Message(Model, Replyable, frozen=True):
     """A guild channel message (MESSAGE_CREATE, AT_MESSAGE_CREATE, ``GET``/``POST`` messages)."""
 
     id: str | None = None
@@ -133,24 +134,36 @@ class Message(Model, Replyable):
     pinned: bool | None = None
     type: int | None = None
     flags: int | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class DirectMessage(Message):
+class DirectMessage(Message, frozen=True):
     """A guild direct message (DIRECT_MESSAGE_CREATE); reply to ``/dms/{guild_id}/messages``."""
 
     direct_message: bool | None = None
 
 
-class GroupMessageAuthor(Model):
-    """The sender of a group message: ``member_openid`` is per group."""
+class GroupMessageAuthor(Model, frozen=True):
+    """The sender of a group message: ``member_openid`` is per group; ``member_role`` is the
+    sender's role in the group as the platform names it (``"owner"``, ``"admin"``, ``"member"``)."""
 
     id: str | None = None
     member_openid: str | None = None
     union_openid: str | None = None
+    username: str | None = None
+    bot: bool | None = None
+    member_role: str | None = None
 
 
-class C2CMessageAuthor(Model):
+class GroupMention(GroupMessageAuthor, frozen=True):
+    """Someone a group message mentions. ``is_you``: the bot itself; ``scope``: ``"single"``
+    for one member, ``"all"`` for everyone."""
+
+    scope: str | None = None
+    is_you: bool | None = None
+
+
+class C2CMessageAuthor(Model, frozen=True):
     """The sender of a C2C (single chat) message."""
 
     id: str | None = None
@@ -158,8 +171,23 @@ class C2CMessageAuthor(Model):
     union_openid: str | None = None
 
 
-class GroupMessage(Model, Replyable):
-    """A QQ group message (GROUP_AT_MESSAGE_CREATE)."""
+class MessageElement(Model, frozen=True):
+    """A message quoted by a group or C2C message (``msg_elements``): the quoted text and files,
+    its ``msg_idx`` (``"REFIDX_..."``) and ``message_type``."""
+
+    msg_idx: str | None = None
+    content: str | None = None
+    attachments: tuple[MessageAttachment, ...] | None = None
+    message_type: int | None = None
+
+
+class GroupMessage(Model, Replyable, frozen=True):
+    """A QQ group message (GROUP_AT_MESSAGE_CREATE, GROUP_MESSAGE_CREATE).
+
+    ``message_type`` 0 is plain text, 103 a message quoting another; the quoted message is in
+    ``msg_elements`` and its id in ``message_reference``. ``msg_idx`` is this message's own index,
+    what a later message quotes it by.
+    """
 
     id: str | None = None
     content: str | None = None
@@ -168,14 +196,17 @@ class GroupMessage(Model, Replyable):
     group_id: str | None = None
     group_openid: str | None = None
     attachments: tuple[MessageAttachment, ...] | None = None
-    mentions: tuple[GroupMessageAuthor, ...] | None = None
+    mentions: tuple[GroupMention, ...] | None = None
     message_reference: MessageReference | None = None
     message_scene: JSON = None
-    event_id: str | None = event_id_field()
+    message_type: int | None = None
+    msg_idx: str | None = None
+    msg_elements: tuple[MessageElement, ...] | None = None
+    event_id: str | None = None
 
 
-class C2CMessage(Model, Replyable):
-    """A QQ single-chat message (C2C_MESSAGE_CREATE)."""
+class C2CMessage(Model, Replyable, frozen=True):
+    """A QQ single-chat message (C2C_MESSAGE_CREATE); quoting as in :class:`GroupMessage`."""
 
     id: str | None = None
     content: str | None = None
@@ -184,18 +215,21 @@ class C2CMessage(Model, Replyable):
     attachments: tuple[MessageAttachment, ...] | None = None
     message_reference: MessageReference | None = None
     message_scene: JSON = None
-    event_id: str | None = event_id_field()
+    message_type: int | None = None
+    msg_idx: str | None = None
+    msg_elements: tuple[MessageElement, ...] | None = None
+    event_id: str | None = None
 
 
-class MessageDelete(Model):
+class MessageDelete(Model, frozen=True):
     """MESSAGE_DELETE / PUBLIC_MESSAGE_DELETE / DIRECT_MESSAGE_DELETE: ``{message, op_user}``."""
 
     message: Message | None = None
     op_user: User | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class MessageSendResult(Model):
+class MessageSendResult(Model, frozen=True):
     """Answer of a group or C2C send: ``{id, timestamp}``."""
 
     id: str | None = None
@@ -203,7 +237,7 @@ class MessageSendResult(Model):
     ext_info: JSON = None
 
 
-class MediaUploadResult(Model):
+class MediaUploadResult(Model, frozen=True):
     """Answer of a rich-media upload. ``id`` is set only when ``srv_send_msg`` was true."""
 
     file_uuid: str | None = None
@@ -212,39 +246,71 @@ class MediaUploadResult(Model):
     id: str | None = None
 
 
-class UploadPart(Model):
+class UploadPart(Model, frozen=True):
     """One part of a chunked upload [UNCERTAIN]."""
 
     index: int | None = None
     presigned_url: str | None = None
 
 
-class UploadPrepareResult(Model):
-    """Answer of ``upload_prepare`` [UNCERTAIN: extension route, not in the official docs]."""
+class UploadConfig(Model, frozen=True):
+    """How the platform wants a chunked upload's parts sent: how many at once, how long to keep
+    retrying a part (seconds) and how long to wait between retries (seconds)."""
+
+    concurrency: int | None = None
+    retry_timeout: int | None = None
+    retry_delay: int | None = None
+
+
+class UploadPrepareResult(Model, frozen=True):
+    """Answer of ``upload_prepare`` [UNCERTAIN: extension route, not in the official docs].
+
+    Older answers put ``concurrency`` and ``retry_timeout`` at the top level; newer ones nest
+    them in ``upload_config``.
+    """
 
     upload_id: str | None = None
     block_size: int | None = None
     parts: tuple[UploadPart, ...] | None = None
     concurrency: int | None = None
     retry_timeout: int | None = None
-    upload_config: JSON = None
+    upload_config: UploadConfig | None = None
 
 
-class Emoji(Model):
+class Emoji(Model, frozen=True):
     """An emoji: ``type`` 1 system, 2 custom (``id`` is a string)."""
 
     id: str | None = None
     type: int | None = None
 
 
-class ReactionTarget(Model):
-    """What a reaction is on: ``type`` 0 message, 1 post, 2 comment, 3 reply."""
+@enum_aliases(
+    {
+        "ReactionTargetType_MSG": 0,
+        "ReactionTargetType_FEED": 1,
+        "ReactionTargetType_COMMNENT": 2,  # sic: the platform's own spelling
+        "ReactionTargetType_COMMENT": 2,
+        "ReactionTargetType_REPLY": 3,
+    }
+)
+class ReactionTargetType(enum.IntEnum):
+    """What a reaction is on. The docs say 0-3; the platform sends the names
+    ``"ReactionTargetType_MSG"``, ``_FEED``, ``_COMMNENT`` (sic) and ``_REPLY``: both decode."""
+
+    MESSAGE = 0
+    POST = 1
+    COMMENT = 2
+    REPLY = 3
+
+
+class ReactionTarget(Model, frozen=True):
+    """What a reaction is on: its ``id`` and :class:`ReactionTargetType`."""
 
     id: str | None = None
-    type: int | None = None
+    type: ReactionTargetType | None = None
 
 
-class Reaction(Model):
+class Reaction(Model, frozen=True):
     """MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE."""
 
     user_id: str | None = None
@@ -252,10 +318,10 @@ class Reaction(Model):
     guild_id: str | None = None
     emoji: Emoji | None = None
     target: ReactionTarget | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class ReactionUsers(Model):
+class ReactionUsers(Model, frozen=True):
     """A page of users who reacted; pass ``cookie`` to get the next page until ``is_end``."""
 
     users: tuple[User, ...] | None = None
@@ -263,20 +329,23 @@ class ReactionUsers(Model):
     is_end: bool | None = None
 
 
-class MessageAudit(Model):
-    """MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT."""
+class MessageAudit(Model, frozen=True):
+    """MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT (guild channels; ``group_openid`` or
+    ``user_openid`` when the audited message went to a group or a user)."""
 
     audit_id: str | None = None
     message_id: str | None = None
     channel_id: str | None = None
     guild_id: str | None = None
+    group_openid: str | None = None
+    user_openid: str | None = None
     audit_time: Timestamp | None = None
     create_time: Timestamp | None = None
     seq_in_channel: str | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None
 
 
-class InteractionResolved(Model):
+class InteractionResolved(Model, frozen=True):
     """What was clicked: button id and data, and who/where."""
 
     button_id: str | None = None
@@ -284,16 +353,18 @@ class InteractionResolved(Model):
     message_id: str | None = None
     user_id: str | None = None
     feature_id: str | None = None
+    checked: int | None = None
+    feedback_opt: str | None = None
 
 
-class InteractionData(Model):
+class InteractionData(Model, frozen=True):
     """An interaction's payload (``type`` 11 = button click)."""
 
     type: int | None = None
     resolved: InteractionResolved | None = None
 
 
-class Interaction(Model, Replyable):
+class Interaction(Model, Replyable, frozen=True):
     """INTERACTION_CREATE (``chat_type`` 0 guild, 1 group, 2 C2C); ack it within 5 s."""
 
     id: str | None = None
@@ -309,4 +380,4 @@ class Interaction(Model, Replyable):
     group_member_openid: str | None = None
     timestamp: Timestamp | None = None
     version: int | None = None
-    event_id: str | None = event_id_field()
+    event_id: str | None = None

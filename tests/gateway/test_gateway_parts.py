@@ -260,13 +260,15 @@ def test_session_limit_from_the_api_shape() -> None:
         ),
     )
 )
-def test_fast_json_agrees_with_json_loads(text: str) -> None:
-    from qqproto.gateway._payload import _loads
+def test_the_codec_agrees_with_json_loads(text: str) -> None:
+    from qqproto._errors import InvalidJSON
+    from qqproto._json import loads
 
     try:
         expected: object = json.loads(text)
     except ValueError:
-        with pytest.raises(ValueError):
-            _loads(text)
+        with pytest.raises(InvalidJSON):
+            loads(text)
     else:
-        assert _loads(text) == expected
+        assert loads(text) == expected
+        assert loads(text.encode("utf-8")) == expected
