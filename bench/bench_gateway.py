@@ -259,6 +259,8 @@ def model_parser() -> Callable[[Dispatch], Any] | None:
     if parse_event is None:
         return None
     params = inspect.signature(parse_event).parameters
+    if hasattr(Dispatch, "raw"):  # d kept as raw JSON text: decoded once, into the model
+        return lambda ev: parse_event(ev.name, ev.raw, event_id=ev.event_id)
     if "event_id" in params:
         return lambda ev: parse_event(ev.name, ev.data, event_id=ev.event_id)
     return lambda ev: parse_event(ev.name, ev.data)

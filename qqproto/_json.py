@@ -4,8 +4,10 @@ Everything that reads or writes JSON (gateway payloads, REST bodies, webhook pus
 simulator) goes through :func:`dumps`/:func:`dumps_text` and :func:`loads`. Typed decoding into
 models lives in :mod:`qqproto.models` and uses the same library.
 
-- ``dumps`` writes compact JSON with non-ASCII text as UTF-8 (the platform's own style); floats
-  that are not finite are refused with ``ValueError`` (JSON has no NaN or infinity).
+- ``dumps`` writes compact JSON with non-ASCII text as UTF-8 (the platform's own style); models
+  (Structs) as objects, tuples and sets as arrays, ``bytes`` as base64 strings (what the
+  platform's ``file_data`` takes), datetimes as RFC 3339. Floats that are not finite are refused
+  with ``ValueError`` (JSON has no NaN or infinity); other objects with ``TypeError``.
 - ``loads`` takes ``bytes``, ``bytearray``, ``memoryview`` or ``str`` and gives plain Python
   values; integers of any size stay exact ints. Anything that is not JSON raises
   :class:`~qqproto._errors.InvalidJSON` (a ``RemoteProtocolError``), never anything else.

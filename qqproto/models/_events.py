@@ -7,7 +7,7 @@ top-level ``id`` is kept as ``event_id`` (passive replies need it). An unknown `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from msgspec.structs import force_setattr
 
 from qqproto._json import loads
 from qqproto.gateway._intents import Intents
-from qqproto.models._base import JSON, Model, Timestamp, convert, decode, keep_raw
+from qqproto.models._base import JSON, Model, Timestamp, convert, event_decoder
 from qqproto.models._forum import ForumAuditResult, OpenForumEvent, Post, Reply, Thread
 from qqproto.models._guild import Channel, Guild, Member, User
 from qqproto.models._message import (
@@ -227,21 +227,27 @@ def parse_event(name: str, data: object, *, event_id: str | None) -> object:
     :class:`UnknownEvent` with ``d`` decoded. A decoded model keeps its JSON (``event.raw``, and
     ``event.extra`` for the keys it does not model).
     """
+    if type(data) in _TEXT:
+        parser = _PARSERS.get(name)
+        if parser is not None:
+            return parser(data, event_id)
+        model = EVENT_MODELS.get(name)
+        if model is None:
+            return UnknownEvent(name, loads(data, name), event_id)  # type: ignore[arg-type]
+        if model is ResumedEvent:
+            return ResumedEvent(loads(data, name), event_id)  # type: ignore[arg-type]
+        parser = _PARSERS[name] = event_decoder(model, name)  # bounded: known names only
+        return parser(data, event_id)
     model = EVENT_MODELS.get(name)
-    if not isinstance(data, (bytes, str, Raw, bytearray, memoryview)):
-        if model is None:
-            return UnknownEvent(name, data, event_id)
-        if model is ResumedEvent:
-            return ResumedEvent(data, event_id)
-        event: Model = convert(model, data, event=name)
-    else:
-        if model is None:
-            return UnknownEvent(name, loads(data, name), event_id)
-        if model is ResumedEvent:
-            return ResumedEvent(loads(data, name), event_id)
-        event = decode(model, data, event=name)
-        keep_raw(event, data)
+    if model is None:
+        return UnknownEvent(name, data, event_id)
+    if model is ResumedEvent:
+        return ResumedEvent(data, event_id)
+    event: Model = convert(model, data, event=name)
     if event_id is not None:
-        # The model was built just now and nobody else holds it: set the envelope's id in place.
         force_setattr(event, "event_id", event_id)
     return event
+
+
+_TEXT = frozenset({bytes, str, Raw, bytearray, memoryview})
+_PARSERS: dict[str, Callable[[Any, str | None], Any]] = {}

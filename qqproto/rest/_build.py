@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from qqproto._json import dumps_text
 from qqproto.models import InvalidModel, Model
 from qqproto.rest._call import FormField, body, plain
 
@@ -68,7 +68,7 @@ def form(
         elif isinstance(value, (int, float)):
             parts.append(FormField(name, str(value)))
         else:
-            dumped = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            dumped = dumps_text(value)
             parts.append(FormField(name, dumped))
     parts.append(FormField("file_image", file_image, filename, content_type))
     return tuple(parts)

@@ -14,18 +14,18 @@ Three pieces, none of which touches a socket:
 
 from __future__ import annotations
 
+import codecs
 import enum
 import hashlib
-import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 import h11
 
-from qqproto._errors import LocalProtocolError, RemoteProtocolError
+from qqproto._errors import InvalidJSON, LocalProtocolError, RemoteProtocolError
+from qqproto._json import dumps, loads
 from qqproto._version import __version__
 from qqproto.rest._call import JSON, ApiRequest, ApiResponse, FormField, header_value
 
@@ -210,40 +210,59 @@ class HttpRequest:
     __str__ = __repr__
 
 
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
-_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
 def encode_json(value: JSON) -> bytes:
     """Serialise ``value`` as compact UTF-8 JSON; raise ``TypeError`` (an object JSON has no type
     for) or ``ValueError`` (NaN, a cycle, too deep) if it can't."""
     try:
-        text = _JSON_ENCODER.encode(value)
+        return dumps(value)
     except TypeError as exc:
         raise TypeError(f"request body is not JSON-serialisable: {exc}") from None
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"request body is not JSON-serialisable: {exc}") from None
-    return text.encode("utf-8")
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _as_utf8(body: bytes) -> bytes:
+    """``body`` as UTF-8: JSON in UTF-16 or UTF-32 (told by a BOM or by the zero bytes around
+    the first ASCII character, as RFC 4627 describes) is transcoded; anything else is as is."""
+    if body[:1] not in (b"\x00", b"\xef", b"\xfe", b"\xff") and body[1:2] != b"\x00":
+        return body  # the common case: UTF-8 (or garbage, which the decoder reports)
+    encoding = next((enc for bom, enc in _BOMS if body.startswith(bom)), None)
+    if encoding is None:
+        head = body[:4]
+        if head[:3] == b"\x00\x00\x00":
+            encoding = "utf-32-be"
+        elif head[:1] == b"\x00":
+            encoding = "utf-16-be"
+        elif head[1:4] == b"\x00\x00\x00":
+            encoding = "utf-32-le"
+        elif head[1:2] == b"\x00":
+            encoding = "utf-16-le"
+        else:
+            return body
+    try:
+        return body.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
+    except UnicodeError as exc:
+        raise InvalidJSON(f"response body is not valid JSON in {encoding}: {exc}") from None
 
 
 def decode_json(body: bytes, *, what: str = "response body") -> JSON:
     """Parse a JSON body (empty is ``None``); bad JSON raises :class:`RemoteProtocolError`."""
     if not body.strip():
         return None
-    try:  # as json.loads(body, parse_constant=...), without building a decoder per call
-        return _JSON_DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
-    except (ValueError, RecursionError) as exc:
+    try:
+        return loads(_as_utf8(body), what)
+    except InvalidJSON as exc:
         snippet = body[:80].decode("utf-8", "replace")
-        raise RemoteProtocolError(
-            f"{what} is not valid JSON ({exc.__class__.__name__}: {exc}); "
-            f"it starts with {snippet!r}"
-        ) from None
+        raise InvalidJSON(f"{exc}; it starts with {snippet!r}") from None
 
 
 def make_boundary(fields: Sequence[FormField], rng: random.Random | None = None) -> str:

@@ -241,7 +241,7 @@ def test_api_request_misuse() -> None:
     with pytest.raises(ValueError, match="must start with"):
         encode_json_request(API, "GET", "x")
     with pytest.raises(TypeError, match="JSON-serialisable"):
-        encode_json_request(API, "POST", "/x", {"a": {1, 2}})
+        encode_json_request(API, "POST", "/x", {"a": object()})
     with pytest.raises(ValueError, match="JSON-serialisable"):
         encode_json(float("nan"))
 
