@@ -16,6 +16,7 @@ models lives in :mod:`qqproto.models` and uses the same library.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -51,17 +52,18 @@ def _check_finite(obj: Any) -> None:
             _check_finite(value)
 
 
-def dumps(obj: Any) -> bytes:
-    """Compact JSON bytes (UTF-8, no spaces, non-ASCII kept as is)."""
-    data = _encoder.encode(obj)
+def dumps(obj: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """Compact JSON bytes (UTF-8, no spaces, non-ASCII kept as is). ``default`` turns an object
+    JSON has no type for into one it has (as for ``json.dumps``)."""
+    data = _encoder.encode(obj) if default is None else msgspec.json.encode(obj, enc_hook=default)
     if b"null" in data:  # a non-finite float is written as null: find out whether one was
         _check_finite(obj)
     return data
 
 
-def dumps_text(obj: Any) -> str:
+def dumps_text(obj: Any, default: Callable[[Any], Any] | None = None) -> str:
     """:func:`dumps` as text."""
-    return dumps(obj).decode("utf-8")
+    return dumps(obj, default).decode("utf-8")
 
 
 def loads(data: JSONText, what: str = "JSON") -> Any:

@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import h11
 
 from qqproto._errors import TransportError
+from qqproto._json import dumps
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
@@ -372,7 +372,7 @@ async def _one_request(
 
 
 def _plain(status: int, message: str) -> WebhookResult:
-    body = json.dumps({"code": status, "message": message}).encode("utf-8")
+    body = dumps({"code": status, "message": message})
     return WebhookResult(status, body, reason=message)
 
 

@@ -19,12 +19,12 @@ import argparse
 import base64
 import contextlib
 import dataclasses
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qqproto._errors import TransportError
+from qqproto._json import dumps_text, loads
 from qqproto.sim._server import Simulator
 from qqproto.sim._world import DEFAULT_APP_ID, DEFAULT_SECRET, SessionFault
 
@@ -119,14 +119,14 @@ def _jsonable(obj: Any) -> Any:
 
 def _say(value: Any) -> None:
     with contextlib.suppress(OSError):  # nobody reads standard output any more: keep serving
-        print(json.dumps(value, ensure_ascii=False, default=_jsonable), flush=True)
+        print(dumps_text(value, default=_jsonable), flush=True)
 
 
 async def _command(sim: Simulator, line: bytes) -> None:
     """Run one command line on ``sim`` (a running simulator) and print its answer."""
     ident: Any = None
     try:
-        request = json.loads(line)
+        request = loads(line, "command")
         if not isinstance(request, dict):
             raise ValueError("a command is a JSON object")
         ident = request.pop("id", None)
@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "host": sim.host,
             "port": sim.port,
         }
-        print(json.dumps(info) if args.json else _banner(info), flush=True)
+        print(dumps_text(info) if args.json else _banner(info), flush=True)
 
     try:
         serve_forever(sim, started, _command)

@@ -10,11 +10,11 @@ dispatches to its session. Time is the ``now`` argument; nothing here does IO.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from qqproto._errors import RemoteProtocolError
+from qqproto._json import dumps_text
 from qqproto.gateway._intents import Intents
 from qqproto.gateway._opcodes import Opcode
 from qqproto.gateway._payload import DEFAULT_MAX_PAYLOAD_SIZE, decode_payload
@@ -54,7 +54,7 @@ CLOSE_INVALID_INTENT = 4013
 CLOSE_INTENT_NOT_PERMITTED = 4014
 
 _KNOWN_INTENTS = int(Intents.all())
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_encode = dumps_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,14 @@ message, malformed body, unknown route) ``code`` is the HTTP status.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from qqproto._errors import InvalidJSON
+from qqproto._json import dumps, dumps_text, loads
 from qqproto.rest import routes as catalogue
 from qqproto.rest._call import ApiResponse
 from qqproto.sim import _events as ev
@@ -91,8 +92,7 @@ class _Reply(Exception):
         self.message = message
 
 
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""``json.dumps`` with these options, without building an encoder per call."""
+_encode_json = dumps_text
 
 _Handler = Callable[[_Ctx, Any], tuple[int, Any]]
 """``(ctx, decoded body) -> (status, JSON or None for no body)``."""
@@ -210,8 +210,8 @@ def _decode_body(request: RestRequest) -> Any:
     if not body.strip():
         return None
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
+        return loads(body)
+    except InvalidJSON:
         raise _Reply(400, 400, "request body is not valid JSON") from None
 
 
@@ -259,9 +259,9 @@ def parse_multipart(body: bytes, boundary: str) -> dict[str, Any]:
         text = part.value.decode("utf-8", "replace")
         if text[:1] in ("{", "["):
             try:
-                out[part.name] = json.loads(text)
+                out[part.name] = loads(text)
                 continue
-            except ValueError:
+            except InvalidJSON:
                 pass
         out[part.name] = text
     return out
@@ -517,7 +517,7 @@ def _interaction(ctx: _Ctx, body: Any) -> tuple[int, Any]:
 
 
 @functools.cache
-def _canned_answers() -> Mapping[str, str]:
+def _canned_answers() -> Mapping[str, bytes]:
     """Answers of documented routes, from the official docs' examples, as JSON text by key.
 
     Package data ``qqproto/sim/canned.json``, made from ``tests/fixtures/rest/*.response.json``
@@ -526,14 +526,14 @@ def _canned_answers() -> Mapping[str, str]:
     ``.variant``. Each answer is kept as text so that every request gets a fresh copy.
     """
     text = resources.files("qqproto.sim").joinpath("canned.json").read_text(encoding="utf-8")
-    return {key: json.dumps(value) for key, value in json.loads(text).items()}
+    return {key: dumps(value) for key, value in loads(text).items()}
 
 
 def _canned(method: str, route: str, params: Mapping[str, str]) -> tuple[int, Any]:
     key = method + "_" + route.strip("/").replace("/", "_").replace("{", "").replace("}", "")
     answer = _canned_answers().get(key)
     if answer is not None:
-        return 200, json.loads(answer)
+        return 200, loads(answer)
     if method == "DELETE":
         return 204, None
     if method == "GET" and (route.endswith("s") or route.endswith("members")):

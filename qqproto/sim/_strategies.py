@@ -6,11 +6,11 @@ JSON text, exactly as the gateway sends them, or as dicts where the name says so
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hypothesis import strategies as st
 
+from qqproto._json import dumps_text
 from qqproto.gateway._opcodes import Opcode
 
 __all__ = [
@@ -33,7 +33,11 @@ event_ids = st.builds(
 )
 
 json_values: st.SearchStrategy[Any] = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
     ),
@@ -43,7 +47,7 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return dumps_text(obj)
 
 
 def hello_payloads(

@@ -21,11 +21,12 @@ validation request carries ``User-Agent: QQBot-Callback`` and ``X-Bot-Appid`` bu
 
 from __future__ import annotations
 
-import json
 import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qqproto._errors import InvalidJSON
+from qqproto._json import dumps, loads
 from qqproto.rest._call import ApiResponse
 from qqproto.rest._http import HttpRequest, HttpUrl
 
@@ -147,7 +148,7 @@ class WebhookPusher:
         self, app_id: str, op: int, event_id: str | None, name: str | None, body: Any, now: float
     ) -> None:
         self._number += 1
-        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        raw = dumps(body)
         self._queue.append(PushRequest(self._number, app_id, op, event_id, name, raw, 0, now))
 
     # ---------------------------------------------------------------- the runner's side
@@ -211,8 +212,8 @@ class WebhookPusher:
         answer: Any = None
         if response is not None:
             try:
-                answer = json.loads(response.body) if response.body else None
-            except ValueError:
+                answer = loads(response.body) if response.body else None
+            except InvalidJSON:
                 answer = None
         acked = status is not None and 200 <= status < 300
         if push.op == 13:

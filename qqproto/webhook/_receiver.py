@@ -54,7 +54,6 @@ imports without it and raises :class:`WebhookDependencyError` only when a key is
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -62,8 +61,9 @@ from types import ModuleType
 from typing import Any, TypeAlias
 
 from qqproto._errors import RemoteProtocolError, WebhookDependencyError
+from qqproto._json import dumps, loads
 from qqproto.gateway._dedup import ExpiringKeys, Recall
-from qqproto.gateway._payload import decode_payload
+from qqproto.gateway._payload import decode_envelope, decode_payload
 from qqproto.models import UnknownEvent, handler_name, parse_event
 from qqproto.rest._auth import Token
 
@@ -180,9 +180,7 @@ class WebhookKey:
 def validation_body(key: WebhookKey, event_ts: str, plain_token: str) -> bytes:
     """The JSON body answering an op 13 validation request."""
     signature = key.sign_validation(event_ts, plain_token)
-    return json.dumps(
-        {"plain_token": plain_token, "signature": signature}, separators=(",", ":")
-    ).encode("utf-8")
+    return dumps({"plain_token": plain_token, "signature": signature})
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +223,7 @@ class WebhookResult:
 
 
 def _error(status: int, reason: str, app_id: str | None = None, **extra: str) -> WebhookResult:
-    body = json.dumps({"code": status, "message": reason}, ensure_ascii=False).encode("utf-8")
+    body = dumps({"code": status, "message": reason})
     return WebhookResult(status, body, _JSON + tuple(extra.items()), (), app_id, reason)
 
 
@@ -350,23 +348,23 @@ class WebhookReceiver:
         if isinstance(signed, str):
             return _error(403, signed, app_id)
         try:
-            payload = decode_payload(body, self.max_body_size)
+            op, d, _seq, name, event_id = decode_envelope(body, self.max_body_size)
         except RemoteProtocolError as exc:
             return _error(400, f"malformed callback body: {exc}", app_id)
-        if payload.op == 13:
-            fields = _validation_fields(payload.d)
+        if op == 0:  # d stays raw JSON text: decoded once, into its typed event
+            if name is None:
+                return _error(400, "a dispatch (op 0) without an event name 't'", app_id)
+            return self._dispatch(app_id, name, event_id, d, signed, now)
+        value = loads(d)  # a slice of a document that just decoded: cannot fail
+        if op == 13:
+            fields = _validation_fields(value)
             if fields is None:
                 return _error(400, "op 13 needs d.plain_token and d.event_ts strings", app_id)
             return self._answer_validation(key, app_id, *fields)
-        if payload.op == 0:
-            if payload.t is None:
-                return _error(400, "a dispatch (op 0) without an event name 't'", app_id)
-            return self._dispatch(app_id, payload.t, payload.id, payload.d, signed, now)
-        if payload.op == 1:
-            seq = payload.d if type(payload.d) is int else 0
-            body = json.dumps({"op": 11, "d": seq}).encode("ascii")
+        if op == 1:
+            body = dumps({"op": 11, "d": value if type(value) is int else 0})
             return WebhookResult(200, body, _JSON, (), app_id, "heartbeat answered")
-        return WebhookResult(200, ACK_BODY, _JSON, (), app_id, f"op {payload.op} ignored")
+        return WebhookResult(200, ACK_BODY, _JSON, (), app_id, f"op {op} ignored")
 
     def _authenticate(
         self,

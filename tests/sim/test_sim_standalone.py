@@ -185,7 +185,7 @@ def test_the_banner_names_credentials_and_urls_and_a_signal_ends_it_cleanly(
         assert value in banner
     assert f"http://127.0.0.1:{port}/app/getAppAccessToken" in banner
     assert [a["ok"] for a in answers] == [False, False, True]
-    assert answers[0]["error"].startswith("JSONDecodeError")
+    assert answers[0]["error"].startswith("InvalidJSON: command is not valid JSON")
     assert answers[1]["error"].startswith("ValueError: unknown command 'quit'")
     assert answers[2]["id"] == 2 and answers[2]["result"]["name"] == "C2C_MESSAGE_CREATE"
     assert (code, out) == (0, "")  # the pending wait was dropped, not answered
