@@ -8,8 +8,10 @@ in count and in bytes; handlers run in the adapter's task group, at most
 from __future__ import annotations
 
 import logging
+import types
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from types import CoroutineType
 from typing import Any
 
 from qqproto.client._context import Context
@@ -31,8 +33,11 @@ class Dispatcher:
 
     A pool of up to ``limit`` long-lived workers takes jobs from one queue in order, so an event
     costs no task of its own; ``limit=1`` handles events strictly one after another. :meth:`run`
-    is the first worker; another starts whenever more jobs wait than workers are idle, so a burst
-    fans out to ``limit`` handlers at once.
+    is the first worker. A worker starts each handler itself, in its own task: a handler that
+    returns without waiting for anything (most do) costs no task switch at all, and a whole
+    batch of such events is handled by one worker in one go. Only when a handler waits while
+    jobs are queued behind it, or a job arrives while every worker waits inside a handler, is
+    another worker woken (or started, up to ``limit``), so slow handlers still run side by side.
 
     The queue is bounded twice: by ``backlog`` jobs and by ``backlog_bytes``, the summed wire
     size each job was submitted with (:attr:`full`); the read loop stops reading while it is
@@ -60,10 +65,11 @@ class Dispatcher:
         self._bytes = 0
         """The summed ``size`` of the queued jobs."""
         self._workers = 1  # run()
-        self._idle = 0
-        self._asleep = False
-        """Whether a worker went to sleep on ``_wake`` since it was last set."""
-        self._wake: Waitable = io.create_event()
+        self._ready = 1
+        """Workers that will look at the queue again without being woken: running, woken or
+        started, but neither asleep nor waiting inside a handler."""
+        self._sleepers: list[Waitable] = []
+        """The wake events of the workers asleep on an empty queue (the latest last)."""
         self._room: Waitable | None = None
 
     @property
@@ -85,14 +91,20 @@ class Dispatcher:
     def submit(self, method: Callable[..., Awaitable[Any]], event: Any, size: int = 0) -> None:
         """Queue ``method(ctx, event)``; it starts after every job queued before it. ``size`` is
         what the job counts against ``backlog_bytes`` (its share of the bytes read)."""
-        queue = self._queue
-        queue.append((method, event, size))
+        self._queue.append((method, event, size))
         self._bytes += size
-        if self._idle and self._asleep:  # wake the idle workers once, not once per job
-            self._asleep = False
-            self._wake.set()
-        if len(queue) > self._idle and self._workers < self._limit:
+        if not self._ready:
+            self._help()
+
+    def _help(self) -> None:
+        """Get one more worker to look at the queue: wake the latest asleep, else start one if
+        the limit allows (else the jobs wait for a handler to finish)."""
+        if self._sleepers:
+            self._ready += 1
+            self._sleepers.pop().set()
+        elif self._workers < self._limit:
             self._workers += 1
+            self._ready += 1
             self._group.start_soon(self.run)
 
     async def run(self) -> None:
@@ -107,19 +119,65 @@ class Dispatcher:
                 if room is not None and not self.full:
                     self._room = None
                     room.set()
+                # Start the handler here, in this worker's task (what ``await`` does first):
+                # most handlers finish without waiting, and then no other task is involved.
+                pending: Awaitable[Any]
                 try:
-                    await method(ctx, event)
+                    pending = method(ctx, event)
+                    if type(pending) is CoroutineType:
+                        pending = _resume(pending, pending.send(None))
+                except StopIteration:
+                    continue
+                except Exception as exc:
+                    pending = report_error(self._handler, ctx, exc)
+                    try:
+                        pending = _resume(pending, pending.send(None))
+                    except StopIteration:
+                        continue
+                # It waits for something: the jobs queued behind it need another worker
+                # meanwhile; this one goes on with it until it ends.
+                self._ready -= 1
+                if queue:
+                    self._help()
+                try:
+                    await pending
                 except Exception as exc:
                     await report_error(self._handler, ctx, exc)
-            wake = self._wake
-            self._idle += 1
-            self._asleep = True
+                finally:
+                    self._ready += 1
+            wake = self._io.create_event()
+            self._sleepers.append(wake)
+            self._ready -= 1
             try:
                 await wake.wait()
             finally:
-                self._idle -= 1
-            if self._wake is wake:
-                self._wake = self._io.create_event()
+                if not wake.is_set():  # cancelled while asleep
+                    self._sleepers.remove(wake)
+                    self._ready += 1
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, Any], first: Any) -> Generator[Any, Any, Any]:
+    """Go on with ``coro`` after ``coro.send(None)`` returned ``first``, exactly as ``await
+    coro`` would have: what it yields goes to the event loop, what the loop sends or throws
+    (a result, a cancellation) goes back into it, and its result or exception is this one's."""
+    value = first
+    while True:
+        try:
+            sent = yield value
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:
+            try:
+                value = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                value = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 async def report_error(handler: EventHandler, ctx: Context, exc: BaseException) -> None:

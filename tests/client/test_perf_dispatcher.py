@@ -133,25 +133,30 @@ async def test_a_burst_fans_out_to_the_limit_at_once(qq: ModuleType) -> None:
 async def test_idle_workers_are_woken_and_busy_workers_get_help(qq: ModuleType) -> None:
     done: list[int] = []
     release = anyio.Event()
+    waiting = 0
 
     async def quick(ctx: Any, n: int) -> None:
         done.append(n)
 
     async def slow(ctx: Any, n: int) -> None:
+        nonlocal waiting
+        waiting += 1
         await release.wait()
+        waiting -= 1
         done.append(n)
 
     async with dispatching(qq, 3, 100) as dispatcher:
-        for round_ in range(3):  # the workers sleep between batches; each batch wakes them
+        for round_ in range(3):  # the worker sleeps between batches; each batch wakes it
             await anyio.sleep(0.01)
             for n in range(20):
                 dispatcher.submit(quick, round_ * 20 + n)
             await until(lambda r=round_: len(done) == (r + 1) * 20)  # type: ignore[misc]
-        assert dispatcher._workers == 3  # a burst fans out to the limit, and no further
+        # handlers that never wait are all run by the one worker: no task switch per event
+        assert dispatcher._workers == 1
         for n in range(5):  # jobs that hold every worker up: the rest wait their turn
             dispatcher.submit(slow, 100 + n)
             await anyio.sleep(0.01)
-        assert dispatcher._workers == 3
+        assert dispatcher._workers == 3 and waiting == 3  # help up to the limit, no further
         release.set()
         await until(lambda: len(done) == 65)
     assert done[:60] == list(range(60))
@@ -219,3 +224,31 @@ async def test_backpressure_delivers_everything_once_and_in_order(qq: ModuleType
             assert sim.call(lambda p: p.resumes_on(0)) == []
             tg.cancel_scope.cancel()
     assert seen == list(range(40))
+
+
+async def test_a_handler_started_by_its_worker_waits_and_times_out_as_if_awaited(
+    qq: ModuleType,
+) -> None:
+    """The worker starts each handler itself and goes on with it only if it waits: a timeout
+    scope opened before the first wait, the task it runs in, a result sent back into it and an
+    error raised after a wait all behave as for a plain ``await``."""
+    errors = Errors(qq)
+    seen: list[object] = []
+
+    async def job(ctx: Any, n: int) -> None:
+        task = anyio.get_current_task().id
+        with anyio.move_on_after(0.01) as scope:  # entered before the handler first waits
+            await anyio.sleep(10)
+        seen.append((n, scope.cancelled_caught, anyio.get_current_task().id == task))
+        await anyio.sleep(0)
+        if n == 1:
+            raise ValueError("after a wait")
+
+    async with dispatching(qq, 2, 100, errors=errors) as dispatcher:
+        for n in range(3):
+            dispatcher.submit(job, n)
+        await until(lambda: len(seen) == 3 and len(errors.errors) == 1)
+        await anyio.sleep(0.01)  # every worker back asleep, none counted as ready
+        assert dispatcher._ready == 0 and len(dispatcher._sleepers) == dispatcher._workers
+    assert sorted(seen) == [(0, True, True), (1, True, True), (2, True, True)]  # type: ignore[type-var]
+    assert [str(e) for e in errors.errors] == ["after a wait"]
