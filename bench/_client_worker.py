@@ -1,6 +1,7 @@
 """One client under test in its own process, driven by ``bench_client.py``.
 
-``python bench/_client_worker.py '<json config>'`` with ``lib`` (``ours`` or ``botpy``),
+``python bench/_client_worker.py '<json config>'`` with ``lib`` (``asyncio`` or ``trio``: our
+client on that adapter; ``botpy``),
 ``host``/``port``/``app_id``/``secret`` of the simulator, ``channel_id``, ``events`` (the
 @-messages of one round), ``settle`` (idle seconds before reading RSS) and, for ours only,
 ``stubs`` (diagnostics, see :func:`stub_ours`).
@@ -9,8 +10,7 @@ It connects and reports (JSON lines on stdout; logs go to stderr):
 
 - ``ready``: VmRSS of the connected, idle process;
 - ``marker`` / ``cpu``: each library's ``on_at_message_create`` reads the message's ``content``
-  and ``author.id`` (as an echo bot would; our models are read lazily, so a handler that read
-  nothing would cost us less than that). The @-messages come in rounds of one marker and then
+  and ``author.id`` (as an echo bot would). The @-messages come in rounds of one marker and then
   ``events`` more; the CPU time (``time.process_time``) from the marker handled to the last
   event of the round handled, divided by ``events``, so every byte of those events is processed
   inside the window;
@@ -19,12 +19,15 @@ It connects and reports (JSON lines on stdout; logs go to stderr):
 
 ``quit`` (or EOF) on stdin ends the process. Between commands the client just stays connected
 (the parent injects gateway faults). Only the library under test, and the stdlib it imports
-anyway, is imported here, so RSS and CPU are the library's own.
+anyway, is imported here, so RSS and CPU are the library's own (our trio client runs on trio and
+never imports asyncio).
+
+Diagnostics: with ``BENCH_PROFILE=<file>`` in the environment the first timed round runs under
+``cProfile`` and its statistics are written to ``<file>``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -56,6 +59,8 @@ class Probe:
         self.n = n
         self.count = 0
         self.cpu0 = 0.0
+        self.profile_to = os.environ.get("BENCH_PROFILE")
+        self.profiler: Any = None
 
     def hit(self, *read: object) -> None:
         """One event handled; ``read`` is what the handler read of it (as a real bot would)."""
@@ -63,32 +68,43 @@ class Probe:
         self.count += 1
         if k == 0:
             emit(event="marker", count=self.count)
+            if self.profile_to:
+                import cProfile
+
+                self.profiler = cProfile.Profile()
+                self.profiler.enable()
             self.cpu0 = time.process_time()
         elif k == self.n:
             cpu = time.process_time() - self.cpu0
+            if self.profiler is not None:
+                self.profiler.disable()
+                self.profiler.dump_stats(self.profile_to)
+                self.profiler = self.profile_to = None
             emit(event="cpu", cpu_per_event=cpu / self.n, count=self.count)
 
 
 def stub_ours(stubs: list[str], probe: Probe) -> None:
     """Diagnostics only (``bench_client.py --breakdown``): take a stage out of our per-event path.
 
-    ``parse``: AT_MESSAGE_CREATE is not parsed into typed models (the handler gets a namespace
-    of the two fields it reads);
-    ``dispatch``: no handler task per AT_MESSAGE_CREATE, the probe is called at submission.
+    ``parse``: AT_MESSAGE_CREATE is not decoded into typed models (``d`` is decoded to plain
+    values and the handler gets a namespace of the two fields it reads);
+    ``dispatch``: no hand-off to a handler worker for AT_MESSAGE_CREATE: the two fields are read
+    and the probe is called at submission.
     """
     from qqproto.client import _runtime as runtime
 
     if "parse" in stubs:
+        import msgspec
+
         real_parse = runtime.parse_event  # type: ignore[attr-defined]
 
-        def parse_event(
-            name: str, data: Any, event_id: str | None = None, lazy: bool = False
-        ) -> Any:
+        def parse_event(name: str, data: Any, *, event_id: str | None) -> Any:
             if name == "AT_MESSAGE_CREATE":
+                d = msgspec.json.decode(data)
                 return types.SimpleNamespace(
-                    content=data.get("content"), author=types.SimpleNamespace(**data["author"])
+                    content=d.get("content"), author=types.SimpleNamespace(**d["author"])
                 )
-            return real_parse(name, data, event_id=event_id, lazy=lazy)
+            return real_parse(name, data, event_id=event_id)
 
         runtime.parse_event = parse_event  # type: ignore[attr-defined]
     if "dispatch" in stubs:
@@ -98,15 +114,20 @@ def stub_ours(stubs: list[str], probe: Probe) -> None:
 
         def submit(self: Dispatcher, method: Any, event: Any, size: int = 0) -> None:
             if getattr(method, "__name__", "") == "on_at_message_create":
-                probe.hit()
+                probe.hit(event.content, event.author.id)
             else:
                 real_submit(self, method, event, size)
 
         Dispatcher.submit = submit  # type: ignore[method-assign]
 
 
-async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -> Post:
-    import qqbot_asyncio as qq
+def client_ours(cfg: dict[str, Any], probe: Probe, ready: Any) -> Any:
+    """Our client on the adapter ``cfg["lib"]`` names; ``ready`` (the loop's event) is set on
+    READY."""
+    if cfg["lib"] == "trio":
+        import qqbot_trio as qq
+    else:
+        import qqbot_asyncio as qq  # type: ignore[no-redef]
 
     stub_ours(cfg.get("stubs", []), probe)
 
@@ -120,7 +141,7 @@ async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) ->
     from qqproto.gateway._backoff import BackoffConfig
 
     api_base = f"http://{cfg['host']}:{cfg['port']}"
-    client = qq.Client(
+    return qq.Client(
         qq.Token(cfg["app_id"], cfg["secret"]),
         qq.Intents.none().with_public_guild_messages(),
         Handler(),
@@ -130,15 +151,25 @@ async def start_ours(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) ->
         # platform's do after 60 s, so each fault measures a resume from a stable session
         gateway_options={"backoff": BackoffConfig(stable_after=1.0)},
     )
-    cfg["_task"] = asyncio.create_task(client.start())
-    await ready.wait()
-    api = client.api
-    assert api is not None
+
+
+def poster(api: Any, cfg: dict[str, Any]) -> Post:
     channel_id = cfg["channel_id"]
     return lambda: api.post_message(channel_id=channel_id, content="bench")
 
 
-async def start_botpy(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -> Post:
+async def start_ours(cfg: dict[str, Any], probe: Probe, ready: Any) -> Post:
+    import asyncio
+
+    client = client_ours(cfg, probe, ready)
+    cfg["_task"] = asyncio.create_task(client.start())
+    await ready.wait()
+    return poster(client.api, cfg)
+
+
+async def start_botpy(cfg: dict[str, Any], probe: Probe, ready: Any) -> Post:
+    import asyncio
+
     import botpy  # type: ignore[import-untyped]
     from _botpy_hosts import patch_botpy_hosts
 
@@ -158,27 +189,55 @@ async def start_botpy(cfg: dict[str, Any], probe: Probe, ready: asyncio.Event) -
     )
     cfg["_task"] = asyncio.create_task(client.start(appid=cfg["app_id"], secret=cfg["secret"]))
     await ready.wait()
-    api = client.api
-    channel_id = cfg["channel_id"]
-    return lambda: api.post_message(channel_id=channel_id, content="bench")
+    return poster(client.api, cfg)
 
 
-async def commands() -> asyncio.StreamReader:
+async def main_asyncio(cfg: dict[str, Any]) -> None:
+    import asyncio
+
+    probe = Probe(cfg["events"])
+    ready = asyncio.Event()
+    start = start_botpy if cfg["lib"] == "botpy" else start_ours
+    post = await start(cfg, probe, ready)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    return reader
-
-
-async def main(cfg: dict[str, Any]) -> None:
-    probe = Probe(cfg["events"])
-    ready = asyncio.Event()
-    start = start_ours if cfg["lib"] == "ours" else start_botpy
-    post = await start(cfg, probe, ready)
-    stdin = await commands()
     await asyncio.sleep(cfg["settle"])
+    await serve_commands(reader.readline, post)
+
+
+async def main_trio(cfg: dict[str, Any]) -> None:
+    import trio
+
+    probe = Probe(cfg["events"])
+    ready = trio.Event()
+    client = client_ours(cfg, probe, ready)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(client.start)
+        await ready.wait()
+        post = poster(client.api, cfg)
+        stdin = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
+        pending = bytearray()
+
+        async def readline() -> bytes:
+            while b"\n" not in pending:
+                chunk = await stdin.receive_some(4096)
+                if not chunk:
+                    break
+                pending.extend(chunk)
+            end = pending.find(b"\n") + 1 or len(pending)
+            line = bytes(pending[:end])
+            del pending[:end]
+            return line
+
+        await trio.sleep(cfg["settle"])
+        await serve_commands(readline, post)
+
+
+async def serve_commands(readline: Callable[[], Awaitable[bytes]], post: Post) -> None:
+    """Report ``ready``, then run the parent's commands until ``quit`` or EOF (then exit)."""
     emit(event="ready", rss_kb=rss_kb())
-    while line := (await stdin.readline()).decode().split():
+    while line := (await readline()).decode().split():
         if line[0] == "post":
             count = int(line[1])
             await post()  # warm-up: token cached, the keep-alive connection (if any) open
@@ -207,4 +266,12 @@ async def main(cfg: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(json.loads(sys.argv[1])))
+    config = json.loads(sys.argv[1])
+    if config["lib"] == "trio":
+        import trio
+
+        trio.run(main_trio, config)
+    else:
+        import asyncio
+
+        asyncio.run(main_asyncio(config))
