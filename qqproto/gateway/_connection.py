@@ -44,7 +44,12 @@ from qqproto.gateway._events import (
 from qqproto.gateway._identify import IdentifyLimiter
 from qqproto.gateway._intents import Intents
 from qqproto.gateway._opcodes import Opcode
-from qqproto.gateway._payload import DEFAULT_MAX_PAYLOAD_SIZE, decode_envelope, encode_payload
+from qqproto.gateway._payload import (
+    DEFAULT_MAX_PAYLOAD_SIZE,
+    _decode_envelope,
+    encode_payload,
+    envelope_error,
+)
 from qqproto.gateway._state import LIVE_STATES, TRANSITIONS, Input, State
 
 # Plain ints and members bound once: the receive path runs for every event.
@@ -149,6 +154,7 @@ class GatewayConnection:
         self.limiter = limiter if limiter is not None else IdentifyLimiter()
         self._throttle = ReconnectThrottle(rng, config.backoff)
         self._seen = RecentIds(config.dedup_window).seen
+        self._max_payload = config.max_payload_size
         self.state = State.DISCONNECTED
         self._live = False
         self.session_id: str | None = None
@@ -297,11 +303,17 @@ class GatewayConnection:
                 return  # data still in flight after we ended the connection
             raise LocalProtocolError(f"receive_payload in terminal state {self.state.name}")
         self._last_receive = now
-        try:
-            op, d, s, t, event_id = decode_envelope(data, self.config.max_payload_size)
-        except RemoteProtocolError as exc:
+        try:  # decode_envelope, inline (the hot path)
+            if len(data) > self._max_payload:
+                raise ValueError
+            env = _decode_envelope(data)
+        except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
+            exc = envelope_error(data, self._max_payload)
             self._protocol_error(str(exc), now)
-            raise
+            raise exc from None
+        op, d, s, t, event_id = env.op, env.d, env.s, env.t, env.id
+        if isinstance(event_id, int):
+            event_id = str(event_id)
         if self._just_resumed and (op != _DISPATCH or t is not None):
             # The first payload after RESUMED was taken: the replay, wherever the server put
             # it, went through.

@@ -58,22 +58,33 @@ Envelope = tuple[int, msgspec.Raw, "int | None", "str | None", "str | None"]
 
 def decode_envelope(data: str | bytes, max_size: int = DEFAULT_MAX_PAYLOAD_SIZE) -> Envelope:
     """Like :func:`decode_payload`, returning ``(op, d, s, t, id)`` with ``d`` left raw."""
-    if len(data) > max_size:
-        raise RemoteProtocolError(f"gateway payload of {len(data)} bytes exceeds {max_size}")
     try:
+        if len(data) > max_size:
+            raise ValueError
         env = _decode_envelope(data)
-    except msgspec.ValidationError as exc:
-        reason, _, where = str(exc).partition(" - at `")
-        where = where.rstrip("`")
-        raise RemoteProtocolError(
-            f"gateway payload is not a valid payload: {reason}" + (f" at {where}" if where else "")
-        ) from None
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise RemoteProtocolError(f"gateway payload is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
+        raise envelope_error(data, max_size) from None
     event_id = env.id
     if type(event_id) is int:
         event_id = str(event_id)
     return env.op, env.d, env.s, env.t, event_id  # type: ignore[return-value]
+
+
+def envelope_error(data: str | bytes, max_size: int) -> RemoteProtocolError:
+    """Why ``data`` is not a gateway payload (for a payload the envelope decoder refused)."""
+    if len(data) > max_size:
+        return RemoteProtocolError(f"gateway payload of {len(data)} bytes exceeds {max_size}")
+    try:
+        _decode_envelope(data)
+    except msgspec.ValidationError as exc:
+        reason, _, where = str(exc).partition(" - at `")
+        where = where.rstrip("`")
+        return RemoteProtocolError(
+            f"gateway payload is not a valid payload: {reason}" + (f" at {where}" if where else "")
+        )
+    except (msgspec.DecodeError, RecursionError) as exc:
+        return RemoteProtocolError(f"gateway payload is not valid JSON: {exc}")
+    raise AssertionError("envelope_error() called for a valid payload")  # pragma: no cover
 
 
 def encode_payload(op: int, d: Any) -> str:
