@@ -27,7 +27,7 @@ from msgspec.structs import force_setattr
 
 from qqproto._errors import InvalidJSON
 from qqproto._errors import InvalidModel as InvalidModel  # re-exported: defined in _errors
-from qqproto._json import JSONText, loads
+from qqproto._json import JSONText, dumps, loads
 
 JSON = Any
 """A JSON value as :func:`qqproto._json.loads` returns it."""
@@ -65,12 +65,16 @@ class Model(
     @classmethod
     def decode(cls: type[M], data: JSONText) -> M:
         """Build the model from JSON text or raise :class:`InvalidModel` / ``InvalidJSON``."""
-        return decode(cls, data)
+        model = decode(cls, data)
+        model.__dict__["_raw"] = data
+        return model
 
     @classmethod
     def parse(cls: type[M], data: object) -> M:
         """Build the model from a decoded JSON value or raise :class:`InvalidModel`."""
-        return convert(cls, data)
+        model = convert(cls, data)
+        model.__dict__["_value"] = data
+        return model
 
     def to_dict(self) -> dict[str, JSON]:
         """The JSON object this model stands for: the fields that are set (times as RFC 3339)."""
@@ -79,28 +83,30 @@ class Model(
 
     @property
     def raw(self) -> bytes | None:
-        """The JSON this model was decoded from, when it was decoded at the top level."""
+        """The JSON this model was built from, when it was built at the top level (a dispatched
+        event, a REST answer, ``Model.decode``/``Model.parse``); None for nested models and
+        models made in code."""
         data = self.__dict__.get("_raw")
-        if data is None:
-            return None
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if data is not None:
+            return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if "_value" in self.__dict__:
+            return dumps(self.__dict__["_value"])
+        return None
 
     @property
     def extra(self) -> Mapping[str, JSON]:
         """The keys of :attr:`raw` this model's class does not know (empty without ``raw``)."""
-        data = self.__dict__.get("_raw")
-        if data is None:
+        values = self.__dict__
+        if "_value" in values:
+            value = values["_value"]
+        elif "_raw" in values:
+            value = loads(values["_raw"])
+        else:
             return EMPTY
-        value = loads(data)
         if type(value) is not dict:
             return EMPTY
         known = set(type(self).__struct_encode_fields__)
         return {key: item for key, item in value.items() if key not in known}
-
-
-def keep_raw(model: Model, data: Any) -> None:
-    """Remember the JSON ``model`` was decoded from (what :attr:`Model.raw` gives)."""
-    model.__dict__["_raw"] = data
 
 
 # -- decoding -------------------------------------------------------------------------------------
