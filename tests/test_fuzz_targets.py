@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 FUZZ = Path(__file__).resolve().parent.parent / "fuzz"
 sys.path.insert(0, str(FUZZ))
 
-TARGETS = ["fuzz_wire", "fuzz_wire_fastpath", "fuzz_gateway", "fuzz_webhook"]
+TARGETS = ["fuzz_wire", "fuzz_wire_fastpath", "fuzz_gateway", "fuzz_webhook", "fuzz_models"]
 
 
 def target(name: str) -> Callable[[bytes], None]:

@@ -1,21 +1,28 @@
-"""Models: every event fixture parses with its key fields; tolerant parsing, errors, round trips."""
+"""Models: every event fixture parses with its key fields; tolerant decoding, errors, round trips.
+
+The platform's deviations, each on a realistic payload and through the gateway, are in
+``test_tolerance.py``; the properties over arbitrary input in ``test_model_properties.py``.
+"""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import pickle
 from datetime import datetime, timedelta, timezone
 from operator import attrgetter
 from typing import Any
 
+import msgspec
 import pytest
 from _fixtures import EVENTS, event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qqproto import models
-from qqproto._errors import RemoteProtocolError
+from qqproto._errors import InvalidJSON, RemoteProtocolError
+from qqproto._json import dumps
 from qqproto.models import (
     EVENT_INTENTS,
     EVENT_MODELS,
@@ -44,10 +51,8 @@ from qqproto.models import (
     ResumedEvent,
     RichObject,
     Thread,
-    Timestamp,
     UnknownEvent,
     User,
-    _fields,
     as_dict,
     handler_name,
     parse_event,
@@ -62,8 +67,7 @@ def _all_models() -> list[type[Model]]:
     while todo:
         klass = todo.pop()
         for sub in klass.__subclasses__():
-            # dataclass(slots=True) replaces each class; skip the discarded originals
-            if sub not in found and "__slots__" in vars(sub):
+            if sub not in found:
                 found.append(sub)
                 todo.append(sub)
     return sorted(found, key=lambda k: k.__name__)
@@ -72,10 +76,15 @@ def _all_models() -> list[type[Model]]:
 ALL_MODELS = _all_models()
 
 
-def _parse(name: str) -> Any:
+def _text(name: str) -> bytes:
+    """The ``d`` of fixture ``name`` as the JSON text a dispatch carries."""
     fixture = event(name)
     assert fixture["t"] == name
-    return parse_event(name, fixture["d"], event_id="evt-1")
+    return json.dumps(fixture["d"], ensure_ascii=False).encode()
+
+
+def _parse(name: str) -> Any:
+    return parse_event(name, _text(name), event_id="evt-1")
 
 
 # -- every event fixture -------------------------------------------------------------------------
@@ -89,10 +98,17 @@ def test_every_event_fixture_is_known_and_parses() -> None:
         parsed = _parse(name)
         assert isinstance(parsed, EVENT_MODELS[name])
         assert parsed.event_id == "evt-1"
+        # from the text or from the decoded value: the same event (a str d would be read as
+        # JSON text: RESUMED's "" is compared as text)
+        value = event(name)["d"]
+        assert parse_event(name, value if value != "" else '""', event_id="evt-1") == parsed
         if isinstance(parsed, Model):
-            # nothing is lost: unknown keys stay in extra and everything re-serialises
-            again = type(parsed).parse(parsed.to_dict())
-            assert models.replace(again, event_id="evt-1") == parsed
+            # the text is kept, every key of the official examples is modelled
+            assert json.loads(parsed.raw or b"") == event(name)["d"]
+            assert parsed.extra == {}, name
+            # and everything re-serialises: to_dict, to JSON and back gives the same event
+            again = type(parsed).decode(dumps(parsed.to_dict()))
+            assert again == parsed and type(parsed).parse(parsed.to_dict()) == parsed
 
 
 @pytest.mark.parametrize("name", ["AT_MESSAGE_CREATE", "MESSAGE_CREATE"])
@@ -108,9 +124,12 @@ def test_guild_message(name: str) -> None:
     assert msg.member is not None and msg.member.roles == ("1",)
     assert msg.member.joined_at == datetime(2021, 4, 12, 16, 34, 42, tzinfo=CST)
     assert msg.timestamp == datetime(2021, 5, 20, 15, 14, 58, tzinfo=CST)
-    assert msg.timestamp is not None and msg.timestamp.raw == "2021-05-20T15:14:58+08:00"
+    assert msg.timestamp is not None and msg.timestamp.utcoffset() == timedelta(hours=8)
     assert msg.attachments is None and msg.mentions is None
-    assert msg.to_dict() == event(name)["d"]
+    expected = {**event(name)["d"], "event_id": "evt-1"}
+    # BUG (qqproto/models/_base.py, Model.to_dict): msgspec.to_builtins keeps tuples, so
+    # member.roles comes back as ("1",) where the JSON (and the old to_dict) has ["1"].
+    assert msg.to_dict() == expected
 
 
 def test_direct_message() -> None:
@@ -164,7 +183,8 @@ def test_reactions(name: str) -> None:
     assert isinstance(reaction, Reaction)
     assert reaction.user_id == "1111222233333" and reaction.guild_id == "11110011112222"
     assert reaction.emoji is not None and reaction.emoji.id == "277" and reaction.emoji.type == 1
-    assert reaction.target is not None and reaction.target.id == "2" and reaction.target.type == 0
+    assert reaction.target is not None and reaction.target.id == "2"
+    assert reaction.target.type is models.ReactionTargetType.MESSAGE
 
 
 def test_interaction() -> None:
@@ -255,8 +275,9 @@ def test_group_manage(name: str) -> None:
     assert parsed.group_openid == "C9F778FE6ADF9D1D1DBE395BF744A33A"
     assert parsed.op_member_openid == "E4F4AEA33253A2797FB897C50B81D7ED"
     assert parsed.timestamp is not None and parsed.timestamp.tzinfo is not None
-    assert parsed.timestamp.raw == event(name)["d"]["timestamp"]
     assert parsed.timestamp.timestamp() == event(name)["d"]["timestamp"]
+    # what the platform sent stays readable in raw
+    assert json.loads(parsed.raw or b"")["timestamp"] == event(name)["d"]["timestamp"]
 
 
 @pytest.mark.parametrize("name", ["FRIEND_ADD", "FRIEND_DEL", "C2C_MSG_REJECT", "C2C_MSG_RECEIVE"])
@@ -275,6 +296,8 @@ def test_ready_and_resumed() -> None:
     assert ready.user is not None and ready.user.bot is True and ready.shard == (0, 0)
     resumed = _parse("RESUMED")
     assert resumed == ResumedEvent("", "evt-1")
+    assert parse_event("RESUMED", '""', event_id=None) == ResumedEvent("")  # str is JSON text
+    assert parse_event("RESUMED", None, event_id=None) == ResumedEvent(None)  # a decoded d
     assert ResumedEvent.parse({"x": 1}) == ResumedEvent({"x": 1})
 
 
@@ -289,16 +312,17 @@ def test_message_delete_is_message_plus_op_user(name: str) -> None:
         "message": {"id": "m1", "channel_id": "c1", "guild_id": "g1", "author": {"id": "u1"}},
         "op_user": {"id": "u2"},
     }
-    parsed = parse_event(name, data, event_id="e")
+    parsed = parse_event(name, dumps(data), event_id="e")
     assert isinstance(parsed, MessageDelete)
     assert parsed.message is not None and parsed.message.id == "m1"
     assert parsed.op_user == User(id="u2") and parsed.event_id == "e"
+    assert parse_event(name, data, event_id="e") == parsed
 
 
 @pytest.mark.parametrize("name", ["AUDIO_START", "AUDIO_FINISH", "AUDIO_ON_MIC", "AUDIO_OFF_MIC"])
 def test_audio_events(name: str) -> None:
     data = {"guild_id": "1", "channel_id": "2", "audio_url": "https://x/a.mp3", "text": "hi"}
-    parsed = parse_event(name, data, event_id=None)
+    parsed = parse_event(name, dumps(data), event_id=None)
     assert isinstance(parsed, AudioEvent)
     assert parsed.audio_url == "https://x/a.mp3" and parsed.event_id is None
     assert handler_name(name) == "on_" + name.lower()
@@ -324,13 +348,19 @@ def test_registry() -> None:
 def test_unknown_event_is_kept() -> None:
     parsed = parse_event("SOMETHING_NEW", {"a": 1}, event_id="e9")
     assert parsed == UnknownEvent("SOMETHING_NEW", {"a": 1}, "e9")
+    assert parse_event("SOMETHING_NEW", b'{"a":1}', event_id="e9") == parsed
+    with pytest.raises(InvalidJSON):
+        parse_event("SOMETHING_NEW", b'{"a":', event_id="e9")
 
 
-def test_numeric_event_id_becomes_string_and_bad_one_raises() -> None:
-    friend = parse_event("FRIEND_ADD", {}, event_id=12)  # type: ignore[arg-type]
-    assert isinstance(friend, C2CManageEvent) and friend.event_id == "12"
-    with pytest.raises(InvalidModel):
-        parse_event("FRIEND_ADD", {}, event_id=[1])  # type: ignore[arg-type]
+def test_event_id_is_set_in_place_on_both_paths() -> None:
+    """The envelope's ``id`` becomes ``event_id`` (a number there is made a string by the
+    gateway's envelope decoder, see ``test_tolerance.py``); ``d`` never sets it."""
+    for data in (b'{"openid":"o","event_id":"inner"}', {"openid": "o", "event_id": "inner"}):
+        friend = parse_event("FRIEND_ADD", data, event_id="outer")
+        assert isinstance(friend, C2CManageEvent) and friend.event_id == "outer"
+        # without an envelope id the model's own field is what d says
+        assert attrgetter("event_id")(parse_event("FRIEND_ADD", data, event_id=None)) == "inner"
 
 
 # -- tolerant conversions ------------------------------------------------------------
@@ -341,67 +371,118 @@ def test_numeric_ids_bools_and_int_strings() -> None:
     numeric = {**forum, "guild_id": 47129941624960822, "author_id": 144115218182563108}
     parsed = Reply.parse(numeric)
     assert parsed.guild_id == "47129941624960822" and parsed.author_id == "144115218182563108"
+    assert Reply.decode(json.dumps(numeric).encode()) == parsed
     user = User.parse({"id": 5.0, "bot": 1})
     assert user.id == "5" and user.bot is True
     assert User.parse({"bot": "false"}).bot is False
     assert User.parse({"bot": "true"}).bot is True
-    assert User.parse({"bot": 0.0}).bot is False
-    roles = parse_event("GUILD_MEMBER_ADD", {"roles": ["1"], "guild_id": 7}, event_id=None)
+    assert User.parse({"bot": 0}).bot is False
+    roles = parse_event("GUILD_MEMBER_ADD", b'{"roles":["1"],"guild_id":7}', event_id=None)
     assert isinstance(roles, GuildMemberEvent) and roles.guild_id == "7"
     from qqproto.models import GuildRoles, ThreadList
 
     got = GuildRoles.parse({"role_num_limit": "30", "roles": [{"hoist": 1, "color": 4.0}]})
     assert got.role_num_limit == 30 and got.roles is not None
     assert got.roles[0].hoist is True and got.roles[0].color == 4
-    assert GuildRoles.parse({"role_num_limit": True}).role_num_limit == 1
-    assert GuildRoles.parse({"role_num_limit": " -3 "}).role_num_limit == -3
+    assert GuildRoles.parse({"role_num_limit": "-3"}).role_num_limit == -3
     assert ThreadList.parse({"is_finish": 1}).is_finish is True
 
 
-def test_unknown_keys_are_kept_and_written_back() -> None:
-    data = {"id": "1", "username": "n", "public_flags": 0, "system": False}
-    user = User.parse(data)
+def test_unknown_keys_of_an_event_are_kept_in_raw_and_extra() -> None:
+    text = b'{"id":"1","content":"hi","public_flags":0,"system":false,"author":{"id":"2","x":1}}'
+    msg = parse_event("AT_MESSAGE_CREATE", text, event_id="e")
+    assert msg == Message(id="1", content="hi", author=User(id="2"), event_id="e")
+    assert isinstance(msg, Message) and msg.raw == text
+    assert dict(msg.extra) == {"public_flags": 0, "system": False}
+    # to_dict gives the modelled fields; the unknown ones are in raw, not written back
+    assert msg.to_dict() == {"id": "1", "content": "hi", "author": {"id": "2"}, "event_id": "e"}
+    assert as_dict(msg) == msg.to_dict()
+    # nested models and models made in code carry no JSON of their own
+    assert msg.author is not None and msg.author.raw is None and msg.author.extra == {}
+    assert User(id="1").raw is None and User(id="1").extra == {}
+    # every kind of text is kept as bytes
+    for kind in (bytes, bytearray, memoryview, msgspec.Raw, bytes.decode):
+        again = parse_event("AT_MESSAGE_CREATE", kind(text), event_id="e")
+        assert isinstance(again, Message) and again == msg
+        assert again.raw == text and again.extra == msg.extra
+    empty = parse_event("AT_MESSAGE_CREATE", b"{}", event_id=None)
+    assert isinstance(empty, Message) and empty.raw == b"{}" and empty.extra == {}
+
+
+def test_an_event_from_a_decoded_value_keeps_it_too() -> None:
+    """``parse_event`` also takes ``d`` already decoded; ``raw``'s docstring says a dispatched
+    event keeps its JSON, and ``Model.parse`` (the same conversion) does."""
+    value = {"id": "1", "content": "hi", "public_flags": 0, "author": {"id": "2"}}
+    msg = parse_event("AT_MESSAGE_CREATE", value, event_id="e")
+    assert isinstance(msg, Message) and msg == Message.parse({**value, "event_id": "e"})
+    assert Message.parse(value).extra == {"public_flags": 0}
+    # BUG (qqproto/models/_events.py, parse_event): the decoded-value branch calls convert()
+    # and drops the value, so raw is None and extra {} (Model.parse keeps it). Leave failing.
+    assert dict(msg.extra) == {"public_flags": 0}
+    assert msg.raw is not None and json.loads(msg.raw) == value
+
+
+def test_model_decode_and_parse_keep_raw_and_extra() -> None:
+    """``Model.decode(text)`` and ``Model.parse(value)`` are top-level builds too."""
+    text = b'{"id":"1","username":"n","public_flags":0,"system":false}'
+    user = User.decode(text)
+    assert user == User(id="1", username="n")
+    assert user.raw == text
     assert dict(user.extra) == {"public_flags": 0, "system": False}
-    assert user.to_dict() == data and as_dict(user) == data
-    assert User.parse({"id": "1"}).extra == {}
+    parsed = User.parse(json.loads(text))
+    assert parsed == user and parsed.extra == user.extra
+    assert parsed.raw is not None and json.loads(parsed.raw) == json.loads(text)
 
 
 def test_nulls_are_none() -> None:
     assert Message.parse({"id": None, "author": None}) == Message()
+    assert Message.decode(b'{"id":null,"author":null,"timestamp":null}') == Message()
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("2021-05-20T15:14:58+08:00", datetime(2021, 5, 20, 15, 14, 58, tzinfo=CST)),
-        ("2021-05-20T07:14:58Z", datetime(2021, 5, 20, 7, 14, 58, tzinfo=timezone.utc)),
-        ("2021-05-20T07:14:58", datetime(2021, 5, 20, 7, 14, 58, tzinfo=timezone.utc)),
-        (
-            "2021-05-20 07:14:58.1234567 +0800",
-            datetime(2021, 5, 19, 23, 14, 58, 123456, tzinfo=timezone.utc),
-        ),
-        ("2021-05-20T07:14:60z", datetime(2021, 5, 20, 7, 14, 59, tzinfo=timezone.utc)),
-        ("2021-05-20T07:14:58-0130", datetime(2021, 5, 20, 8, 44, 58, tzinfo=timezone.utc)),
-        (1699240617, datetime(2023, 11, 6, 3, 16, 57, tzinfo=timezone.utc)),
-        (1699240617.5, datetime(2023, 11, 6, 3, 16, 57, 500000, tzinfo=timezone.utc)),
-        ("1642076400000", datetime(2022, 1, 13, 12, 20, tzinfo=timezone.utc)),
-        (1642076400000, datetime(2022, 1, 13, 12, 20, tzinfo=timezone.utc)),
-    ],
-)
+TIMESTAMPS: list[tuple[object, datetime]] = [
+    ("2021-05-20T15:14:58+08:00", datetime(2021, 5, 20, 15, 14, 58, tzinfo=CST)),
+    ("2021-05-20T07:14:58Z", datetime(2021, 5, 20, 7, 14, 58, tzinfo=timezone.utc)),
+    ("2021-05-20T07:14:58", datetime(2021, 5, 20, 7, 14, 58, tzinfo=timezone.utc)),
+    (
+        "2021-05-20 07:14:58.1234567 +0800",
+        datetime(2021, 5, 19, 23, 14, 58, 123456, tzinfo=timezone.utc),
+    ),
+    ("2021-05-20T07:14:60z", datetime(2021, 5, 20, 7, 14, 59, tzinfo=timezone.utc)),
+    ("2021-05-20T07:14:58-0130", datetime(2021, 5, 20, 8, 44, 58, tzinfo=timezone.utc)),
+    (1699240617, datetime(2023, 11, 6, 3, 16, 57, tzinfo=timezone.utc)),
+    (1699240617.5, datetime(2023, 11, 6, 3, 16, 57, 500000, tzinfo=timezone.utc)),
+    ("1699240617", datetime(2023, 11, 6, 3, 16, 57, tzinfo=timezone.utc)),
+    ("1642076400000", datetime(2022, 1, 13, 12, 20, tzinfo=timezone.utc)),
+    (1642076400000, datetime(2022, 1, 13, 12, 20, tzinfo=timezone.utc)),
+    (1642076400123, datetime(2022, 1, 13, 12, 20, 0, 123000, tzinfo=timezone.utc)),
+    # BUG (qqproto/models/_base.py): _UNIX_MS_THRESHOLD says values >= 1e11 are milliseconds,
+    # but msgspec's fast pass reads 1e11 <= v < 253402300800 (year 9999) as seconds first, so
+    # this gives 6723-04-25T02:40:00Z instead of 1974-10-03T02:40:00Z. Leave failing.
+    (150000000000, datetime(1974, 10, 3, 2, 40, tzinfo=timezone.utc)),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), TIMESTAMPS)
 def test_timestamps(raw: object, expected: datetime) -> None:
-    stamp = Timestamp.parse(raw)
-    assert stamp == expected and stamp.tzinfo is not None and stamp.raw == raw
-    assert pickle.loads(pickle.dumps(stamp)) == stamp
-    assert copy.copy(stamp).raw == raw
-    assert "raw=" in repr(stamp)
+    """Every spelling the platform uses becomes an aware datetime, from text and from values."""
+    stamp = C2CManageEvent.parse({"timestamp": raw}).timestamp
+    assert stamp == expected and stamp is not None and stamp.tzinfo is not None
+    text = b'{"timestamp":' + json.dumps(raw).encode() + b"}"
+    decoded = parse_event("FRIEND_ADD", text, event_id=None)
+    assert isinstance(decoded, C2CManageEvent) and decoded.timestamp == expected
+    assert decoded.timestamp is not None and decoded.timestamp.tzinfo is not None
+    assert json.loads(decoded.raw or b"")["timestamp"] == raw  # the spelling stays in raw
+    assert pickle.loads(pickle.dumps(decoded)).timestamp == expected
+    # written back as RFC 3339, read back as the same instant
+    assert C2CManageEvent.decode(dumps(decoded.to_dict())) == decoded
 
 
 @pytest.mark.parametrize(
     "raw",
     [
         True,
-        None,
         [],
+        {},
         "yesterday",
         "2021-13-45T00:00:00+08:00 x",
         "2021-02-30T00:00:00+08:00",
@@ -413,15 +494,46 @@ def test_timestamps(raw: object, expected: datetime) -> None:
     ],
 )
 def test_bad_timestamps(raw: object) -> None:
-    with pytest.raises(_fields._Mismatch):
-        Timestamp.parse(raw)
     with pytest.raises(InvalidModel) as info:
-        C2CManageEvent.parse({"timestamp": raw}) if raw is not None else _raise_invalid()
+        C2CManageEvent.parse({"timestamp": raw})
     assert isinstance(info.value, RemoteProtocolError)
+    assert info.value.path == "$.timestamp" and info.value.model == "C2CManageEvent"
+    text = json.dumps({"timestamp": raw}).encode()  # NaN and Infinity: not JSON at all
+    with pytest.raises(RemoteProtocolError):  # InvalidModel, or InvalidJSON for NaN/inf text
+        parse_event("FRIEND_ADD", text, event_id=None)
 
 
-def _raise_invalid() -> None:
-    raise InvalidModel("X", None, "null is fine for fields")
+FUZZ_TIME = "1111111111111111111111111111\x00+1111111111"
+"""Found by fuzz/fuzz_models.py (GUILD_MEMBER_REMOVE, ``{"joined_at": FUZZ_TIME}``)."""
+
+
+@pytest.mark.parametrize(
+    "sent", ["2025-04-21T16:20:11+08:00:30", "2025-04-21T16:20:11.5+08:00:30.25", FUZZ_TIME]
+)
+def test_a_decoded_time_survives_to_dict(sent: str) -> None:
+    """Whatever time is accepted is written back by ``to_dict`` as the same instant."""
+    try:
+        decoded = parse_event("FRIEND_ADD", dumps({"timestamp": sent}), event_id=None)
+    except InvalidModel:
+        return  # refusing a spelling the platform never sends is fine too
+    assert isinstance(decoded, C2CManageEvent)
+    # BUG (qqproto/models/_base.py, _mend_time): datetime.fromisoformat accepts offsets with
+    # seconds (and, on 3.11+, FUZZ_TIME as 1111-11-11T11:11:11.111111+11:11:11.1111), which
+    # to_dict writes in whole minutes ("+08:00"): read back, the instant moves by 30 s
+    # (11.1111 s for FUZZ_TIME). Leave failing.
+    assert C2CManageEvent.decode(dumps(decoded.to_dict())) == decoded
+
+
+@pytest.mark.parametrize("sent", ["20250421T162011+0800", "2025-W17-1T16:20", FUZZ_TIME])
+def test_time_spellings_do_not_depend_on_the_python_version(sent: str) -> None:
+    """Python 3.10's ``datetime.fromisoformat`` refuses these (so the mending pass leaves them
+    and the decode raises); 3.11+ accepts them. The project supports 3.10 to 3.13, so one
+    payload must not decode on one and fail on another. Refusing them (what 3.10 does, and
+    what "RFC 3339, unix seconds or milliseconds" says) is taken as the answer here."""
+    # BUG (qqproto/models/_base.py, _mend_time): on 3.11+ these decode (2025-04-21T16:20:11
+    # +08:00, 2025-04-21T16:20Z, year 1111); on 3.10 they raise InvalidModel. Leave failing.
+    with pytest.raises(InvalidModel):
+        parse_event("FRIEND_ADD", dumps({"timestamp": sent}), event_id=None)
 
 
 @pytest.mark.parametrize(
@@ -434,17 +546,19 @@ def _raise_invalid() -> None:
         ({"bot": "maybe"}, "bot"),
     ],
 )
-def test_wrong_scalar_types_name_model_and_field(data: dict[str, Any], field: str) -> None:
-    with pytest.raises(InvalidModel) as info:
-        User.parse(data)
-    assert info.value.model == "User" and info.value.field == field
-    assert f"User.{field}" in str(info.value)
+def test_wrong_scalar_types_name_model_and_path(data: dict[str, Any], field: str) -> None:
+    for parse in (User.parse, lambda d: User.decode(json.dumps(d).encode())):
+        with pytest.raises(InvalidModel) as info:
+            parse(data)
+        assert info.value.model == "User" and info.value.field == field
+        assert info.value.path == "$." + field and info.value.event is None
+        assert str(info.value).startswith("User: ") and str(info.value).endswith("at $." + field)
 
 
 def test_wrong_shapes() -> None:
     with pytest.raises(InvalidModel) as info:
         Message.parse([1])
-    assert info.value.field is None
+    assert info.value.field is None and info.value.path == "$"
     wrong: tuple[dict[str, Any], ...] = (
         {"seq": "x"},
         {"seq": 1.5},
@@ -457,6 +571,8 @@ def test_wrong_shapes() -> None:
     for data in wrong:
         with pytest.raises(InvalidModel):
             Message.parse(data)
+        with pytest.raises(InvalidModel):
+            Message.decode(json.dumps(data).encode())
     with pytest.raises(InvalidModel):
         Thread.parse({"thread_info": {"title": 5.5}})
     with pytest.raises(InvalidModel):
@@ -473,28 +589,95 @@ def test_wrong_shapes() -> None:
     assert UploadPrepareResult.parse({"block_size": "1024"}).block_size == 1024
 
 
+def test_decode_errors_are_eager_and_name_the_json_path() -> None:
+    """What the lazy models raised on first access is raised by the decode itself, naming the
+    event, the model and the JSON path, with the text attached."""
+    text = b'{"id":"m","seq":"abc"}'
+    with pytest.raises(InvalidModel) as info:
+        parse_event("AT_MESSAGE_CREATE", text, event_id="e1")
+    error = info.value
+    assert error.event == "AT_MESSAGE_CREATE" and error.model == "Message"
+    assert error.path == "$.seq" and error.field == "seq" and error.raw == text
+    assert str(error).startswith("AT_MESSAGE_CREATE (Message): ") and "at $.seq" in str(error)
+    cases = [
+        (b'["x"]', "$", "Expected `object`, got `array`"),
+        (b'{"author":{"bot":"maybe"}}', "$.author.bot", "Expected `bool | null`, got `str`"),
+        (b'{"author":"someone"}', "$.author", "Expected `object | null`, got `str`"),
+        (b'{"mentions":[{"id":"1"},{"id":[]}]}', "$.mentions[1].id", "got `array`"),
+    ]
+    for data, path, reason in cases:
+        with pytest.raises(InvalidModel) as info:
+            parse_event("AT_MESSAGE_CREATE", data, event_id=None)
+        assert info.value.path == path and reason in info.value.reason, info.value
+        assert info.value.raw == data and info.value.event == "AT_MESSAGE_CREATE"
+        # from a decoded value: the same error, without the text
+        with pytest.raises(InvalidModel) as again:
+            parse_event("AT_MESSAGE_CREATE", json.loads(data), event_id=None)
+        assert str(again.value) == str(info.value) and again.value.raw is None
+    with pytest.raises(InvalidJSON):
+        parse_event("AT_MESSAGE_CREATE", b'{"id":', event_id=None)
+
+
 def test_models_are_frozen() -> None:
     user = User(id="1")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         user.id = "2"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        User.parse_lazy({"id": "1"}).username = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        User.decode(b'{"id":"1"}').username = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del user.id
     assert user.id == "1"
 
 
 def test_parse_speed_is_reasonable() -> None:
     import timeit
 
+    text = _text("AT_MESSAGE_CREATE")
     data = event("AT_MESSAGE_CREATE")["d"]
-    per_call = (
-        min(
-            timeit.repeat(
-                lambda: parse_event("AT_MESSAGE_CREATE", data, event_id="x"), number=200, repeat=5
+    for d in (text, data):
+        per_call = (
+            min(
+                timeit.repeat(
+                    lambda d=d: parse_event("AT_MESSAGE_CREATE", d, event_id="x"),  # type: ignore[misc]
+                    number=200,
+                    repeat=5,
+                )
             )
+            / 200
         )
-        / 200
-    )
-    assert per_call < 200e-6  # generous: a shared CI box; ~10 µs on a quiet one
+        assert per_call < 200e-6  # generous: a shared CI box; a few µs on a quiet one
+
+
+def test_model_class_behaviour() -> None:
+    user = User(id="1", username="a")
+    assert user == User.parse({"id": 1, "username": "a"}) and user != User(id="2")
+    assert user.__eq__(object()) is NotImplemented
+    # equality and hashing see the fields only: not the text nor its unknown keys
+    assert hash(user) == hash(User.decode(b'{"id":"1","username":"a","x":1}'))
+    assert user == User.decode(b'{"id":"1","username":"a","x":1}')
+    assert len({user, User.parse({"id": "1", "username": "a"})}) == 1
+    assert repr(user) == "User(id='1', username='a')"
+    assert models.replace(user, id="2") == User(id="2", username="a")
+    assert models.model_fields(User)[:2] == ("id", "username")
+    assert models.model_fields(user) == models.model_fields(User)
+    with pytest.raises(TypeError, match="nickname"):
+        User(nickname="x")  # type: ignore[call-arg]
+    with pytest.raises(AttributeError, match="nickname"):
+        _ = User.decode(b'{"id":"1","nickname":"x"}').nickname  # type: ignore[attr-defined]
+    # BUG (qqproto/models/_base.py, Model): the docs say keyword-only, but msgspec's kw_only
+    # applies only to the fields of the class that sets it (Model has none), so User("1")
+    # builds User(id='1') and positional order leaks into the API. Leave failing.
+    with pytest.raises(TypeError):
+        User("1")
+
+
+def test_pickle_and_copies_of_a_decoded_event() -> None:
+    decoded = parse_event("AT_MESSAGE_CREATE", _text("AT_MESSAGE_CREATE"), event_id="e")
+    assert isinstance(decoded, Message)
+    for clone in (pickle.loads(pickle.dumps(decoded)), copy.copy(decoded), copy.deepcopy(decoded)):
+        assert clone == decoded and clone.author == decoded.author
+        assert clone.event_id == "e" and hash(clone) == hash(decoded)
+        assert clone.timestamp == decoded.timestamp and clone.member == decoded.member
 
 
 # -- properties ------------------------------------------------------------
@@ -503,11 +686,11 @@ _scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12)
     | st.sampled_from(["", "0", "1", "true", "2021-05-20T15:14:58+08:00", "1642076400000", " 7"])
 )
-_KEYS = sorted({f for m in ALL_MODELS for f in models.model_fields(m)} - {"extra", "event_id"})
+_KEYS = sorted({f for m in ALL_MODELS for f in models.model_fields(m)} - {"event_id"})
 json_values = st.recursive(
     _scalars,
     lambda inner: (
@@ -529,17 +712,37 @@ def test_any_json_parses_or_raises_remote_protocol_error_and_round_trips(
     except RemoteProtocolError:
         return
     assert model.parse(parsed.to_dict()) == parsed
+    assert model.decode(dumps(parsed.to_dict())) == parsed
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=json_values)
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_decode_agrees_with_parse(model: type[Model], data: Any) -> None:
+    """``decode(text)`` == ``parse(loads(text))``: the same model, or InvalidModel from both with
+    the same message (what the lazy/eager comparison checked before)."""
+    text = dumps(data)
+    try:
+        from_value = model.parse(data)
+    except InvalidModel as exc:
+        with pytest.raises(InvalidModel) as from_text:
+            model.decode(text)
+        assert str(from_text.value) == str(exc)
+        return
+    decoded = model.decode(text)
+    assert decoded == from_value and decoded.to_dict() == from_value.to_dict()
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=json_values)
 @pytest.mark.parametrize("name", [*EVENT_NAMES, "NOT_AN_EVENT"])
 def test_any_json_to_any_event(name: str, data: Any) -> None:
-    try:
-        parsed = parse_event(name, data, event_id="e")
-    except RemoteProtocolError:
-        return
-    assert attrgetter("event_id")(parsed) == "e"
+    for d in (data, dumps(data)):
+        try:
+            parsed = parse_event(name, d, event_id="e")
+        except RemoteProtocolError:
+            continue
+        assert attrgetter("event_id")(parsed) == "e"
 
 
 @settings(max_examples=40, deadline=None)
@@ -549,7 +752,7 @@ def test_any_json_to_any_event(name: str, data: Any) -> None:
         optional={
             "id": st.text() | st.integers(min_value=0),
             "content": st.text(),
-            "seq": st.integers(),
+            "seq": st.integers(min_value=-(2**63), max_value=2**63 - 1),
             "timestamp": st.datetimes(
                 timezones=st.just(timezone.utc), min_value=datetime(1971, 1, 1)
             ).map(lambda d: d.isoformat()),
@@ -562,94 +765,13 @@ def test_any_json_to_any_event(name: str, data: Any) -> None:
 def test_message_round_trips_the_fields_it_was_given(data: dict[str, Any]) -> None:
     out = Message.parse(data).to_dict()
     expected = dict(data)
+    expected.pop("unknown_key", None)  # kept in raw/extra of a decoded event, not written back
     if "id" in expected:
         expected["id"] = str(expected["id"])
+    if "timestamp" in expected:  # written as RFC 3339 ("Z" for UTC): compare the instants
+        assert datetime.fromisoformat(out.pop("timestamp").replace("Z", "+00:00")) == (
+            datetime.fromisoformat(expected.pop("timestamp"))
+        )
+    # BUG (qqproto/models/_base.py, Model.to_dict): "mentions" comes back as a tuple, not the
+    # JSON list it was given. Leave failing.
     assert out == expected
-
-
-# -- lazy parsing ----------------------------------------------------------
-
-
-def _force(value: Any) -> Any:
-    """Read a model and every model inside it (what ``parse`` does at once)."""
-    if isinstance(value, Model):
-        return {name: _force(getattr(value, name)) for name in models.model_fields(value)}
-    if isinstance(value, tuple):
-        return tuple(_force(v) for v in value)
-    return value
-
-
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=json_values)
-@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
-def test_lazy_parse_agrees_with_eager_parse(model: type[Model], data: Any) -> None:
-    """``parse_lazy`` + reading everything == ``parse``: same value, or InvalidModel from both
-    (the lazy one at the first access of the object that is wrong)."""
-    try:
-        eager = model.parse(data)
-    except InvalidModel as exc:
-        with pytest.raises(InvalidModel) as lazy_exc:
-            _force(model.parse_lazy(data))
-        assert str(lazy_exc.value) == str(exc)
-        return
-    lazy = model.parse_lazy(data)
-    assert _force(lazy) == _force(eager)
-    assert lazy == eager and lazy.to_dict() == eager.to_dict()
-
-
-def test_lazy_event_reads_only_what_is_accessed() -> None:
-    d = event("AT_MESSAGE_CREATE")["d"]
-    msg = parse_event("AT_MESSAGE_CREATE", dict(d), event_id="e1", lazy=True)
-    assert isinstance(msg, Message) and msg.event_id == "e1"
-
-    def unread(obj: object, name: str) -> bool:
-        return name not in vars(obj)
-
-    assert all(unread(msg, name) for name in models.model_fields(Message) if name != "event_id")
-    assert msg.content == d["content"]
-    assert unread(msg, "timestamp") and unread(msg, "author")  # only what was asked for
-    assert msg.author is not None and unread(msg.author, "id")  # nested: its own fields unread
-    assert msg.author.id == d["author"]["id"] and not unread(msg.author, "id")
-    assert msg == parse_event("AT_MESSAGE_CREATE", d, event_id="e1")
-
-
-def test_lazy_event_with_a_bad_field_raises_on_access_every_time() -> None:
-    msg = parse_event("AT_MESSAGE_CREATE", {"id": "m", "seq": "abc"}, event_id=None, lazy=True)
-    assert isinstance(msg, Message) and msg.id == "m" and msg.content is None
-    for _ in range(2):
-        with pytest.raises(InvalidModel, match=r"Message\.seq: expected an integer"):
-            _ = msg.seq
-    assert repr(msg).startswith("Message(<invalid: Message.seq")
-    with pytest.raises(InvalidModel, match="expected an object"):
-        parse_event("AT_MESSAGE_CREATE", ["x"], event_id=None, lazy=True)  # checked at once
-    nested = parse_event(
-        "AT_MESSAGE_CREATE", {"author": {"bot": "maybe"}}, event_id=None, lazy=True
-    )
-    assert isinstance(nested, Message) and nested.author is not None
-    with pytest.raises(InvalidModel, match=r"User\.bot"):
-        _ = nested.author.bot
-    with pytest.raises(InvalidModel, match=r"User: expected an object"):
-        _ = Message.parse_lazy({"author": "someone"}).author
-
-
-def test_model_class_behaviour() -> None:
-    user = User(id="1", username="a")
-    assert user == User.parse({"id": 1, "username": "a"}) and user != User(id="2")
-    assert user.__eq__(object()) is NotImplemented
-    assert hash(user) == hash(User.parse({"id": "1", "username": "a", "x": 1}))
-    assert repr(user) == "User(id='1', username='a')"
-    assert models.replace(user, id="2") == User(id="2", username="a")
-    assert models.model_fields(User)[:2] == ("extra", "id")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        del user.id
-    with pytest.raises(TypeError, match="unexpected fields"):
-        User(nickname="x")  # type: ignore[call-arg]
-    with pytest.raises(TypeError):
-        User("1")  # type: ignore[call-arg, arg-type]
-    with pytest.raises(AttributeError, match="no attribute 'nickname'"):
-        _ = User.parse_lazy({"id": "1"}).nickname  # type: ignore[attr-defined]
-    with pytest.raises(AttributeError):
-        _ = User.parse_lazy({"id": "1"}).__array__  # type: ignore[attr-defined]
-    lazy = Message.parse_lazy(event("AT_MESSAGE_CREATE")["d"])
-    for clone in (pickle.loads(pickle.dumps(lazy)), copy.copy(lazy), copy.deepcopy(lazy)):
-        assert clone == lazy and clone.author == lazy.author
