@@ -1,13 +1,13 @@
 """What the gateway machine reports (events) and asks the adapter to do (outputs).
 
 Events carry the decisions (``resume``, ``fatal``, ``renew_token``, ``not_before``) so that no
-adapter re-derives policy. All are frozen, slotted dataclasses; do not subclass them.
+adapter re-derives policy. All are frozen :class:`msgspec.Struct` classes (built in C, cheap to
+import and to create); do not subclass them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -16,8 +16,7 @@ from qqproto._errors import EventsLostError, GatewayClosedError
 from qqproto._json import loads
 
 
-@dataclass(frozen=True, slots=True)
-class Hello:
+class Hello(msgspec.Struct, frozen=True):
     """The server said hello; heartbeats will go every ``heartbeat_interval`` seconds.
 
     ``clamped_from`` is the interval the server asked for when it was below
@@ -31,8 +30,7 @@ class Hello:
     first_clamp: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Ready:
+class Ready(msgspec.Struct, frozen=True):
     """A new session started (READY): ``session_id``, the bot's ``user`` and the ``shard``."""
 
     session_id: str
@@ -40,11 +38,16 @@ class Ready:
     shard: tuple[int, int] | None
     version: int | None
     seq: int | None
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any]
+
+    def __repr__(self) -> str:  # ``data`` is left out: the whole READY payload
+        return (
+            f"Ready(session_id={self.session_id!r}, user={self.user!r}, shard={self.shard!r}, "
+            f"version={self.version!r}, seq={self.seq!r})"
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class Resumed:
+class Resumed(msgspec.Struct, frozen=True):
     """The session resumed (RESUMED); every missed event was replayed before this one."""
 
     seq: int | None
@@ -55,8 +58,7 @@ class Dispatch(msgspec.Struct, frozen=True, gc=False):
     JSON text it arrived as (``raw``; :attr:`data` decodes it). ``qqproto.models.parse_event``
     turns ``raw`` into the typed event in one pass.
 
-    The one protocol event that is a :class:`msgspec.Struct` rather than a dataclass: one is
-    built per dispatch, and a Struct is built in C at a fraction of a frozen dataclass's cost.
+    Built per dispatch without a GC header (``gc=False``: it holds no containers).
     """
 
     name: str
@@ -70,8 +72,7 @@ class Dispatch(msgspec.Struct, frozen=True, gc=False):
         return loads(self.raw, f"{self.name} 'd'")
 
 
-@dataclass(frozen=True, slots=True)
-class DuplicateDropped:
+class DuplicateDropped(msgspec.Struct, frozen=True):
     """A dispatch whose ``id`` was already delivered arrived again and was not delivered twice."""
 
     name: str
@@ -79,28 +80,28 @@ class DuplicateDropped:
     event_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class HeartbeatAcked:
+class HeartbeatAcked(msgspec.Struct, frozen=True):
     """The server acknowledged a heartbeat; ``latency`` in seconds (None if none was pending, or
     if reading was paused since it went: the round trip is not known)."""
 
     latency: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownPayload:
+class UnknownPayload(msgspec.Struct, frozen=True):
     """A payload with an opcode this library does not know; kept, not dropped.
 
     ``raw`` is the start of the payload's text (at most 200 characters): log that, not ``data``.
     """
 
     op: int
-    data: Any = field(repr=False)
+    data: Any
     raw: str
 
+    def __repr__(self) -> str:  # ``data`` is left out: ``raw`` is its start
+        return f"UnknownPayload(op={self.op!r}, raw={self.raw!r})"
 
-@dataclass(frozen=True, slots=True)
-class EventsLost:
+
+class EventsLost(msgspec.Struct, frozen=True):
     """The session was given up and the events after ``after_seq`` in it are lost.
 
     Resumes kept failing at the same sequence number (``GatewayConfig.max_failed_resumes``), so
@@ -118,15 +119,13 @@ class EventsLost:
         return EventsLostError(self.session_id, self.after_seq, self.reason)
 
 
-@dataclass(frozen=True, slots=True)
-class IdentifyDelayed:
+class IdentifyDelayed(msgspec.Struct, frozen=True):
     """Identify must wait for the shared identify limiter until ``until``."""
 
     until: float
 
 
-@dataclass(frozen=True, slots=True)
-class Disconnected:
+class Disconnected(msgspec.Struct, frozen=True):
     """The connection is over (or must be ended). The decision about what comes next:
 
     - ``fatal``: do not reconnect; raise :meth:`error`.
@@ -146,8 +145,7 @@ class Disconnected:
         return GatewayClosedError(self.code, self.reason)
 
 
-@dataclass(frozen=True, slots=True)
-class Closed:
+class Closed(msgspec.Struct, frozen=True):
     """The client closed the gateway for good (``close()``)."""
 
 
@@ -166,15 +164,13 @@ GatewayEvent = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SendText:
+class SendText(msgspec.Struct, frozen=True):
     """Send this text message on the WebSocket."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class CloseConnection:
+class CloseConnection(msgspec.Struct, frozen=True):
     """Close the WebSocket with this code and reason, then drop the transport."""
 
     code: int
