@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from qqproto.rest._build import form as multipart_form
 from qqproto.rest._call import JSON, FormField
@@ -57,8 +59,7 @@ def _nonempty(name: str, value: str | None) -> None:
 # -- markdown ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MarkdownParam:
+class MarkdownParam(msgspec.Struct, frozen=True):
     """One template parameter: ``{"key": key, "values": [...]}``."""
 
     key: str
@@ -69,8 +70,7 @@ class MarkdownParam:
         return {"key": self.key, "values": list(self.values)}
 
 
-@dataclass(frozen=True, slots=True)
-class Markdown:
+class Markdown(msgspec.Struct, frozen=True):
     """Markdown: raw ``content``, or a template (``custom_template_id`` + ``params``)."""
 
     content: str | None = None
@@ -120,8 +120,7 @@ class ActionType(enum.IntEnum):
     COMMAND = 2
 
 
-@dataclass(frozen=True, slots=True)
-class ButtonPermission:
+class ButtonPermission(msgspec.Struct, frozen=True):
     """Who may click: 0 specified users, 1 admins, 2 everyone, 3 specified roles."""
 
     type: int = 2
@@ -138,13 +137,12 @@ class ButtonPermission:
         return body
 
 
-@dataclass(frozen=True, slots=True)
-class ButtonAction:
+class ButtonAction(msgspec.Struct, frozen=True):
     """A button's ``action`` object."""
 
     type: int = ActionType.CALLBACK
     data: str = ""
-    permission: ButtonPermission = field(default_factory=ButtonPermission)
+    permission: ButtonPermission = msgspec.field(default_factory=ButtonPermission)
     reply: bool | None = None
     enter: bool | None = None
     anchor: int | None = None
@@ -167,12 +165,11 @@ class ButtonAction:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Button:
+class Button(msgspec.Struct, frozen=True):
     """One keyboard button: ``{id, render_data{label, visited_label, style}, action}``."""
 
     label: str
-    action: ButtonAction = field(default_factory=ButtonAction)
+    action: ButtonAction = msgspec.field(default_factory=ButtonAction)
     visited_label: str | None = None
     id: str | None = None
     style: int | None = None
@@ -191,8 +188,7 @@ class Button:
         return _drop_none(id=self.id, render_data=render, action=self.action.to_json())
 
 
-@dataclass(frozen=True, slots=True)
-class Keyboard:
+class Keyboard(msgspec.Struct, frozen=True):
     """A keyboard: a console template (``template_id``) or custom ``rows`` of buttons."""
 
     template_id: str | None = None
@@ -223,8 +219,7 @@ class Keyboard:
 # -- ark, embed, media, reference -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingArkObj:
+class OutgoingArkObj(msgspec.Struct, frozen=True):
     """One ``obj`` entry: ``{"obj_kv": [{"key", "value"}, ...]}``."""
 
     kv: tuple[tuple[str, str], ...]
@@ -234,8 +229,7 @@ class OutgoingArkObj:
         return {"obj_kv": [{"key": k, "value": v} for k, v in self.kv]}
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingArkKv:
+class OutgoingArkKv(msgspec.Struct, frozen=True):
     """One ark ``kv`` entry: a ``value`` or a list of ``obj``."""
 
     key: str
@@ -253,8 +247,7 @@ class OutgoingArkKv:
         return {"key": self.key, "value": self.value}
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingArk:
+class OutgoingArk(msgspec.Struct, frozen=True):
     """An ark template message: ``{template_id, kv: [...]}``."""
 
     template_id: int
@@ -265,8 +258,7 @@ class OutgoingArk:
         return {"template_id": self.template_id, "kv": [kv.to_json() for kv in self.kv]}
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingEmbed:
+class OutgoingEmbed(msgspec.Struct, frozen=True):
     """An embed: ``{title, prompt, thumbnail{url}, fields[{name}]}`` (QQ's shape)."""
 
     title: str | None = None
@@ -288,8 +280,7 @@ class OutgoingEmbed:
         return body
 
 
-@dataclass(frozen=True, slots=True)
-class Media:
+class Media(msgspec.Struct, frozen=True):
     """Rich media for group/C2C: the ``file_info`` returned by the ``/files`` upload route."""
 
     file_info: str
@@ -303,8 +294,7 @@ class Media:
         return {"file_info": self.file_info}
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingReference:
+class OutgoingReference(msgspec.Struct, frozen=True):
     """A quote of an earlier message."""
 
     message_id: str
@@ -320,16 +310,14 @@ class OutgoingReference:
 # -- the message ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MessageBody:
+class MessageBody(msgspec.Struct, frozen=True):
     """The body to send: exactly one of ``json`` and ``form`` is set."""
 
     json: dict[str, Any] | None = None
     form: tuple[FormField, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
+class OutgoingMessage(msgspec.Struct, frozen=True):
     """Everything one outgoing message can carry. Build with the classmethods and ``with_*``.
 
     >>> hi = OutgoingMessage.text("hi").with_keyboard(Keyboard(template_id="123"))
@@ -344,13 +332,21 @@ class OutgoingMessage:
     embed: OutgoingEmbed | None = None
     media: Media | None = None
     image: str | None = None
-    file_image: bytes | None = field(default=None, repr=False)
+    file_image: bytes | None = None
     file_image_name: str = "image.png"
     file_image_type: str = "image/png"
     message_reference: OutgoingReference | None = None
     msg_id: str | None = None
     event_id: str | None = None
     msg_seq: int | None = None
+
+    def __repr__(self) -> str:  # every field but the image bytes (``file_image``)
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in self.__struct_fields__
+            if name != "file_image"
+        )
+        return f"OutgoingMessage({shown})"
 
     # -- constructors and modifiers -----------------------------------------------------------
 
