@@ -15,9 +15,10 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 from urllib.parse import quote, urlencode
+
+import msgspec
 
 from qqproto.models import MediaUploadResult, Model
 
@@ -29,8 +30,7 @@ JSON = Any
 """A JSON value as ``json.loads`` returns it."""
 
 
-@dataclass(frozen=True, slots=True)
-class FormField:
+class FormField(msgspec.Struct, frozen=True):
     """One part of a ``multipart/form-data`` body."""
 
     name: str
@@ -39,8 +39,7 @@ class FormField:
     content_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ApiRequest:
+class ApiRequest(msgspec.Struct, frozen=True):
     """One REST request, relative to the API base URL.
 
     ``path`` is already formatted (path parameters substituted and percent-encoded). At most one
@@ -74,8 +73,7 @@ def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ApiResponse:
+class ApiResponse(msgspec.Struct, frozen=True):
     """One REST response: status, headers (names lower-cased) and the raw body."""
 
     status: int
@@ -92,12 +90,14 @@ class ApiResponse:
         return self.header("x-tps-trace-id")
 
 
-@dataclass(frozen=True, slots=True)
-class Call(Generic[T]):
+class Call(msgspec.Struct, Generic[T], frozen=True):
     """A request and the function that turns its decoded JSON answer into a typed result."""
 
     request: ApiRequest
-    parse: Callable[[JSON], T] = field(repr=False)
+    parse: Callable[[JSON], T]
+
+    def __repr__(self) -> str:  # not ``parse``
+        return f"Call(request={self.request!r})"
 
 
 class Performer(Protocol):
@@ -123,19 +123,46 @@ def body(**fields: JSON) -> dict[str, JSON]:
     return {key: plain(value) for key, value in fields.items() if value is not None}
 
 
-@dataclass(frozen=True, slots=True)
 class Endpoint:
-    """A route's method and path template (``GET``, ``/channels/{channel_id}``)."""
+    """A route's method and path template (``GET``, ``/channels/{channel_id}``).
+
+    Immutable; equal and hashed by ``method`` and ``template``.
+    """
+
+    __slots__ = ("_idempotent", "_pieces", "method", "template")
 
     method: str
     template: str
-    _pieces: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    _idempotent: bool = field(init=False, repr=False, compare=False)
+    _pieces: tuple[str, ...]
+    _idempotent: bool
 
-    def __post_init__(self) -> None:
+    def __init__(self, method: str, template: str) -> None:
+        init = object.__setattr__
+        init(self, "method", method)
+        init(self, "template", template)
         # literal, name, literal, name, ..., literal
-        object.__setattr__(self, "_pieces", tuple(_PLACEHOLDER.split(self.template)))
-        object.__setattr__(self, "_idempotent", self.method == "GET")  # safe to repeat
+        init(self, "_pieces", tuple(_PLACEHOLDER.split(template)))
+        init(self, "_idempotent", method == "GET")  # safe to repeat
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Endpoint is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Endpoint is immutable: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Endpoint(method={self.method!r}, template={self.template!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Endpoint:
+            return NotImplemented
+        return self.method == other.method and self.template == other.template
+
+    def __hash__(self) -> int:
+        return hash((self.method, self.template))
+
+    def __reduce__(self) -> tuple[type[Endpoint], tuple[str, str]]:
+        return Endpoint, (self.method, self.template)
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -179,15 +206,38 @@ class Endpoint:
         return declare
 
 
-@dataclass(frozen=True, slots=True)
-class Parts(Generic[T]):
+class Parts(msgspec.Struct, Generic[T], frozen=True):
     """What a route sends besides its path (query, JSON or multipart body), and how to read the
     answer's decoded JSON."""
 
-    parse: Callable[[JSON], T] = field(repr=False)
+    parse: Callable[[JSON], T]
     json: JSON = None
     form: tuple[FormField, ...] | None = None
     query: tuple[tuple[str, str], ...] = ()
+
+    def __repr__(self) -> str:  # not ``parse``
+        return f"Parts(json={self.json!r}, form={self.form!r}, query={self.query!r})"
+
+
+def _parameters(build: Callable[..., Any]) -> dict[str, Any]:
+    """The builder's parameters in signature order, each with its default
+    (``inspect.Parameter.empty`` if it has none).
+
+    Read off a plain function's code object: ``inspect.signature`` for each of the catalogue's
+    routes at import would cost milliseconds and memory that a bot not calling them pays too.
+    """
+    code = getattr(build, "__code__", None)
+    if code is None or code.co_flags & inspect.CO_VARARGS or hasattr(build, "__wrapped__"):
+        parameters = inspect.signature(build).parameters
+        return {name: parameter.default for name, parameter in parameters.items()}
+    positional = code.co_varnames[: code.co_argcount]
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    found: dict[str, Any] = dict.fromkeys(names, inspect.Parameter.empty)
+    defaults = getattr(build, "__defaults__", None) or ()
+    if defaults:
+        found.update(zip(positional[-len(defaults) :], defaults, strict=True))
+    found.update(getattr(build, "__kwdefaults__", None) or {})
+    return found
 
 
 class Route(Generic[P, T]):
@@ -210,17 +260,16 @@ class Route(Generic[P, T]):
         self.json_args = json_args
         self.__name__ = build.__name__
         self.__doc__ = f"``{endpoint.method} {endpoint.template}``: {build.__doc__ or ''}"
-        self._signature = inspect.signature(build)
+        self._signature: inspect.Signature | None = None  # made on first use (json_args)
         aliases = aliases or {}
         self._path_names = tuple(aliases.get(param, param) for param in endpoint.params)
-        parameters = self._signature.parameters
+        parameters = _parameters(build)
         missing = set(self._path_names) - set(parameters)
         if missing:
             raise TypeError(f"{self.__name__} has no parameter for {sorted(missing)}")
         # where each path value is in a call: (position, name, default)
         self._path_args = tuple(
-            (list(parameters).index(name), name, parameters[name].default)
-            for name in self._path_names
+            (list(parameters).index(name), name, parameters[name]) for name in self._path_names
         )
 
     def __repr__(self) -> str:
@@ -234,6 +283,8 @@ class Route(Generic[P, T]):
         ]
         json = parts.json
         if self.json_args:
+            if self._signature is None:
+                self._signature = inspect.signature(self.build)
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             paths = self._path_names
