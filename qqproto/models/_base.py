@@ -78,7 +78,7 @@ class Model(
 
     def to_dict(self) -> dict[str, JSON]:
         """The JSON object this model stands for: the fields that are set (times as RFC 3339)."""
-        out: dict[str, JSON] = msgspec.to_builtins(self)
+        out: dict[str, JSON] = msgspec.json.decode(msgspec.json.encode(self))
         return out
 
     @property
@@ -269,8 +269,9 @@ def _same_kind(value: Any, info: mi.Type) -> bool:
     return False
 
 
-_UNIX_MS_THRESHOLD = 100_000_000_000
-"""Unix values at or above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973)."""
+_UNIX_MS_THRESHOLD = 253_402_300_800
+"""Unix values at or above this are milliseconds: the first second of the year 10000, where
+msgspec's own reading of numbers as seconds stops (so both passes agree on every number)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -288,11 +289,8 @@ def _mend_time(value: Any) -> Any:
         digits = text[1:] if text[:1] == "-" else text
         if digits.isascii() and digits.isdigit() and len(text) < 40:
             return _from_unix(int(text), value)
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return _from_rfc3339(text, value)
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+        # not datetime.fromisoformat: what it accepts differs between Python versions
+        return _from_rfc3339(text, value)
     if kind is int or kind is float:
         if value != value or value in (float("inf"), float("-inf")):
             return value

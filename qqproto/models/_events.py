@@ -33,7 +33,7 @@ from qqproto.models._message import (
 )
 
 
-class ReadyEvent(Model, frozen=True):
+class ReadyEvent(Model, frozen=True, kw_only=True):
     """READY: the new session. Keep ``session_id`` to resume; ``shard`` is ``[id, count]``."""
 
     version: int | None = None
@@ -56,28 +56,28 @@ class ResumedEvent:
         return cls(data)
 
 
-class GuildEvent(Guild, frozen=True):
+class GuildEvent(Guild, frozen=True, kw_only=True):
     """GUILD_CREATE / GUILD_UPDATE / GUILD_DELETE, with who did it."""
 
     op_user_id: str | None = None
     event_id: str | None = None
 
 
-class ChannelEvent(Channel, frozen=True):
+class ChannelEvent(Channel, frozen=True, kw_only=True):
     """CHANNEL_CREATE / CHANNEL_UPDATE / CHANNEL_DELETE, with who did it."""
 
     op_user_id: str | None = None
     event_id: str | None = None
 
 
-class GuildMemberEvent(Member, frozen=True):
+class GuildMemberEvent(Member, frozen=True, kw_only=True):
     """GUILD_MEMBER_ADD / UPDATE / REMOVE: the member, its ``guild_id`` and ``op_user_id``."""
 
     op_user_id: str | None = None
     event_id: str | None = None
 
 
-class AudioEvent(Model, frozen=True):
+class AudioEvent(Model, frozen=True, kw_only=True):
     """AUDIO_START / AUDIO_FINISH / AUDIO_ON_MIC / AUDIO_OFF_MIC."""
 
     guild_id: str | None = None
@@ -87,7 +87,7 @@ class AudioEvent(Model, frozen=True):
     event_id: str | None = None
 
 
-class AudioLiveMemberEvent(Model, frozen=True):
+class AudioLiveMemberEvent(Model, frozen=True, kw_only=True):
     """AUDIO_OR_LIVE_CHANNEL_MEMBER_ENTER / EXIT. ``channel_type``: 2 voice, 5 live."""
 
     guild_id: str | None = None
@@ -97,7 +97,7 @@ class AudioLiveMemberEvent(Model, frozen=True):
     event_id: str | None = None
 
 
-class GroupManageEvent(Model, Replyable, frozen=True):
+class GroupManageEvent(Model, Replyable, frozen=True, kw_only=True):
     """GROUP_ADD_ROBOT / GROUP_DEL_ROBOT / GROUP_MSG_REJECT / GROUP_MSG_RECEIVE."""
 
     group_openid: str | None = None
@@ -106,7 +106,7 @@ class GroupManageEvent(Model, Replyable, frozen=True):
     event_id: str | None = None
 
 
-class GroupMemberEvent(Model, frozen=True):
+class GroupMemberEvent(Model, frozen=True, kw_only=True):
     """GROUP_MEMBER_ADD / GROUP_MEMBER_REMOVE [UNCERTAIN: NoneBot only, not in the docs]."""
 
     group_openid: str | None = None
@@ -116,7 +116,7 @@ class GroupMemberEvent(Model, frozen=True):
     event_id: str | None = None
 
 
-class C2CManageEvent(Model, Replyable, frozen=True):
+class C2CManageEvent(Model, Replyable, frozen=True, kw_only=True):
     """FRIEND_ADD / FRIEND_DEL / C2C_MSG_REJECT / C2C_MSG_RECEIVE; ``author.union_openid`` is
     the user's id across the bots of one organisation."""
 
@@ -244,6 +244,7 @@ def parse_event(name: str, data: object, *, event_id: str | None) -> object:
     if model is ResumedEvent:
         return ResumedEvent(data, event_id)
     event: Model = convert(model, data, event=name)
+    event.__dict__["_value"] = data
     if event_id is not None:
         force_setattr(event, "event_id", event_id)
     return event

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from qqproto.models._base import JSON, Model, Timestamp
 
 
-class TextInfo(Model, frozen=True):
+class TextInfo(Model, frozen=True, kw_only=True):
     """Plain text inside rich text."""
 
     text: str | None = None
 
 
-class AtInfo(Model, frozen=True):
+class AtInfo(Model, frozen=True, kw_only=True):
     """A mention inside rich text."""
 
     type: int | None = None
@@ -22,28 +22,28 @@ class AtInfo(Model, frozen=True):
     guild_info: Mapping[str, JSON] | None = None
 
 
-class UrlInfo(Model, frozen=True):
+class UrlInfo(Model, frozen=True, kw_only=True):
     """A link inside rich text."""
 
     url: str | None = None
     display_text: str | None = None
 
 
-class EmojiInfo(Model, frozen=True):
+class EmojiInfo(Model, frozen=True, kw_only=True):
     """An emoji inside rich text."""
 
     id: str | None = None
     type: str | None = None
 
 
-class ChannelInfo(Model, frozen=True):
+class ChannelInfo(Model, frozen=True, kw_only=True):
     """A channel link inside rich text (``channel_id`` arrives as a number)."""
 
     channel_id: str | None = None
     channel_name: str | None = None
 
 
-class RichObject(Model, frozen=True):
+class RichObject(Model, frozen=True, kw_only=True):
     """One rich-text element: ``type`` 1 text, 2 at, 3 url, 4 emoji, 5 channel."""
 
     type: int | None = None
@@ -58,7 +58,7 @@ RichText = str | tuple[RichObject, ...]
 """Forum title/content: a string (REST answers: plain or JSON-encoded) or rich objects (events)."""
 
 
-class ThreadInfo(Model, frozen=True):
+class ThreadInfo(Model, frozen=True, kw_only=True):
     """A thread's body."""
 
     thread_id: str | None = None
@@ -67,7 +67,7 @@ class ThreadInfo(Model, frozen=True):
     date_time: Timestamp | None = None
 
 
-class Thread(Model, frozen=True):
+class Thread(Model, frozen=True, kw_only=True):
     """A forum thread (``GET /channels/{channel_id}/threads``, FORUM_THREAD_* events)."""
 
     guild_id: str | None = None
@@ -77,21 +77,21 @@ class Thread(Model, frozen=True):
     event_id: str | None = None
 
 
-class ThreadList(Model, frozen=True):
+class ThreadList(Model, frozen=True, kw_only=True):
     """``GET /channels/{channel_id}/threads``; ``is_finish`` arrives as 0/1."""
 
     threads: tuple[Thread, ...] | None = None
     is_finish: bool | None = None
 
 
-class ThreadPublished(Model, frozen=True):
+class ThreadPublished(Model, frozen=True, kw_only=True):
     """Answer of ``PUT /channels/{channel_id}/threads``."""
 
     task_id: str | None = None
     create_time: Timestamp | None = None
 
 
-class PostInfo(Model, frozen=True):
+class PostInfo(Model, frozen=True, kw_only=True):
     """A post (comment on a thread)."""
 
     thread_id: str | None = None
@@ -100,7 +100,7 @@ class PostInfo(Model, frozen=True):
     date_time: Timestamp | None = None
 
 
-class Post(Model, frozen=True):
+class Post(Model, frozen=True, kw_only=True):
     """FORUM_POST_CREATE / FORUM_POST_DELETE."""
 
     guild_id: str | None = None
@@ -110,7 +110,7 @@ class Post(Model, frozen=True):
     event_id: str | None = None
 
 
-class ReplyInfo(Model, frozen=True):
+class ReplyInfo(Model, frozen=True, kw_only=True):
     """A reply to a post."""
 
     thread_id: str | None = None
@@ -120,7 +120,7 @@ class ReplyInfo(Model, frozen=True):
     date_time: Timestamp | None = None
 
 
-class Reply(Model, frozen=True):
+class Reply(Model, frozen=True, kw_only=True):
     """FORUM_REPLY_CREATE / FORUM_REPLY_DELETE."""
 
     guild_id: str | None = None
@@ -130,7 +130,7 @@ class Reply(Model, frozen=True):
     event_id: str | None = None
 
 
-class ForumAuditResult(Model, frozen=True):
+class ForumAuditResult(Model, frozen=True, kw_only=True):
     """FORUM_PUBLISH_AUDIT_RESULT. ``type``: 1 thread, 2 post, 3 reply; ``result`` 0 = passed."""
 
     guild_id: str | None = None
@@ -145,7 +145,7 @@ class ForumAuditResult(Model, frozen=True):
     event_id: str | None = None
 
 
-class OpenForumEvent(Model, frozen=True):
+class OpenForumEvent(Model, frozen=True, kw_only=True):
     """OPEN_FORUM_THREAD_* / OPEN_FORUM_POST_* / OPEN_FORUM_REPLY_* (public-domain forum)."""
 
     guild_id: str | None = None

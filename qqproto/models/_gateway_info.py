@@ -5,7 +5,7 @@ from __future__ import annotations
 from qqproto.models._base import Model
 
 
-class SessionStartLimitInfo(Model, frozen=True):
+class SessionStartLimitInfo(Model, frozen=True, kw_only=True):
     """``session_start_limit`` as ``GET /gateway/bot`` sends it: how many sessions may still be
     started (per 24 h, now, and per 5-second window), ``reset_after`` in milliseconds, any field
     possibly absent. The identify limiter takes it as a :class:`qqproto.SessionStartLimit`
@@ -17,13 +17,13 @@ class SessionStartLimitInfo(Model, frozen=True):
     max_concurrency: int | None = None
 
 
-class GatewayInfo(Model, frozen=True):
+class GatewayInfo(Model, frozen=True, kw_only=True):
     """``GET /gateway``: the WebSocket URL."""
 
     url: str | None = None
 
 
-class GatewayBotInfo(Model, frozen=True):
+class GatewayBotInfo(Model, frozen=True, kw_only=True):
     """``GET /gateway/bot``: the URL, the suggested shard count and the session budget."""
 
     url: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qqproto.models._base import Model, Timestamp
 
 
-class User(Model, frozen=True):
+class User(Model, frozen=True, kw_only=True):
     """A QQ user or bot (``GET /users/@me``, message authors, member users)."""
 
     id: str | None = None
@@ -16,7 +16,7 @@ class User(Model, frozen=True):
     union_user_account: str | None = None
 
 
-class Member(Model, frozen=True):
+class Member(Model, frozen=True, kw_only=True):
     """A guild member; ``guild_id`` is set where the platform sends it (member events)."""
 
     user: User | None = None
@@ -26,7 +26,7 @@ class Member(Model, frozen=True):
     guild_id: str | None = None
 
 
-class Guild(Model, frozen=True):
+class Guild(Model, frozen=True, kw_only=True):
     """A guild (频道)."""
 
     id: str | None = None
@@ -43,7 +43,7 @@ class Guild(Model, frozen=True):
     union_world_id: str | None = None
 
 
-class Channel(Model, frozen=True):
+class Channel(Model, frozen=True, kw_only=True):
     """A sub-channel. ``type``: 0 text, 2 voice, 4 group, 10005 live, 10006 app, 10007 forum."""
 
     id: str | None = None
@@ -60,7 +60,7 @@ class Channel(Model, frozen=True):
     permissions: str | None = None
 
 
-class Role(Model, frozen=True):
+class Role(Model, frozen=True, kw_only=True):
     """A guild role. ``hoist`` arrives as 0/1; ``color`` is ARGB."""
 
     id: str | None = None
@@ -71,7 +71,7 @@ class Role(Model, frozen=True):
     member_limit: int | None = None
 
 
-class GuildRoles(Model, frozen=True):
+class GuildRoles(Model, frozen=True, kw_only=True):
     """``GET /guilds/{guild_id}/roles``."""
 
     guild_id: str | None = None
@@ -79,7 +79,7 @@ class GuildRoles(Model, frozen=True):
     role_num_limit: int | None = None
 
 
-class RoleResult(Model, frozen=True):
+class RoleResult(Model, frozen=True, kw_only=True):
     """Answer of role create/update: ``{guild_id?, role_id, role}``."""
 
     guild_id: str | None = None
@@ -87,14 +87,14 @@ class RoleResult(Model, frozen=True):
     role: Role | None = None
 
 
-class RoleMembers(Model, frozen=True):
+class RoleMembers(Model, frozen=True, kw_only=True):
     """``GET /guilds/{guild_id}/roles/{role_id}/members``; ``next`` = next ``start_index``."""
 
     data: tuple[Member, ...] | None = None
     next: str | None = None
 
 
-class ChannelPermissions(Model, frozen=True):
+class ChannelPermissions(Model, frozen=True, kw_only=True):
     """A user's or role's permissions in a channel (``permissions`` is a decimal bit string)."""
 
     channel_id: str | None = None
@@ -103,7 +103,7 @@ class ChannelPermissions(Model, frozen=True):
     permissions: str | None = None
 
 
-class MessageSetting(Model, frozen=True):
+class MessageSetting(Model, frozen=True, kw_only=True):
     """``GET /guilds/{guild_id}/message/setting``."""
 
     disable_create_dm: bool | None = None
@@ -112,20 +112,20 @@ class MessageSetting(Model, frozen=True):
     channel_push_max_num: int | None = None
 
 
-class MuteResult(Model, frozen=True):
+class MuteResult(Model, frozen=True, kw_only=True):
     """Answer of a batch mute: the users actually muted."""
 
     user_ids: tuple[str, ...] | None = None
 
 
-class RecommendChannel(Model, frozen=True):
+class RecommendChannel(Model, frozen=True, kw_only=True):
     """One recommended channel of a guild announce."""
 
     channel_id: str | None = None
     introduce: str | None = None
 
 
-class Announce(Model, frozen=True):
+class Announce(Model, frozen=True, kw_only=True):
     """A guild or channel announce (公告). ``announces_type``: 0 member, 1 welcome."""
 
     guild_id: str | None = None
@@ -135,7 +135,7 @@ class Announce(Model, frozen=True):
     recommend_channels: tuple[RecommendChannel, ...] | None = None
 
 
-class PinsMessage(Model, frozen=True):
+class PinsMessage(Model, frozen=True, kw_only=True):
     """A channel's pinned messages."""
 
     guild_id: str | None = None
@@ -143,7 +143,7 @@ class PinsMessage(Model, frozen=True):
     message_ids: tuple[str, ...] | None = None
 
 
-class Schedule(Model, frozen=True):
+class Schedule(Model, frozen=True, kw_only=True):
     """A channel schedule (日程). Timestamps are unix milliseconds sent as strings."""
 
     id: str | None = None
@@ -156,14 +156,14 @@ class Schedule(Model, frozen=True):
     remind_type: str | None = None
 
 
-class APIPermissionDemandIdentify(Model, frozen=True):
+class APIPermissionDemandIdentify(Model, frozen=True, kw_only=True):
     """Which API a permission demand is about."""
 
     path: str | None = None
     method: str | None = None
 
 
-class APIPermission(Model, frozen=True):
+class APIPermission(Model, frozen=True, kw_only=True):
     """One API the bot may (``auth_status`` 1) or may not (0) call in a guild."""
 
     path: str | None = None
@@ -172,13 +172,13 @@ class APIPermission(Model, frozen=True):
     auth_status: int | None = None
 
 
-class APIPermissions(Model, frozen=True):
+class APIPermissions(Model, frozen=True, kw_only=True):
     """``GET /guilds/{guild_id}/api_permission``."""
 
     apis: tuple[APIPermission, ...] | None = None
 
 
-class APIPermissionDemand(Model, frozen=True):
+class APIPermissionDemand(Model, frozen=True, kw_only=True):
     """A permission request sent to a guild's admins."""
 
     guild_id: str | None = None
@@ -188,7 +188,7 @@ class APIPermissionDemand(Model, frozen=True):
     desc: str | None = None
 
 
-class DMS(Model, frozen=True):
+class DMS(Model, frozen=True, kw_only=True):
     """A DM session (``POST /users/@me/dms``); send to ``/dms/{guild_id}/messages``."""
 
     guild_id: str | None = None
@@ -196,27 +196,27 @@ class DMS(Model, frozen=True):
     create_time: Timestamp | None = None
 
 
-class OnlineNums(Model, frozen=True):
+class OnlineNums(Model, frozen=True, kw_only=True):
     """``GET /channels/{channel_id}/online_nums``."""
 
     online_nums: int | None = None
 
 
-class GroupMember(Model, frozen=True):
+class GroupMember(Model, frozen=True, kw_only=True):
     """One member of a QQ group [UNCERTAIN: extension route, shape from NoneBot]."""
 
     member_openid: str | None = None
     join_timestamp: Timestamp | None = None
 
 
-class GroupMembers(Model, frozen=True):
+class GroupMembers(Model, frozen=True, kw_only=True):
     """A page of ``POST /v2/groups/{group_openid}/members`` [UNCERTAIN]."""
 
     members: tuple[GroupMember, ...] | None = None
     next_index: int | None = None
 
 
-class AudioControl(Model, frozen=True):
+class AudioControl(Model, frozen=True, kw_only=True):
     """Audio control body; ``status`` 0 start, 1 pause, 2 resume, 3 stop."""
 
     audio_url: str | None = None

