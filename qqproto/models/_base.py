@@ -243,8 +243,14 @@ def _mend(value: Any, info: mi.Type, depth: int = 0) -> Any:
             return str(int(value))
     elif isinstance(info, mi.DateTimeType):
         return _mend_time(value)
-    elif isinstance(info, mi.EnumType) and kind is str:
-        return _ENUM_ALIASES.get(info.cls, {}).get(value.strip(), value)
+    elif isinstance(info, mi.EnumType):
+        if kind is str:
+            return _ENUM_ALIASES.get(info.cls, {}).get(value.strip(), value)
+        if kind is int:  # a value this version does not know: the enum's _missing_ may keep it
+            try:
+                return info.cls(value)
+            except ValueError:
+                return value
     elif isinstance(info, mi.StructType) and kind is dict:
         mended = dict(value)
         for field in info.fields:

@@ -295,12 +295,24 @@ class Emoji(Model, frozen=True, kw_only=True):
 )
 class ReactionTargetType(enum.IntEnum):
     """What a reaction is on. The docs say 0-3; the platform sends the names
-    ``"ReactionTargetType_MSG"``, ``_FEED``, ``_COMMNENT`` (sic) and ``_REPLY``: both decode."""
+    ``"ReactionTargetType_MSG"``, ``_FEED``, ``_COMMNENT`` (sic) and ``_REPLY``: both decode,
+    and a number this version does not know decodes too, as a member named ``UNKNOWN_<n>``."""
 
     MESSAGE = 0
     POST = 1
     COMMENT = 2
     REPLY = 3
+
+    @classmethod
+    def _missing_(cls, value: object) -> ReactionTargetType | None:
+        """A target type this version does not know keeps its number (``UNKNOWN_7``) instead of
+        failing the whole reaction event."""
+        if type(value) is not int:
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        return member
 
 
 class ReactionTarget(Model, frozen=True, kw_only=True):

@@ -508,6 +508,16 @@ def test_reaction_target_types_by_name_or_number(
     assert event.user_id == "14271306431768349071" and event.extra == {}
 
 
+def test_a_reaction_target_type_this_version_does_not_know_keeps_its_number() -> None:
+    event = decode_both("MESSAGE_REACTION_ADD", text(reaction(7)))
+    assert isinstance(event, Reaction) and event.target is not None
+    kind = event.target.type
+    assert isinstance(kind, ReactionTargetType) and kind == 7 and kind.name == "UNKNOWN_7"
+    assert event.to_dict()["target"]["type"] == 7
+    with pytest.raises(InvalidModel, match=r"\$\.target\.type"):
+        decode_both("MESSAGE_REACTION_ADD", text(reaction("ReactionTargetType_NEW")))
+
+
 # -- unknown fields -------------------------------------------------------------------------------
 
 UNKNOWN: dict[str, Any] = {
