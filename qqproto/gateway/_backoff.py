@@ -15,11 +15,11 @@ injected RNG.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class BackoffConfig:
+class BackoffConfig(msgspec.Struct, frozen=True):
     base: float = 1.0
     """The first exponential wait is between base/2 and base seconds; each next one doubles."""
     cap: float = 60.0

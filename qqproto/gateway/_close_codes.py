@@ -8,7 +8,8 @@ human-readable meaning that errors and logs quote.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 
 class CloseAction(enum.Enum):
@@ -24,8 +25,7 @@ class CloseAction(enum.Enum):
     """Do not reconnect: the configuration or the bot's standing must change first."""
 
 
-@dataclass(frozen=True, slots=True)
-class CloseCodeInfo:
+class CloseCodeInfo(msgspec.Struct, frozen=True):
     code: int | None
     action: CloseAction
     meaning: str

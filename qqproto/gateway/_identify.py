@@ -8,8 +8,9 @@ caller's monotonic clock; the limiter never reads one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from qqproto._errors import LocalProtocolError
 
@@ -35,8 +36,7 @@ IDENTIFY_WINDOW = 5.0
 SESSION_BUDGET_PERIOD = 24 * 3600.0
 
 
-@dataclass(frozen=True, slots=True)
-class SessionStartLimit:
+class SessionStartLimit(msgspec.Struct, frozen=True):
     """``session_start_limit`` from ``GET /gateway/bot``; ``reset_after`` is in seconds."""
 
     total: int

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from qqproto.models import (
     C2CManageEvent,
@@ -80,8 +81,7 @@ def send_request(scene: Scene, target_id: str, message: OutgoingMessage) -> ApiR
     return SEND_ROUTES[scene].endpoint.request(target_id, json=body.json, form=body.form)
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyTarget:
+class ReplyTarget(msgspec.Struct, frozen=True):
     """Where and to what a reply goes: the scene, the target id and the message/event answered.
 
     ``target_id`` is the channel id (channel), the guild id of the DM session (DM), the group

@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from qqproto._errors import (
     LocalProtocolError,
     MalformedTokenResponse,
@@ -63,8 +65,7 @@ _MAX_EXPIRES_IN = 366 * 86400.0
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
-@dataclass(frozen=True, slots=True, repr=False)
-class Token:
+class Token(msgspec.Struct, frozen=True):
     """The bot's credentials (app id and client secret). The secret never appears in ``repr``."""
 
     app_id: str
@@ -86,8 +87,7 @@ class Token:
     __str__ = __repr__
 
 
-@dataclass(frozen=True, slots=True, repr=False)
-class AccessToken:
+class AccessToken(msgspec.Struct, frozen=True):
     """One access token. ``generation`` counts fetches, so a replaced token is recognisable even
     when the platform handed out the same value again. The value never appears in ``repr``."""
 
@@ -125,15 +125,13 @@ class TokenState(enum.Enum):
     """No usable token, and the last fetch failed: wait until the retry time."""
 
 
-@dataclass(frozen=True, slots=True)
-class TokenReady:
+class TokenReady(msgspec.Struct, frozen=True):
     """Use this token."""
 
     token: AccessToken
 
 
-@dataclass(frozen=True, slots=True)
-class Fetch:
+class Fetch(msgspec.Struct, frozen=True):
     """You are the (single) fetcher: send ``request``, then call ``handle_response`` or
     ``fetch_failed``. ``token`` is a still-valid old token, if any, usable meanwhile."""
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
 import h11
+import msgspec
 
 from qqproto._errors import InvalidJSON, LocalProtocolError, RemoteProtocolError
 from qqproto._json import dumps, loads
@@ -69,8 +70,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # URLs and endpoints
 
 
-@dataclass(frozen=True, slots=True)
-class HttpUrl:
+class HttpUrl(msgspec.Struct, frozen=True):
     """An ``http://`` or ``https://`` URL split into what a connection needs.
 
     ``path`` never ends with ``/`` (the root is ``""``), so joining a request path that starts
@@ -183,8 +183,7 @@ class Endpoints:
 # Requests
 
 
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
+class HttpRequest(msgspec.Struct, frozen=True):
     """One encoded HTTP request: where to connect, and what to send there.
 
     The ``repr`` hides the body (it may carry the client secret) and the ``Authorization``

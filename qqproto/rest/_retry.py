@@ -20,6 +20,8 @@ import enum
 import random
 from dataclasses import dataclass, field
 
+import msgspec
+
 from qqproto._errors import RemoteProtocolError
 from qqproto.rest._api_errors import (
     ApiError,
@@ -67,8 +69,7 @@ class TransportFailure:
     error: BaseException | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Retry:
+class Retry(msgspec.Struct, frozen=True):
     """Try again after ``delay`` seconds."""
 
     delay: float
@@ -82,8 +83,7 @@ class GiveUp:
     error: BaseException | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Done:
+class Done(msgspec.Struct, frozen=True):
     """The call succeeded; ``value`` is the decoded JSON answer (``None`` for an empty body)."""
 
     value: JSON
