@@ -471,15 +471,15 @@ class WireConnection:
                             self._owed = need
                             continue
                     break
-                payload: str | bytes
-                if b0 == 0x81:
+                # the gateway takes the bytes (msgspec reads UTF-8 directly; a str with any
+                # non-ASCII character would be encoded back to UTF-8 to be read)
+                payload = buf[start:end]
+                if b0 == 0x81 and not payload.isascii():
                     try:
-                        payload = buf[start:end].decode("utf-8")
+                        payload.decode("utf-8")  # text frames must be valid UTF-8
                     except UnicodeDecodeError:
                         self._owed = head + length  # wsproto reports it (1007)
                         continue
-                else:
-                    payload = buf[start:end]
                 pos = end
                 try:
                     receive(payload, now)
