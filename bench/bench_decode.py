@@ -11,7 +11,9 @@ AT_MESSAGE_CREATE payload of ``bench/bench_gateway.py``:
 - ``parse_event``: ``qqproto.models.parse_event`` of ``d`` (typed, event id and raw kept);
 - ``core``: the full core path per event, socket bytes -> wire -> gateway -> ``Dispatch`` ->
   ``parse_event`` (3,000 events in 64 KiB chunks; what ``bench_gateway.py`` calls path (d));
-- ``core_no_models``: the same path stopping at ``Dispatch`` (path (a)).
+- ``core_no_models``: the same path stopping at ``Dispatch`` (path (a));
+- ``core_cjk``: ``core`` with 60 of the content's bytes in Chinese (same byte size), as most
+  real messages are: a text frame that is not ASCII.
 
 Instructions per call are (run with N calls - run with 0 calls) / N, each run in a fresh
 interpreter under callgrind (skipped, with a note, when valgrind is missing). Wall time is the
@@ -35,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-STEPS = ("json", "envelope", "typed", "parse_event", "core", "core_no_models")
+STEPS = ("json", "envelope", "typed", "parse_event", "core", "core_no_models", "core_cjk")
 CORE_EVENTS = 3_000
 
 
@@ -53,6 +55,10 @@ def _steps() -> dict[str, tuple[Callable[[], Any], int]]:
     setup, stream = bg.build_stream(payloads)
     pieces = bg.chunks(stream)
     model = bg.model_parser()
+    cjk = [p.replace("x" * 60, "你好世界" * 5, 1) for p in payloads]
+    assert all(len(c.encode()) == len(p.encode()) for c, p in zip(cjk, payloads, strict=True))
+    cjk_setup, cjk_stream = bg.build_stream(cjk)
+    cjk_pieces = bg.chunks(cjk_stream)
 
     return {
         "json": (lambda: json.loads(payload), 1),
@@ -61,6 +67,10 @@ def _steps() -> dict[str, tuple[Callable[[], Any], int]]:
         "parse_event": (lambda: parse_event("AT_MESSAGE_CREATE", d, event_id="x"), 1),
         "core": (lambda: bg.run_full(pieces, setup, CORE_EVENTS, model=model), CORE_EVENTS),
         "core_no_models": (lambda: bg.run_full(pieces, setup, CORE_EVENTS), CORE_EVENTS),
+        "core_cjk": (
+            lambda: bg.run_full(cjk_pieces, cjk_setup, CORE_EVENTS, model=model),
+            CORE_EVENTS,
+        ),
     }
 
 
