@@ -112,3 +112,14 @@ async def hi_in_four_scenes(sim: ThreadedSimulator) -> list[tuple[str, Any]]:
         (text, await wait(sim.wait_for_message, scene=scene, contains=text))
         for scene, text in SCENES
     ]
+
+
+async def until_virtual(io: Any, predicate: Callable[[], T | None], timeout: float = 60.0) -> T:
+    """Poll client-side state every virtual 10 ms of ``io`` (a virtual-clock ``Io``: the
+    simulator's waits re-check only when its world changes)."""
+    deadline = io.now() + timeout
+    while not (value := predicate()):
+        if io.now() >= deadline:
+            raise TimeoutError(f"not true after {timeout} virtual seconds")
+        await io.sleep_until(io.now() + 0.01)
+    return value

@@ -16,7 +16,7 @@ import functools
 import itertools
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ import pytest
 import trio
 import wsproto
 import wsproto.events
-from _e2e import Recording, on_virtual_clock, sim_client
+from _e2e import Recording, on_virtual_clock, sim_client, until_virtual
 
 import qqbot_trio as qq
 from qqbot_trio.testing import VirtualClient, VirtualIo
@@ -103,17 +103,6 @@ async def running(
             await sim.wait_for_session(0)
         yield client
         nursery.cancel_scope.cancel()
-
-
-async def until(io: VirtualIo, predicate: Callable[[], T | None], timeout: float = 60.0) -> T:
-    """Poll client-side state every virtual 10 ms (the simulator's waits re-check only when its
-    world changes)."""
-    deadline = io.now() + timeout
-    while not (value := predicate()):
-        if io.now() >= deadline:
-            raise TimeoutError(f"not true after {timeout} virtual seconds")
-        await io.sleep_until(io.now() + 0.01)
-    return value
 
 
 def ws_connections(sim: Simulator) -> list[float]:
@@ -196,7 +185,7 @@ async def test_slow_handlers_keep_the_session_and_heartbeat_cadence(io: VirtualI
         for i in range(40):
             sim.inject_at_message(f"m{i}")
         gateway = client.connections[0]
-        await until(io, lambda: gateway.reading_paused)
+        await until_virtual(io, lambda: gateway.reading_paused)
         paused_at = io.now()
         await io.sleep_until(paused_at + 10 * INTERVAL)
         assert gateway.reading_paused  # still full: nothing was read meanwhile
@@ -295,7 +284,7 @@ async def test_a_reconnect_storm_backs_off_exponentially_then_recovers(io: Virtu
             after = ws_connections(sim)
             beats = [b for b in sim.heartbeats(0) if b.time > resumed.time]
             sim.inject("GUILD_MEMBER_ADD", member("after the storm"))
-            await until(io, lambda: "after the storm" in rec.kinds("member"))
+            await until_virtual(io, lambda: "after the storm" in rec.kinds("member"))
     assert len(after) == len(opened) + 1 and after[-1] == exactly(resumed.time)
     gaps = [b - a for a, b in itertools.pairwise(after)]  # each connection ended as it opened
     assert gaps[0] <= QUICK and gaps[1] <= QUICK, gaps
@@ -338,7 +327,7 @@ async def test_a_server_ending_every_session_at_once_gets_few_connections(
             sim.set_session_fault(None)
             await sim.wait_for_session(0, timeout=61)
             sim.inject("GUILD_MEMBER_ADD", member("after the storm"))
-            await until(io, lambda: "after the storm" in rec.kinds("member"))
+            await until_virtual(io, lambda: "after the storm" in rec.kinds("member"))
             identifies = len(sim.identifies(0))
     assert sum(1 for t in opened if t < opened[0] + 15) <= 8, opened
     assert opened[-1] - opened[0] > 60  # slowed down
@@ -367,7 +356,7 @@ async def test_a_poison_event_in_the_replay_buffer_costs_the_session_not_the_sha
             sim.inject("GUILD_MEMBER_ADD", member("behind the poison"))
             second = await sim.wait_for_identify(0, count=2, timeout=60)
             sim.inject("GUILD_MEMBER_ADD", member("in the new session"))
-            await until(io, lambda: len(rec.kinds("member")) == 2 and rec.errors)
+            await until_virtual(io, lambda: len(rec.kinds("member")) == 2 and rec.errors)
             resumes = sim.resumes(0, ok_only=False)
     assert second.session_id != first
     (error,) = rec.errors
@@ -524,7 +513,7 @@ async def test_rest_errors_are_typed_and_reads_retry(io: VirtualIo) -> None:
     async with Simulator(io, seed=1) as sim, running(sim, io, rec.handler) as client:
         sim.fail_next("POST /channels/{channel_id}/messages", status=429, code=22009)
         sim.inject_at_message("limited")
-        await until(io, lambda: rec.errors)
+        await until_virtual(io, lambda: rec.errors)
         err = rec.errors[0]
         assert isinstance(err, qq.RateLimitedError)
         assert err.status == 429 and err.code == 22009 and err.trace_id
@@ -562,7 +551,7 @@ async def test_webhook_mode_on_the_virtual_clock(io: VirtualIo) -> None:
         client = client_of(sim, io, rec.handler, webhook=options)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(client.start)
-            url = await until(io, lambda: client.webhook_url)
+            url = await until_virtual(io, lambda: client.webhook_url)
             sim.register_webhook(url)
             await sim.wait_for_webhook_validation()
             await io.sleep_until(io.now() + HOUR)  # an hour later the signatures still check

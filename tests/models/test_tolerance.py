@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import msgspec
 import pytest
-from _e2e import Recording, on_virtual_clock, sim_client
+from _e2e import Recording, on_virtual_clock, sim_client, until_virtual
 from _gateway_payloads import HELLO_TEXT, READY_TEXT
 
 from qqproto._errors import InvalidJSON, RemoteProtocolError
@@ -809,15 +809,6 @@ def test_a_numeric_envelope_id_becomes_a_string_event_id() -> None:
 # -- through a real client ------------------------------------------------------------------------
 
 
-async def _until(io: Any, predicate: Callable[[], T | None], timeout: float = 60.0) -> T:
-    deadline = io.now() + timeout
-    while not (value := predicate()):
-        if io.now() >= deadline:
-            raise TimeoutError(f"not true after {timeout} virtual seconds")
-        await io.sleep_until(io.now() + 0.01)
-    return value
-
-
 @on_virtual_clock
 async def test_a_wrong_typed_dispatch_reaches_on_error_and_the_connection_goes_on(io: Any) -> None:
     import trio
@@ -851,7 +842,7 @@ async def test_a_wrong_typed_dispatch_reaches_on_error_and_the_connection_goes_o
             await sim.wait_for_session(0)
             sim.inject("GROUP_AT_MESSAGE_CREATE", bad)
             sim.inject("GROUP_AT_MESSAGE_CREATE", good)
-            await _until(io, lambda: rec.kinds("group"))
+            await until_virtual(io, lambda: rec.kinds("group"))
             connections = sim.call(lambda p: list(p.ws_connections))
             identifies, resumes = sim.identifies(0), sim.resumes(0, ok_only=False)
             nursery.cancel_scope.cancel()
