@@ -17,8 +17,8 @@ AT_MESSAGE_CREATE payload of ``bench/bench_gateway.py``:
 
 Instructions per call are (run with N calls - run with 0 calls) / N, each run in a fresh
 interpreter under callgrind (skipped, with a note, when valgrind is missing). Wall time is the
-best of several ``timeit`` repeats in this process. ``python bench/bench_decode.py``
-(``--quick``: fewer calls).
+best of several ``timeit`` repeats in this process. ``python bench/bench_decode.py`` (about
+5 minutes, most of it under valgrind; ``--quick``: fewer calls, about 3 minutes).
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> None:
         _child(args.child[0], int(args.child[1]))
         return
     steps = _steps()
-    calls = 1_000 if args.quick else 5_000
-    core_calls = 1 if args.quick else 2
+    calls = 500 if args.quick else 2_000
+    core_calls = 1  # 3,000 events
     valgrind = shutil.which("valgrind") is not None
     print(f"Python {sys.version.split()[0]}; payload 571 B; callgrind: {valgrind}")
     print(f"{'step':<16} {'instr/event':>12} {'/ json':>7} {'best µs':>8} {'/ json':>7}")
