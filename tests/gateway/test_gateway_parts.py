@@ -272,3 +272,31 @@ def test_the_codec_agrees_with_json_loads(text: str) -> None:
     else:
         assert loads(text) == expected
         assert loads(text.encode("utf-8")) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("{", "not valid JSON"),
+        ("[1]", "not a valid payload"),
+        ('{"op": "0"}', r"not a valid payload: Expected `int`, got `str` at \$\.op"),
+        ('{"op": 0, "s": "3"}', r"at \$\.s"),
+        ("x" * 65, "65 bytes exceeds 64"),
+        ('{"op": 0, "d": ' + "[" * 100_000, "not valid JSON"),
+    ],
+)
+def test_decode_envelope_names_what_is_wrong(data: str, message: str) -> None:
+    from qqproto.gateway._payload import decode_envelope
+
+    with pytest.raises(RemoteProtocolError, match=message):
+        decode_envelope(data, 64 if len(data) == 65 else 1 << 20)
+    with pytest.raises(RemoteProtocolError, match=message):
+        decode_payload(data, 64 if len(data) == 65 else 1 << 20)
+
+
+def test_decode_envelope_leaves_d_raw_and_reads_a_numeric_id_as_a_string() -> None:
+    from qqproto.gateway._payload import decode_envelope
+
+    op, d, s, t, event_id = decode_envelope('{"op":0,"s":2,"t":"X","id":12,"d":{"a": [1]}}')
+    assert (op, bytes(d), s, t, event_id) == (0, b'{"a": [1]}', 2, "X", "12")
+    assert decode_payload(b'{"op":11}') == Payload(11, None, None, None, None)
