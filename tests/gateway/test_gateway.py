@@ -517,7 +517,8 @@ def test_numeric_event_id_is_kept_as_string() -> None:
     conn = ready_conn()
     conn.receive_payload('{"op":0,"s":2,"t":"X","id":12,"d":{}}', 1.0)
     [ev] = conn.events()
-    assert isinstance(ev, Dispatch) and (ev.name, ev.seq, ev.event_id, ev.data) == ("X", 2, "12", {})
+    assert isinstance(ev, Dispatch)
+    assert (ev.name, ev.seq, ev.event_id, ev.data) == ("X", 2, "12", {})
 
 
 def test_oversized_payload_is_refused() -> None:

@@ -654,7 +654,7 @@ def test_model_class_behaviour() -> None:
     with pytest.raises(AttributeError, match="nickname"):
         _ = User.decode(b'{"id":"1","nickname":"x"}').nickname  # type: ignore[attr-defined]
     with pytest.raises(TypeError):
-        User("1")
+        User("1")  # type: ignore[call-arg]
 
 
 def test_pickle_and_copies_of_a_decoded_event() -> None:
