@@ -129,11 +129,15 @@ def decode(cls: type[M], data: Any, *, event: str | None = None) -> M:
     """
     try:
         return _decoder(cls)(data)  # type: ignore[no-any-return]
-    except msgspec.ValidationError:
-        pass
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # msgspec's errors are ValueErrors
+        return _second_pass(cls, data, event, exc)
+
+
+def _second_pass(cls: type[M], data: Any, event: str | None, exc: Exception) -> M:
+    """After the fast pass refused ``data`` with ``exc``: not JSON at all, or the mending pass."""
+    if not isinstance(exc, msgspec.ValidationError):
         raise InvalidJSON(f"{event or cls.__name__} is not valid JSON: {exc}") from None
-    return _convert_mended(cls, loads(data), event, data)
+    return _convert_mended(cls, loads(data, event or cls.__name__), event, data)
 
 
 def event_decoder(cls: type[M], event: str) -> Callable[[Any, str | None], M]:
@@ -145,10 +149,8 @@ def event_decoder(cls: type[M], event: str) -> Callable[[Any, str | None], M]:
     def decode_event(data: Any, event_id: str | None) -> M:
         try:
             model: M = fast(data)
-        except msgspec.ValidationError:
-            model = _convert_mended(cls, loads(data, event), event, data)
-        except (msgspec.DecodeError, RecursionError) as exc:
-            raise InvalidJSON(f"{event} is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            model = _second_pass(cls, data, event, exc)
         if event_id is not None:
             # built just now and held by nobody else: set the envelope's id in place
             force_setattr(model, "event_id", event_id)
