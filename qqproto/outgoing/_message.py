@@ -1,7 +1,8 @@
 """Outgoing message content: immutable builders that produce the send-message body.
 
 One :class:`OutgoingMessage` value describes what to send (text, markdown, keyboard, ark, embed,
-media, image URL, image bytes, reference, and the passive-reply ids).
+media, image URL, image bytes, reference, the passive-reply ids, and for group/C2C the AI-bot
+extras: a stream frame, a prompt keyboard, action buttons, or an "input notify").
 :meth:`OutgoingMessage.build` turns it into the body for a :class:`Scene`: a JSON object for every
 scene (with the right ``msg_type`` for group and C2C), or ``multipart/form-data`` fields when image
 bytes go to a channel or DM. ``None`` fields are left out at every level. Mistakes raise
@@ -41,9 +42,13 @@ class MsgType(enum.IntEnum):
     """``msg_type`` values for group and C2C messages."""
 
     TEXT = 0
+    MIXED = 1
+    """Text and media mixed; sent only when the caller asks for it (``msg_type_override``)."""
     MARKDOWN = 2
     ARK = 3
     EMBED = 4
+    INPUT_NOTIFY = 6
+    """"The bot is typing" [UNCERTAIN]: a message carrying only :class:`InputNotify` (C2C)."""
     MEDIA = 7
 
 
@@ -307,6 +312,136 @@ class OutgoingReference(msgspec.Struct, frozen=True):
         )
 
 
+# -- AI-bot extras: stream frames, prompt keyboard, action buttons, input notify ---------------
+
+
+class StreamState(enum.IntEnum):
+    """A stream frame's ``state``: the body, then an optional guide, each generating/finished."""
+
+    GENERATING = 1
+    FINISHED = 10
+    GUIDE_GENERATING = 11
+    GUIDE_FINISHED = 20
+
+
+def _plain_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
+class MessageStream(msgspec.Struct, frozen=True):
+    """One frame of a streamed C2C message: ``{"state", "index", "id"?, "reset"?}``.
+
+    ``index`` counts the frames from 1. The first frame goes without ``id``; every later frame
+    carries the id the first frame's send returned (``MessageSendResult.id``). ``reset=True``
+    starts the text over (it needs the ``id``; the count starts again from 0). Each frame's
+    content is the text so far, as ``content`` (text) or ``markdown``.
+    """
+
+    state: StreamState
+    index: int
+    id: str | None = None
+    reset: bool | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.state, bool) or self.state not in set(StreamState):
+            states = ", ".join(f"{s.value} ({s.name})" for s in StreamState)
+            raise ValueError(f"stream state must be one of {states}, got {self.state!r}")
+        _plain_int("stream index", self.index, 0)
+        _nonempty("stream id", self.id)
+        if self.reset and self.id is None:
+            raise ValueError("a stream reset needs the id the stream's first frame returned")
+        if self.id is None and self.index > 1:
+            raise ValueError(
+                f"stream frame {self.index} needs the id the first frame's send returned "
+                "(only the first frame goes without one)"
+            )
+
+    def next(self, state: StreamState, id: str | None = None) -> MessageStream:
+        """The frame after this one (``index + 1``) with ``state``, carrying ``id`` (needed
+        when this is the first frame) or this frame's id."""
+        return MessageStream(state, self.index + 1, id if id is not None else self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``stream`` object."""
+        return _drop_none(state=int(self.state), index=self.index, id=self.id, reset=self.reset)
+
+
+class PromptKeyboard(msgspec.Struct, frozen=True):
+    """Suggested prompts: buttons that put their label in the user's input (``action.type`` 2,
+    ``style`` 2). ``rows`` of labels; :meth:`of` puts all labels in one row."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self) -> None:
+        if not self.rows or any(not row for row in self.rows):
+            raise ValueError("a PromptKeyboard needs at least one row, each with a label")
+        for row in self.rows:
+            for label in row:
+                if not isinstance(label, str) or not label:
+                    raise ValueError(f"a prompt label must be a non-empty string, got {label!r}")
+
+    @classmethod
+    def of(cls, *labels: str) -> PromptKeyboard:
+        """One row with a button per label."""
+        return cls((tuple(labels),))
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``prompt_keyboard`` object."""
+        rows = [
+            {
+                "buttons": [
+                    {"render_data": {"label": label, "style": 2}, "action": {"type": 2}}
+                    for label in row
+                ]
+            }
+            for row in self.rows
+        ]
+        return {"keyboard": {"content": {"rows": rows}}}
+
+
+class ActionButton(msgspec.Struct, frozen=True):
+    """The AI-bot action bar under a message (``action_button``): a console template (``"1"``)
+    and which actions it offers; ``None`` fields are left out."""
+
+    template_id: str = "1"
+    callback_data: str | None = None
+    feedback: bool | None = None
+    tts: bool | None = None
+    re_generate: bool | None = None
+    stop_generate: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.template_id, str) or not self.template_id:
+            raise ValueError("ActionButton needs a non-empty template_id (the default is '1')")
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``action_button`` object."""
+        return _drop_none(
+            template_id=self.template_id,
+            callback_data=self.callback_data,
+            feedback=self.feedback,
+            tts=self.tts,
+            re_generate=self.re_generate,
+            stop_generate=self.stop_generate,
+        )
+
+
+class InputNotify(msgspec.Struct, frozen=True):
+    """ "The bot is typing" for ``input_second`` seconds (C2C, ``msg_type`` 6) [UNCERTAIN]."""
+
+    input_type: int = 1
+    input_second: int = 60
+
+    def __post_init__(self) -> None:
+        _plain_int("input_notify input_type", self.input_type, 1)
+        _plain_int("input_notify input_second", self.input_second, 1)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``input_notify`` object."""
+        return {"input_type": self.input_type, "input_second": self.input_second}
+
+
 # -- the message ------------------------------------------------------------------------------
 
 
@@ -336,6 +471,11 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
     file_image_name: str = "image.png"
     file_image_type: str = "image/png"
     message_reference: OutgoingReference | None = None
+    stream: MessageStream | None = None
+    prompt_keyboard: PromptKeyboard | None = None
+    action_button: ActionButton | None = None
+    input_notify: InputNotify | None = None
+    msg_type_override: MsgType | None = None
     msg_id: str | None = None
     event_id: str | None = None
     msg_seq: int | None = None
@@ -402,6 +542,28 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
         """A copy with ``keyboard`` set."""
         return replace(self, keyboard=keyboard)
 
+    def with_stream(self, stream: MessageStream | None) -> OutgoingMessage:
+        """A copy that is one frame of a stream (C2C)."""
+        return replace(self, stream=stream)
+
+    def with_prompt_keyboard(self, prompt_keyboard: PromptKeyboard | None) -> OutgoingMessage:
+        """A copy with suggested prompts."""
+        return replace(self, prompt_keyboard=prompt_keyboard)
+
+    def with_action_button(self, action_button: ActionButton | None) -> OutgoingMessage:
+        """A copy with the AI-bot action bar."""
+        return replace(self, action_button=action_button)
+
+    def with_msg_type(self, msg_type: MsgType | int | None) -> OutgoingMessage:
+        """A copy sending ``msg_type`` instead of the one the content implies (``None``: the
+        implied one again). Checked against the content when built."""
+        return replace(self, msg_type_override=None if msg_type is None else MsgType(msg_type))
+
+    @classmethod
+    def typing(cls, seconds: int = 60) -> OutgoingMessage:
+        """ "The bot is typing" for ``seconds`` (C2C, ``msg_type`` 6) [UNCERTAIN]."""
+        return cls(input_notify=InputNotify(input_second=seconds))
+
     def with_reference(
         self, message_id: str | None, *, ignore_error: bool | None = None
     ) -> OutgoingMessage:
@@ -419,18 +581,75 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
 
     @property
     def msg_type(self) -> MsgType:
+        """The group/C2C ``msg_type`` sent: ``msg_type_override`` if set, else the implied one."""
+        if self.msg_type_override is not None:
+            return MsgType(self.msg_type_override)
+        return self.implied_msg_type
+
+    @property
+    def implied_msg_type(self) -> MsgType:
         """The group/C2C ``msg_type`` the content implies."""
+        if self.input_notify is not None:
+            return MsgType.INPUT_NOTIFY
         if self.media is not None:
             return MsgType.MEDIA
         if self.ark is not None:
             return MsgType.ARK
         if self.embed is not None:
             return MsgType.EMBED
-        if self.markdown is not None or self.keyboard is not None:
+        if (
+            self.markdown is not None
+            or self.keyboard is not None
+            or self.prompt_keyboard is not None
+            or self.action_button is not None
+        ):
             return MsgType.MARKDOWN
         return MsgType.TEXT
 
+    def _validate_extras(self, scene: Scene) -> None:
+        """The checks of the AI-bot extras and of ``msg_type_override``."""
+        if self.input_notify is not None:
+            if scene is not Scene.C2C:
+                raise ValueError(f"input_notify is for C2C messages only, not {scene.value}")
+            extra = [
+                name
+                for name in self.__struct_fields__
+                if name not in _NOTIFY_KEEPS and getattr(self, name) not in (None, "")
+            ]
+            if extra:
+                raise ValueError(
+                    "a message with input_notify carries nothing else but the reply ids; "
+                    f"remove {', '.join(extra)}"
+                )
+        if self.stream is not None:
+            if scene is not Scene.C2C:
+                raise ValueError(f"stream frames are for C2C messages only, not {scene.value}")
+            if self.ark is not None or self.embed is not None or self.media is not None:
+                raise ValueError("a stream frame's content is text (content) or markdown")
+            if self.content is None and self.markdown is None:
+                raise ValueError("a stream frame needs content (text) or markdown: the text so far")
+        for name in ("prompt_keyboard", "action_button"):
+            if getattr(self, name) is not None and not scene.is_v2:
+                raise ValueError(f"{name} is for group and C2C messages only, not {scene.value}")
+        override = self.msg_type_override
+        if override is None:
+            return
+        if not scene.is_v2:
+            raise ValueError("msg_type only applies to group and C2C messages")
+        if isinstance(override, bool) or override not in set(MsgType):
+            known = ", ".join(f"{t.value} ({t.name})" for t in MsgType)
+            raise ValueError(f"msg_type must be one of {known}, got {override!r}")
+        implied = self.implied_msg_type
+        mixed_ok = override == MsgType.MIXED and implied in (MsgType.TEXT, MsgType.MEDIA)
+        if override != implied and not mixed_ok:
+            raise ValueError(
+                f"msg_type {int(override)} ({MsgType(override).name}) does not match the content, "
+                f"which is msg_type {int(implied)} ({implied.name}); MIXED (1) goes with text "
+                "and/or media only"
+            )
+
     def _validate(self, scene: Scene) -> None:
+        self._validate_extras(scene)
         if self.msg_seq is not None and (
             isinstance(self.msg_seq, bool) or not isinstance(self.msg_seq, int) or self.msg_seq < 1
         ):
@@ -472,6 +691,9 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
             not self.content
             and not rich
             and self.keyboard is None
+            and self.prompt_keyboard is None
+            and self.action_button is None
+            and self.input_notify is None
             and (self.image is None and self.file_image is None)
         ):
             raise ValueError(
@@ -489,6 +711,12 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
             ark=None if self.ark is None else self.ark.to_json(),
             embed=None if self.embed is None else self.embed.to_json(),
             media=None if self.media is None else self.media.to_json(),
+            stream=None if self.stream is None else self.stream.to_json(),
+            prompt_keyboard=(
+                None if self.prompt_keyboard is None else self.prompt_keyboard.to_json()
+            ),
+            action_button=None if self.action_button is None else self.action_button.to_json(),
+            input_notify=None if self.input_notify is None else self.input_notify.to_json(),
             image=self.image,
             message_reference=(
                 None if self.message_reference is None else self.message_reference.to_json()
@@ -509,6 +737,13 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
         if body.json is None:
             raise ValueError("this message carries file_image bytes: use build().form")
         return body.json
+
+
+_NOTIFY_KEEPS = frozenset(
+    {"input_notify", "msg_type_override", "msg_id", "event_id", "msg_seq"}
+    | {"file_image_name", "file_image_type"}
+)
+"""The fields a message with ``input_notify`` may have besides it (the others stay unset)."""
 
 
 def _form(fields: Mapping[str, JSON], message: OutgoingMessage) -> tuple[FormField, ...]:

@@ -45,13 +45,19 @@ class GuildSendFields(SendFields, total=False):
 
 
 class V2SendFields(SendFields, total=False):
-    """Group and C2C sends: ``msg_type`` (0 text, 2 markdown, 3 ark, 4 embed, 7 media; 0 when not
-    given), ``media`` (``{"file_info": …}`` or a :class:`MediaUploadResult`) and ``msg_seq`` (a
-    new one for each reply to the same ``msg_id``)."""
+    """Group and C2C sends: ``msg_type`` (0 text, 1 text and media, 2 markdown, 3 ark, 4 embed,
+    6 input notify, 7 media; 0 when not given), ``media`` (``{"file_info": …}`` or a
+    :class:`MediaUploadResult`) and ``msg_seq`` (a new one for each reply to the same
+    ``msg_id``); the AI-bot extras ``stream`` (C2C), ``prompt_keyboard``, ``action_button`` and
+    ``input_notify`` (C2C) as their JSON objects (see :mod:`qqproto.outgoing`)."""
 
     msg_type: int
     media: JSON
     msg_seq: int | None
+    stream: JSON
+    prompt_keyboard: JSON
+    action_button: JSON
+    input_notify: JSON
 
 
 class UploadFields(TypedDict, total=False):
@@ -172,9 +178,17 @@ class MessageRoutes:
         return Parts(unwrap(Message, "message"))
 
     @_CHANNEL_SEND.route()
-    def post_keyboard_message(channel_id: str, keyboard: JSON) -> Parts[Message]:
-        """a message with only a keyboard."""
-        return Parts(Message.parse, json={"keyboard": keyboard})
+    def post_keyboard_message(
+        channel_id: str,
+        keyboard: JSON,
+        markdown: JSON = None,
+        msg_id: str | None = None,
+        event_id: str | None = None,
+    ) -> Parts[Message]:
+        """a markdown message with a keyboard under it (the platform hangs buttons on markdown);
+        without ``markdown``, the keyboard alone (a console template keyboard)."""
+        payload = body(markdown=markdown, keyboard=keyboard, msg_id=msg_id, event_id=event_id)
+        return Parts(Message.parse, json=payload)
 
     @route("PATCH", _MESSAGE, json_args=True)
     def patch_guild_message(
