@@ -30,6 +30,11 @@ __all__ = ["Client", "__version__", *_public, *LAZY_NAMES]
 if TYPE_CHECKING:
     from qqproto.client._asgi import WebhookApp as WebhookApp
     from qqproto.client._asgi import webhook_app as webhook_app
+    from qqproto.client._command_parse import Rest as Rest
+    from qqproto.client._command_parse import UsageError as UsageError
+    from qqproto.client._commands import Command as Command
+    from qqproto.client._commands import CommandHandler as CommandHandler
+    from qqproto.client._commands import command as command
     from qqproto.client._webhook_server import WebhookOptions as WebhookOptions
 
 

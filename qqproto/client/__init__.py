@@ -86,9 +86,16 @@ _LAZY = {
     "WebhookOptions": "qqproto.client._webhook_server",
     "WebhookApp": "qqproto.client._asgi",
     "webhook_app": "qqproto.client._asgi",
+    # the command router, also loaded on first use (it costs import time a bot may not need)
+    "Command": "qqproto.client._commands",
+    "CommandHandler": "qqproto.client._commands",
+    "command": "qqproto.client._commands",
+    "Rest": "qqproto.client._command_parse",
+    "UsageError": "qqproto.client._command_parse",
 }
 LAZY_NAMES = tuple(_LAZY)
-"""Webhook names, loaded on first use so that a gateway bot never imports the webhook server."""
+"""Names loaded on first use: the webhook ones (a gateway bot never imports the webhook server)
+and the command router's."""
 
 
 def lazy_attribute(module: str, name: str) -> Any:
