@@ -22,6 +22,7 @@ import msgspec
 from qqproto._errors import ApiError, QQError, RemoteProtocolError, TransportError
 from qqproto.client._io import Io
 from qqproto.models import C2CMessage, MessageSendResult
+from qqproto.outgoing._message import MessageStream, StreamState
 from qqproto.rest._call import Call
 from qqproto.rest._messages import MessageRoutes
 
@@ -30,9 +31,9 @@ __all__ = ["STREAM_MIN_INTERVAL", "StreamError", "StreamResult", "reply_stream"]
 STREAM_MIN_INTERVAL = 0.3
 """Seconds the platform asks for between two frames of one stream."""
 
-GENERATING = 1
+GENERATING = StreamState.GENERATING
 """``stream.state`` of a frame while the body is still being generated."""
-FINISHED = 10
+FINISHED = StreamState.FINISHED
 """``stream.state`` of the frame that closes the body."""
 
 
@@ -172,11 +173,9 @@ class _Frames:
             if due > self.io.now():
                 await self.io.sleep_until(due)
 
-    def payload(self, text: str, state: int) -> dict[str, Any]:
+    def payload(self, text: str, state: StreamState) -> dict[str, Any]:
         body = self.text + text if self.cumulative else text
-        stream: dict[str, Any] = {"state": state, "index": self.index + 1}
-        if self.id is not None:
-            stream["id"] = self.id
+        stream = MessageStream(state, self.index + 1, self.id).to_json()
         payload: dict[str, Any]
         if self.markdown:
             payload = {"msg_type": 2, "markdown": {"content": body}}
@@ -187,7 +186,7 @@ class _Frames:
         payload["stream"] = stream
         return payload
 
-    async def send(self, text: str, state: int) -> None:
+    async def send(self, text: str, state: StreamState) -> None:
         request = MessageRoutes.post_c2c_message.endpoint.request(
             self.openid, json=self.payload(text, state)
         )
