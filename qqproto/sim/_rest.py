@@ -9,7 +9,8 @@ with the wrong method 405.
 
 Error bodies are ``{"message", "code", "err_code", "trace_id"}``. Platform codes used: 11244 (bad
 or expired token), 11245 (legacy ``Bot`` token), 40054005 (duplicate ``msg_seq``), 850019 (bad
-upload request), token endpoint 100007/100016. Where the platform's code is not known (empty
+upload request), token endpoint 100007/100016; the simulator's own 40054100-40054106 for refused
+stream frames (:data:`~qqproto.sim.STREAM_CODES`). Where the platform's code is not known (empty
 message, malformed body, unknown route) ``code`` is the HTTP status.
 """
 
@@ -29,8 +30,10 @@ from qqproto.rest._call import ApiResponse
 from qqproto.sim import _events as ev
 from qqproto.sim._world import (
     DUPLICATE_MSG_SEQ_CODE,
+    STREAM_CODES,
     InteractionAck,
     Platform,
+    PlatformRefusal,
     RecallRecord,
     RestRecord,
     SimBot,
@@ -167,7 +170,7 @@ def handle(platform: Platform, request: RestRequest, now: float) -> RestResponse
             status, data = _canned(method, route, params)
         else:
             status, data = handler(ctx, body)
-    except _Reply as exc:
+    except (_Reply, PlatformRefusal) as exc:
         return error(exc.status, exc.code, exc.message)
     return finish(status, data)
 
@@ -415,6 +418,8 @@ _GUILD_BODY_KEYS = ("content", "embed", "ark", "image", "markdown", "keyboard", 
 
 def _guild_send(ctx: _Ctx, body: Any, scene: str, target: str) -> tuple[int, Any]:
     data = _obj(body)
+    if "stream" in data:
+        raise _Reply(400, STREAM_CODES["scene"], "streaming messages are only for single chats")
     file = data.pop("file_image", None)
     if file is not None and not isinstance(file, bytes):
         file = str(file).encode("utf-8")
@@ -453,6 +458,10 @@ def _v2_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
         raise _Reply(400, 400, f"invalid msg_type {msg_type!r}")
     if "msg_seq" in data and as_int(data["msg_seq"]) is None:
         raise _Reply(400, 400, "msg_seq must be an integer")
+    if "stream" in data:
+        message_id = ev.group_message_id(ctx.platform.rng)
+        sent = ctx.platform.stream_frame(ctx.bot.app_id, scene, target, data, message_id, ctx.now)
+        return 200, {"id": sent.stream_id, "timestamp": int(ctx.platform.wall(ctx.now))}
     if not ctx.platform.check_msg_seq(scene, target, data):
         raise _Reply(400, DUPLICATE_MSG_SEQ_CODE, "消息被去重，请检查请求msgseq")
     message_id = ev.group_message_id(ctx.platform.rng)

@@ -17,7 +17,10 @@ it):
 * a second Identify on a shard invalidates the shard's older sessions and closes their live
   connections with **4009**;
 * a duplicate ``msg_id``/``event_id`` + ``msg_seq`` on a group or C2C send answers HTTP 400 with
-  code **40054005** ("消息被去重，请检查请求msgseq", as the platform was seen to answer).
+  code **40054005** ("消息被去重，请检查请求msgseq", as the platform was seen to answer);
+* a refused stream frame (C2C streaming messages, see :meth:`Platform.stream_frame`) answers
+  HTTP 400 with one of the simulator's own codes 40054100-40054106 (:data:`STREAM_CODES`; the
+  platform's codes for these cases are not documented).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import string
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from qqproto._errors import LocalProtocolError, TokenRefused
@@ -43,6 +46,7 @@ __all__ = [
     "DEFAULT_APP_ID",
     "DEFAULT_SECRET",
     "DUPLICATE_MSG_SEQ_CODE",
+    "STREAM_CODES",
     "BufferedEvent",
     "Delivery",
     "HeartbeatRecord",
@@ -50,6 +54,7 @@ __all__ = [
     "Injected",
     "InteractionAck",
     "Platform",
+    "PlatformRefusal",
     "RecallRecord",
     "RestFailure",
     "RestRecord",
@@ -62,6 +67,7 @@ __all__ = [
     "SimGuild",
     "SimSession",
     "SimUser",
+    "StreamFrame",
     "TokenRefused",
     "UploadRecord",
 ]
@@ -71,7 +77,36 @@ DEFAULT_SECRET = "simsecretsimsecretsimsecret12345"
 DUPLICATE_MSG_SEQ_CODE = 40054005
 """The platform's code for a reply whose ``msg_id``/``event_id`` + ``msg_seq`` was used before."""
 
+STREAM_CODES: Mapping[str, int] = {
+    "bad_stream": 40054100,
+    "scene": 40054101,
+    "unknown_id": 40054102,
+    "index": 40054103,
+    "finished": 40054104,
+    "too_fast": 40054105,
+    "not_passive": 40054106,
+}
+"""The simulator's codes for refused stream frames (HTTP 400), by case: a malformed ``stream``
+object, a stream outside C2C, an unknown stream ``id``, an ``index`` not above the previous
+one, a frame after the final one, a frame sooner than :attr:`Platform.stream_min_interval`
+after the previous one, a frame without ``msg_id``/``event_id``."""
+
+STREAM_STATES = (1, 10, 11, 20)
+"""``stream.state``: 1 body generating, 10 body finished, 11 guide generating, 20 guide
+finished."""
+
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+class PlatformRefusal(Exception):
+    """A request the platform refuses: the REST app answers ``status`` with the error body
+    ``{"message", "code", "err_code", "trace_id"}``."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +305,15 @@ class SentMessage:
     event_id: str | None
     msg_seq: int | None
     file: bytes | None = None
+    stream_id: str | None = None
+    """A streamed C2C message: its stream id (the ``id`` its first frame was answered)."""
+    frames: tuple[StreamFrame, ...] = ()
+    """A streamed message's accepted frames, oldest first (``body`` is then the last frame's
+    with the assembled text as ``content``, or ``markdown.content``)."""
+    finished: bool = True
+    """False while a streamed message's body is still generating (no frame with state 10)."""
+    guide: str | None = None
+    """A streamed message's guide text (frames with state 11/20), if any."""
 
     @property
     def content(self) -> str | None:
@@ -280,6 +324,39 @@ class SentMessage:
     def reply_to(self) -> str | None:
         """The ``msg_id`` or ``event_id`` this message answers (None: an active message)."""
         return self.msg_id or self.event_id
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFrame:
+    """One frame of a C2C streaming message (``stream`` in the body), accepted or refused.
+
+    ``text`` is the frame's own text (``content``, or ``markdown.content``); ``stream_id`` is
+    None for a refused first frame; ``refused`` the error code it got (None: accepted)."""
+
+    time: float
+    app_id: str
+    scene: str
+    target_id: str
+    stream_id: str | None
+    state: Any
+    index: Any
+    reset: bool
+    text: str
+    body: Mapping[str, Any]
+    refused: int | None = None
+
+
+@dataclass
+class _Stream:
+    stream_id: str
+    app_id: str
+    target_id: str
+    sent_index: int
+    last_index: int
+    last_time: float
+    state: int
+    text: str = ""
+    guide: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +553,12 @@ class Platform:
         self._failures: list[RestFailure] = []
         self._used_seqs: set[tuple[str, str, str, str, int]] = set()
         self._seq_in_channel: dict[str, int] = {}
+        self._streams: dict[str, _Stream] = {}
+        self.stream_min_interval = 0.3
+        """Stream frames of one message closer than this (seconds of ``now``) are refused."""
+        self.stream_cumulative = False
+        """False: each stream frame carries the new text (appended); True: the whole text so
+        far (each frame replaces it)."""
         self._next_connection_id = 0
         self.connections: dict[int, GatewayServer] = {}
         """Live gateway connections by id."""
@@ -484,6 +567,8 @@ class Platform:
 
         # what happened
         self.sent: list[SentMessage] = []
+        self.stream_frames: list[StreamFrame] = []
+        """Every stream frame received, accepted or refused, oldest first."""
         self.uploads: list[UploadRecord] = []
         self.recalls: list[RecallRecord] = []
         self.interaction_acks: list[InteractionAck] = []
@@ -1078,6 +1163,139 @@ class Platform:
         self.sent.append(message)
         return message
 
+    def stream_frame(
+        self,
+        app_id: str,
+        scene: str,
+        target_id: str,
+        body: Mapping[str, Any],
+        message_id: str,
+        now: float,
+    ) -> SentMessage:
+        """One frame of a streaming message (``body["stream"]``); the message it builds.
+
+        ``message_id`` is the id a first frame (no ``stream.id``) gives the new message; later
+        frames carry it as ``stream.id``. The frame's text is appended to the message's (or
+        replaces it, with :attr:`stream_cumulative`); ``reset: true`` (while the body generates,
+        state 1) restarts text and index (the frame's index may then be 0). After state 10 only
+        guide frames (11, 20) may follow; nothing after 20. A refused frame raises
+        :class:`PlatformRefusal` (400, :data:`STREAM_CODES`); every frame is recorded in
+        :attr:`stream_frames`.
+        """
+        stream = body.get("stream")
+        text = _frame_text(body)
+        sid = stream.get("id") if isinstance(stream, Mapping) else None
+        state = stream.get("state") if isinstance(stream, Mapping) else None
+        index = stream.get("index") if isinstance(stream, Mapping) else None
+        reset = isinstance(stream, Mapping) and stream.get("reset") is True
+
+        def refuse(case: str, message: str) -> PlatformRefusal:
+            code = STREAM_CODES[case]
+            frame = StreamFrame(
+                now,
+                app_id,
+                scene,
+                target_id,
+                sid if isinstance(sid, str) else None,
+                state,
+                index,
+                reset,
+                text,
+                dict(body),
+                code,
+            )
+            self.stream_frames.append(frame)
+            return PlatformRefusal(400, code, message)
+
+        if scene != "c2c":
+            raise refuse("scene", "streaming messages are only for single chats (C2C)")
+        if not isinstance(stream, Mapping):
+            raise refuse("bad_stream", "stream must be an object {state, index, id?, reset?}")
+        if type(state) is not int or state not in STREAM_STATES:
+            raise refuse("bad_stream", f"stream.state must be one of {STREAM_STATES}")
+        if type(index) is not int or index < 0:
+            raise refuse("bad_stream", "stream.index must be an integer from 1 (0 on a reset)")
+        if not (body.get("msg_id") or body.get("event_id")):
+            raise refuse("not_passive", "a stream frame is a reply: set msg_id (or event_id)")
+        current: _Stream | None = None
+        if sid not in (None, ""):
+            current = self._streams.get(sid) if isinstance(sid, str) else None
+            if current is None or current.app_id != app_id or current.target_id != target_id:
+                raise refuse("unknown_id", f"unknown stream id {sid!r}")
+        elif reset:
+            raise refuse("bad_stream", "a reset frame must carry the stream id")
+        if current is not None:
+            if current.state == 20 or (current.state in (10, 11) and state in (1, 10)):
+                raise refuse("finished", "this stream is finished: no frame may follow")
+            if reset and current.state != 1:
+                raise refuse("finished", "only a stream whose body is generating can be reset")
+            if now - current.last_time < self.stream_min_interval:
+                raise refuse(
+                    "too_fast",
+                    f"stream frames must be {self.stream_min_interval:g} s apart at least",
+                )
+            floor = -1 if reset else current.last_index
+            if index <= floor:
+                raise refuse("index", f"stream.index {index} must exceed {floor}")
+        elif index < 1:
+            raise refuse("index", "stream.index starts from 1")
+        if not self.check_msg_seq(scene, target_id, body):
+            self.stream_frames.append(
+                StreamFrame(
+                    now,
+                    app_id,
+                    scene,
+                    target_id,
+                    current.stream_id if current else None,
+                    state,
+                    index,
+                    reset,
+                    text,
+                    dict(body),
+                    DUPLICATE_MSG_SEQ_CODE,
+                )
+            )
+            raise PlatformRefusal(400, DUPLICATE_MSG_SEQ_CODE, "消息被去重，请检查请求msgseq")
+
+        if current is None:
+            placeholder = self.record_sent(app_id, scene, target_id, body, message_id, now)
+            current = _Stream(message_id, app_id, target_id, placeholder.index, 0, now, state)
+            self._streams[message_id] = current
+        if reset:
+            current.text = current.guide = ""
+        guide = state in (11, 20)
+        if self.stream_cumulative:
+            current.guide, current.text = (text, current.text) if guide else (current.guide, text)
+        elif guide:
+            current.guide += text
+        else:
+            current.text += text
+        current.last_index, current.last_time, current.state = index, now, state
+        frame = StreamFrame(
+            now,
+            app_id,
+            scene,
+            target_id,
+            current.stream_id,
+            state,
+            index,
+            reset,
+            text,
+            dict(body),
+        )
+        self.stream_frames.append(frame)
+        old = self.sent[current.sent_index]
+        message = replace(
+            old,
+            body=_with_text(body, current.text),
+            frames=(*old.frames, frame),
+            stream_id=current.stream_id,
+            finished=state in (10, 11, 20),
+            guide=current.guide or None,
+        )
+        self.sent[current.sent_index] = message
+        return message
+
     def file_info(self, scene: str) -> str:
         raw = f"sim|{scene}|{self.rng.getrandbits(192):048x}".encode()
         return base64.b64encode(raw).decode("ascii")
@@ -1146,6 +1364,26 @@ _DEFAULT_MESSAGES = {
     503: "service unavailable",
     504: "gateway timeout",
 }
+
+
+def _frame_text(body: Mapping[str, Any]) -> str:
+    """A message's text: ``content``, or ``markdown.content`` for a markdown message."""
+    markdown = body.get("markdown")
+    if body.get("msg_type") == 2 and isinstance(markdown, Mapping):
+        text = markdown.get("content")
+        return text if isinstance(text, str) else ""
+    content = body.get("content")
+    return content if isinstance(content, str) else ""
+
+
+def _with_text(body: Mapping[str, Any], text: str) -> dict[str, Any]:
+    out = dict(body)
+    markdown = out.get("markdown")
+    if out.get("msg_type") == 2 and isinstance(markdown, Mapping):
+        out["markdown"] = {**markdown, "content": text}
+    else:
+        out["content"] = text
+    return out
 
 
 def _as_int(value: Any) -> int | None:
