@@ -222,7 +222,7 @@ ROUTES: dict[str, R] = {
         A.get_schedules("c1", since=1642076400000),
         "GET",
         "/channels/c1/schedules",
-        fixture="GET_channels_channel_id_schedules",
+        (("since", "1642076400000"),),
     ),
     "get_schedule": R(A.get_schedule("c1", "s1"), "GET", "/channels/c1/schedules/s1"),
     "create_schedule": R(
@@ -263,14 +263,28 @@ ROUTES: dict[str, R] = {
         "/channels/c1/audio",
         fixture="POST_channels_channel_id_audio",
     ),
-    "on_microphone": R(
-        A.on_microphone("c1"), "PUT", "/channels/c1/mic", fixture="PUT_channels_channel_id_mic"
+    # the docs print ``{}`` as these requests' body; the platform takes none (json None: no body)
+    "on_microphone": R(A.on_microphone("c1"), "PUT", "/channels/c1/mic"),
+    "off_microphone": R(A.off_microphone("c1"), "DELETE", "/channels/c1/mic"),
+    # history (botgo MessagesPager: the anchor's name = the id, and limit)
+    "get_messages": R(
+        A.get_messages("c1", before="m9", limit=5),
+        "GET",
+        "/channels/c1/messages",
+        (("before", "m9"), ("limit", "5")),
     ),
-    "off_microphone": R(
-        A.off_microphone("c1"),
-        "DELETE",
-        "/channels/c1/mic",
-        fixture="DELETE_channels_channel_id_mic",
+    # notification-setting guides (botgo SettingGuideToCreate)
+    "post_setting_guide": R(
+        A.post_setting_guide("c1", at_user_ids=["u1", "u2"]),
+        "POST",
+        "/channels/c1/settingguide",
+        json={"content": "<@u1><@u2>"},
+    ),
+    "post_dms_setting_guide": R(
+        A.post_dms_setting_guide("g9", jump_guild_id="g1"),
+        "POST",
+        "/dms/g9/settingguide",
+        json={"setting_guide": {"guild_id": "g1"}},
     ),
     # reactions
     "put_reaction": R(
@@ -387,6 +401,20 @@ ROUTES: dict[str, R] = {
         "POST",
         "/v2/users/U/files",
         json={"upload_id": "up", "srv_send_msg": True},
+    ),
+    # HTTP-callback sessions (deprecated; botgo HTTPIdentity)
+    "create_webhook_session": R(
+        A.create_webhook_session("https://bot.example/qq", 1 << 30, shard_id=1, shard_count=2),
+        "POST",
+        "/gateway/webhook/sessions",
+        json={"intents": 1 << 30, "shards": [1, 2], "callback_url": "https://bot.example/qq"},
+    ),
+    "get_webhook_sessions": R(A.get_webhook_sessions(), "GET", "/gateway/webhook/sessions"),
+    "check_webhook_sessions": R(
+        A.check_webhook_sessions(), "PATCH", "/gateway/webhook/sessions", (("action", "check"),)
+    ),
+    "delete_webhook_session": R(
+        A.delete_webhook_session("s/1"), "DELETE", "/gateway/webhook/sessions/s%2F1"
     ),
     # interactions
     "on_interaction_result": R(

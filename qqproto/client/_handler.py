@@ -4,7 +4,9 @@ Method names follow botpy (``"on_" + t.lower()``), so botpy handlers port over. 
 receives the :class:`~qqproto.client.Context` and the typed event, read lazily: its fields
 are converted on first access, and a field of the wrong type raises
 :class:`~qqproto.models.InvalidModel` there (which then reaches ``on_error``). Generated from
-:data:`qqproto.models.EVENT_MODELS`; a test checks the two stay in step.
+:data:`qqproto.models.EVENT_MODELS`; a test checks the two stay in step. The other spellings
+of an event (:data:`qqproto.models.EVENT_ALIASES`: ``ON_MIC``, ``OFF_MIC``) have no method of
+their own: they reach the method of the name they stand for (``on_audio_on_mic``, ...).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from qqproto.models import (
     C2CMessage,
     ChannelEvent,
     DirectMessage,
+    EnterAIOEvent,
     ForumAuditResult,
     GroupManageEvent,
     GroupMemberEvent,
@@ -35,6 +38,7 @@ from qqproto.models import (
     ReadyEvent,
     Reply,
     ResumedEvent,
+    SubscribeMessageStatusEvent,
     Thread,
     UnknownEvent,
 )
@@ -220,10 +224,18 @@ class EventHandler:
         """AUDIO_FINISH (intent AUDIO_ACTION)."""
 
     async def on_audio_on_mic(self, ctx: Context, event: AudioEvent) -> None:
-        """AUDIO_ON_MIC (intent AUDIO_ACTION)."""
+        """AUDIO_ON_MIC, or ON_MIC as botpy and botrs spell it (intent AUDIO_ACTION)."""
 
     async def on_audio_off_mic(self, ctx: Context, event: AudioEvent) -> None:
-        """AUDIO_OFF_MIC (intent AUDIO_ACTION)."""
+        """AUDIO_OFF_MIC, or OFF_MIC as botpy and botrs spell it (intent AUDIO_ACTION)."""
+
+    async def on_enter_aio(self, ctx: Context, event: EnterAIOEvent) -> None:
+        """ENTER_AIO (intent ENTER_AIO) [UNCERTAIN: botgo only]."""
+
+    async def on_subscribe_message_status(
+        self, ctx: Context, event: SubscribeMessageStatusEvent
+    ) -> None:
+        """SUBSCRIBE_MESSAGE_STATUS (intent GROUP_AND_C2C_EVENT) [UNCERTAIN: botgo only]."""
 
     async def on_at_message_create(self, ctx: Context, event: Message) -> None:
         """AT_MESSAGE_CREATE (intent PUBLIC_GUILD_MESSAGES)."""

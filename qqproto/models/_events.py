@@ -2,7 +2,9 @@
 
 ``parse_event(t, d, event_id=payload_id)`` turns an op-0 dispatch into its model; the dispatch's
 top-level ``id`` is kept as ``event_id`` (passive replies need it). An unknown ``t`` becomes an
-:class:`UnknownEvent`, never dropped. Handler names follow botpy: ``on_`` + ``t.lower()``.
+:class:`UnknownEvent`, never dropped. Handler names follow botpy: ``on_`` + ``t.lower()``, except
+for the other spellings of one event (:data:`EVENT_ALIASES`), which reach the handler of the
+name they stand for.
 """
 
 from __future__ import annotations
@@ -106,8 +108,11 @@ class GroupManageEvent(Model, Replyable, frozen=True, kw_only=True):
     event_id: str | None = None
 
 
-class GroupMemberEvent(Model, frozen=True, kw_only=True):
-    """GROUP_MEMBER_ADD / GROUP_MEMBER_REMOVE [UNCERTAIN: NoneBot only, not in the docs]."""
+class GroupMemberEvent(Model, Replyable, frozen=True, kw_only=True):
+    """GROUP_MEMBER_ADD / GROUP_MEMBER_REMOVE [UNCERTAIN: NoneBot only, not in the docs].
+
+    Answerable like the other group events: a reply goes to the group with ``event_id``.
+    """
 
     group_openid: str | None = None
     member_openid: str | None = None
@@ -123,6 +128,47 @@ class C2CManageEvent(Model, Replyable, frozen=True, kw_only=True):
     openid: str | None = None
     author: C2CMessageAuthor | None = None
     timestamp: Timestamp | None = None
+    event_id: str | None = None
+
+
+class EnterAIOEvent(Model, frozen=True, kw_only=True):
+    """ENTER_AIO: a user opened the bot's chat window (the "AIO").
+
+    [UNCERTAIN] Known from botgo only (``dto.EnterAIO``, intent bit 1<<23): ``user_openid`` is
+    the user, ``from_source`` where the window was opened from (free text, values undocumented).
+    """
+
+    user_openid: str | None = None
+    from_source: str | None = None
+    event_id: str | None = None
+
+
+class SubscribeTemplateResult(Model, frozen=True, kw_only=True):
+    """One template's outcome in a SUBSCRIBE_MESSAGE_STATUS: ``op`` 1 allowed, 2 refused.
+
+    ``template_id`` is an official template, ``custom_template_id`` a custom one; ``update_ts``
+    is when the status changed [UNCERTAIN: botgo types it as a bare integer; read as unix
+    seconds, or milliseconds when it is that large].
+    """
+
+    template_id: int | None = None
+    custom_template_id: str | None = None
+    op: int | None = None
+    subscribe_id: str | None = None
+    update_ts: Timestamp | None = None
+
+
+class SubscribeMessageStatusEvent(Model, frozen=True, kw_only=True):
+    """SUBSCRIBE_MESSAGE_STATUS: a user allowed or refused subscription-message templates.
+
+    [UNCERTAIN] Known from botgo only (``dto.SubscribeMessageStatusData``, under the
+    GROUP_AND_C2C_EVENT intent): ``group_openid`` is set for a group subscription, ``openid`` for
+    a user's; ``result`` has one entry per template.
+    """
+
+    group_openid: str | None = None
+    openid: str | None = None
+    result: tuple[SubscribeTemplateResult, ...] | None = None
     event_id: str | None = None
 
 
@@ -198,6 +244,10 @@ _TABLE: tuple[tuple[str, type[Any], int], ...] = (  # name, model, intent bit (0
     ("AUDIO_FINISH", AudioEvent, Intents.AUDIO_ACTION),
     ("AUDIO_ON_MIC", AudioEvent, Intents.AUDIO_ACTION),
     ("AUDIO_OFF_MIC", AudioEvent, Intents.AUDIO_ACTION),
+    ("ON_MIC", AudioEvent, Intents.AUDIO_ACTION),  # botpy's and botrs's spelling
+    ("OFF_MIC", AudioEvent, Intents.AUDIO_ACTION),
+    ("ENTER_AIO", EnterAIOEvent, Intents.ENTER_AIO),
+    ("SUBSCRIBE_MESSAGE_STATUS", SubscribeMessageStatusEvent, Intents.GROUP_AND_C2C_EVENT),
     ("AT_MESSAGE_CREATE", Message, Intents.PUBLIC_GUILD_MESSAGES),
     ("PUBLIC_MESSAGE_DELETE", MessageDelete, Intents.PUBLIC_GUILD_MESSAGES),
 )
@@ -211,10 +261,18 @@ EVENT_INTENTS: Mapping[str, int] = {name: int(bit) for name, _, bit in _TABLE}
 EVENT_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _TABLE)
 """Every event name this version knows, in intent-table order."""
 
+EVENT_ALIASES: Mapping[str, str] = {"ON_MIC": "AUDIO_ON_MIC", "OFF_MIC": "AUDIO_OFF_MIC"}
+"""Other spellings of one event → the name they stand for (same model, same handler).
+
+botpy and botrs key the audio mic events ``ON_MIC`` / ``OFF_MIC``; the docs, botgo and NoneBot
+say ``AUDIO_ON_MIC`` / ``AUDIO_OFF_MIC``. Whichever arrives reaches ``on_audio_on_mic`` /
+``on_audio_off_mic``."""
+
 
 def handler_name(name: str) -> str:
-    """The handler method for event ``name`` (botpy's convention): ``"on_" + name.lower()``."""
-    return "on_" + name.lower()
+    """The handler method for event ``name`` (botpy's convention): ``"on_" + name.lower()``, of
+    the name an alias stands for (``ON_MIC`` → ``on_audio_on_mic``, see :data:`EVENT_ALIASES`)."""
+    return "on_" + EVENT_ALIASES.get(name, name).lower()
 
 
 def parse_event(name: str, data: object, *, event_id: str | None) -> object:

@@ -203,14 +203,15 @@ class OnlineNums(Model, frozen=True, kw_only=True):
 
 
 class GroupMember(Model, frozen=True, kw_only=True):
-    """One member of a QQ group [UNCERTAIN: extension route, shape from NoneBot]."""
+    """One member of a QQ group [UNCERTAIN: fields as NoneBot reads them]."""
 
     member_openid: str | None = None
     join_timestamp: Timestamp | None = None
 
 
 class GroupMembers(Model, frozen=True, kw_only=True):
-    """A page of ``POST /v2/groups/{group_openid}/members`` [UNCERTAIN]."""
+    """A page of ``POST /v2/groups/{group_openid}/members`` (a route for invited bots only)
+    [UNCERTAIN: fields as NoneBot reads them]."""
 
     members: tuple[GroupMember, ...] | None = None
     next_index: int | None = None
@@ -222,3 +223,32 @@ class AudioControl(Model, frozen=True, kw_only=True):
     audio_url: str | None = None
     text: str | None = None
     status: int | None = None
+
+
+class WebhookSession(Model, frozen=True, kw_only=True):
+    """One HTTP-callback session (``GET``/``PATCH /gateway/webhook/sessions``), deprecated.
+
+    Fields as botgo's ``dto.HTTPSession`` has them (the platform docs no longer describe the
+    route); ``last_heartbeat_time`` and ``state`` are kept as the platform's text [UNCERTAIN:
+    their format]. ``shards`` is ``[shard_id, shard_count]``.
+    """
+
+    app_id: str | None = None
+    session_id: str | None = None
+    callback_url: str | None = None
+    env: str | None = None
+    intents: int | None = None
+    last_heartbeat_time: str | None = None
+    state: str | None = None
+    shards: tuple[int, ...] | None = None
+
+
+class WebhookSessionReady(Model, frozen=True, kw_only=True):
+    """The answer to ``POST /gateway/webhook/sessions`` (deprecated): the new session, the bot
+    (``id`` and ``username``) and ``shard`` as ``[shard_id, shard_count]`` (botgo's
+    ``dto.HTTPReady``)."""
+
+    version: int | None = None
+    session_id: str | None = None
+    bot: User | None = None
+    shard: tuple[int, ...] | None = None

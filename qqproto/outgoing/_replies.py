@@ -22,6 +22,7 @@ from qqproto.models import (
     C2CMessage,
     DirectMessage,
     GroupManageEvent,
+    GroupMemberEvent,
     GroupMessage,
     Interaction,
 )
@@ -143,7 +144,7 @@ def reply_target(event: object) -> ReplyTarget:
         if event.user_openid and not event.channel_id:
             return ReplyTarget(Scene.C2C, event.user_openid, event_id=event_id)
         return ReplyTarget(Scene.CHANNEL, _need(event.channel_id, "channel_id"), event_id=event_id)
-    if isinstance(event, GroupManageEvent):
+    if isinstance(event, (GroupManageEvent, GroupMemberEvent)):
         target = _need(event.group_openid, "group_openid")
         return ReplyTarget(Scene.GROUP, target, event_id=_need(event.event_id, "event_id"))
     if isinstance(event, C2CManageEvent):

@@ -1,11 +1,11 @@
 """The REST route catalogue: every platform route as a method of one class, :class:`ApiCatalogue`.
 
 Routes are declared once each, grouped by area (:mod:`._guilds`, :mod:`._channels`,
-:mod:`._messages`) with :func:`~qqproto.rest.route`: the method, the path template and a pure
-builder of the rest of the request. On the class, ``ApiCatalogue.get_guild("1")`` returns the
-:class:`~qqproto.rest.Call`; an adapter subclasses it, implements ``_perform`` and
-``api.get_guild("1")`` returns an awaitable result. Method and keyword names follow botpy's
-``BotAPI`` where botpy has the route.
+:mod:`._messages`, the deprecated :mod:`._webhook_sessions`) with :func:`~qqproto.rest.route`:
+the method, the path template and a pure builder of the rest of the request. On the class,
+``ApiCatalogue.get_guild("1")`` returns the :class:`~qqproto.rest.Call`; an adapter subclasses
+it, implements ``_perform`` and ``api.get_guild("1")`` returns an awaitable result. Method and
+keyword names follow botpy's ``BotAPI`` where botpy has the route.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from qqproto.rest._call import Call, Route
 from qqproto.rest._channels import ChannelRoutes
 from qqproto.rest._guilds import GuildRoutes
 from qqproto.rest._messages import MessageRoutes
+from qqproto.rest._webhook_sessions import WebhookSessionRoutes
 
 T = TypeVar("T")
 
 
-class ApiCatalogue(GuildRoutes, ChannelRoutes, MessageRoutes):
+class ApiCatalogue(GuildRoutes, ChannelRoutes, MessageRoutes, WebhookSessionRoutes):
     """Every REST route. Subclasses implement :meth:`_perform` (send the call, parse the answer)."""
 
     def _perform(self, call: Call[T]) -> Awaitable[T]:

@@ -1,14 +1,19 @@
-"""Channel routes: CRUD, permissions, pins, announces, schedules, threads, audio, reactions."""
+"""Channel routes: CRUD, history, permissions, pins, announces, schedules, threads, audio,
+reactions, and the notification-setting guides."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from qqproto.models import (
     Announce,
     Channel,
     ChannelPermissions,
+    InvalidModel,
     Member,
+    Message,
+    Model,
     OnlineNums,
     PinsMessage,
     ReactionUsers,
@@ -19,6 +24,7 @@ from qqproto.models import (
 )
 from qqproto.rest._build import JSON, body, decimal, many, nothing, optional, query, unwrap
 from qqproto.rest._call import Parts, route
+from qqproto.rest._messages import _CHANNEL_SEND
 
 _CHANNEL = "/channels/{channel_id}"
 _GUILD_CHANNELS = "/guilds/{guild_id}/channels"
@@ -32,6 +38,61 @@ _THREAD = "/channels/{channel_id}/threads/{thread_id}"
 _MIC = "/channels/{channel_id}/mic"
 _REACTION = "/channels/{channel_id}/messages/{message_id}/reactions/{type}/{id}"
 _EMOJI = {"type": "emoji_type", "id": "emoji_id"}
+
+M = TypeVar("M", bound=Model)
+
+
+def listing(
+    model: type[M], key: str, item_key: str | None = None
+) -> Callable[[JSON], tuple[M, ...]]:
+    """Parse a list of ``model`` objects sent bare (``[...]``) or wrapped (``{key: [...]}``); an
+    empty answer (``null``, ``""``, ``{}``) is no items. With ``item_key`` an item may itself be
+    wrapped (``{item_key: {...}}``), as single messages sometimes are."""
+
+    def parse(data: JSON) -> tuple[M, ...]:
+        if isinstance(data, dict):
+            data = data.get(key, data or None)
+        if data is None or data == "":
+            data = []
+        if not isinstance(data, list):
+            raise InvalidModel(f"list[{model.__name__}]", None, f"expected an array or {{{key}}}")
+        items = []
+        for item in data:
+            if item_key is not None and isinstance(item, dict):
+                inner = item.get(item_key)
+                if isinstance(inner, dict) and len(item) == 1:
+                    item = inner
+            items.append(model.parse(item))
+        return tuple(items)
+
+    return parse
+
+
+def _history_query(
+    around: str | None, before: str | None, after: str | None, limit: int
+) -> tuple[tuple[str, str], ...]:
+    anchors = {"around": around, "before": before, "after": after}
+    given = {name: value for name, value in anchors.items() if value is not None}
+    if len(given) > 1:
+        names = ", ".join(given)
+        raise ValueError(f"get_messages takes at most one of around, before, after (got {names})")
+    for name, value in given.items():
+        if not isinstance(value, str):
+            raise TypeError(
+                f"get_messages: {name} is a message id (str), not {type(value).__name__}"
+            )
+        if not value:
+            raise ValueError(f"get_messages: {name} must be a non-empty message id")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"get_messages: limit must be a positive int, not {limit!r}")
+    return query(**given, limit=limit)
+
+
+def _mentions(content: str | None, at_user_ids: Sequence[str]) -> str | None:
+    if isinstance(at_user_ids, str):
+        raise TypeError("at_user_ids is a sequence of user ids, not one string")
+    text = (content or "") + "".join(f"<@{user_id}>" for user_id in at_user_ids)
+    return text or None
 
 
 def _permissions(add: str | int | None, remove: str | int | None) -> Parts[None]:
@@ -105,6 +166,31 @@ class ChannelRoutes:
         """answers the deleted channel (or nothing)."""
         return Parts(optional(Channel))
 
+    # -- history ---------------------------------------------------------------------------------
+
+    @route("GET", _CHANNEL_SEND.template)  # the send route's path, read
+    def get_messages(
+        channel_id: str,
+        *,
+        around: str | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        limit: int = 20,
+    ) -> Parts[tuple[Message, ...]]:
+        """a page of the channel's history (private-domain bots), at most ``limit`` messages.
+
+        Anchor the page on one message id with at most one of ``around`` (messages around it),
+        ``before`` or ``after`` (``ValueError`` for two or more); with none the platform picks the
+        page. The query is the anchor's name with the id, plus ``limit`` (botgo's
+        ``MessagesPager``); botgo says 20 at most [UNCERTAIN: the platform's own bound and
+        order]. The answer is a list of messages (botgo reads a bare array); ``{"messages": [...]}``
+        and items wrapped as ``{"message": {...}}`` are accepted too.
+        """
+        return Parts(
+            listing(Message, "messages", "message"),
+            query=_history_query(around, before, after, limit),
+        )
+
     @route("GET", "/channels/{channel_id}/voice/members")
     def get_voice_members(channel_id: str) -> Parts[tuple[Member, ...]]:
         """who is in a voice channel."""
@@ -173,12 +259,21 @@ class ChannelRoutes:
     # -- schedules -------------------------------------------------------------------------------
 
     @route("GET", _SCHEDULES)
-    def get_schedules(channel_id: str, since: int | None = None) -> Parts[tuple[Schedule, ...]]:
-        """``since`` (unix ms) goes in a JSON body.
+    def get_schedules(
+        channel_id: str, since: int | None = None, *, since_in_body: bool = False
+    ) -> Parts[tuple[Schedule, ...]]:
+        """the channel's schedules from ``since`` (unix ms) on; without it, today's.
 
-        [UNCERTAIN] the docs print ``{"since": …}`` as the body of this GET; botrs sends a query.
+        ``since`` goes as the query parameter ``?since=`` (botrs, and a GET carries no body);
+        ``since_in_body=True`` sends the JSON body ``{"since": …}`` instead [UNCERTAIN: the docs
+        print the parameter as a body of this GET, as botpy sends it; which one the platform
+        reads is not confirmed].
         """
-        return Parts(many(Schedule), json=None if since is None else {"since": since})
+        if since is None:
+            return Parts(many(Schedule))
+        if since_in_body:
+            return Parts(many(Schedule), json={"since": since})
+        return Parts(many(Schedule), query=query(since=since))
 
     @route("GET", _SCHEDULE)
     def get_schedule(channel_id: str, schedule_id: str) -> Parts[Schedule]:
@@ -266,13 +361,40 @@ class ChannelRoutes:
 
     @route("PUT", _MIC)
     def on_microphone(channel_id: str) -> Parts[None]:
-        """the bot goes on the mic."""
-        return Parts(nothing, json={})
+        """the bot goes on the mic. The request has no body (not even ``{}``)."""
+        return Parts(nothing)
 
     @route("DELETE", _MIC)
     def off_microphone(channel_id: str) -> Parts[None]:
-        """the bot leaves the mic."""
-        return Parts(nothing, json={})
+        """the bot leaves the mic. The request has no body (not even ``{}``)."""
+        return Parts(nothing)
+
+    # -- notification-setting guides -------------------------------------------------------------
+
+    @route("POST", "/channels/{channel_id}/settingguide")
+    def post_setting_guide(
+        channel_id: str, *, content: str | None = None, at_user_ids: Sequence[str] = ()
+    ) -> Parts[Message | None]:
+        """send a guide to the notification settings in a channel.
+
+        Body ``{"content": …}`` (botgo's ``SettingGuideToCreate``): ``content`` followed by an
+        ``<@user_id>`` mention of each of ``at_user_ids``; no field when both are empty. Answers
+        the sent message (or nothing).
+        """
+        return Parts(optional(Message), json=body(content=_mentions(content, at_user_ids)))
+
+    @route("POST", "/dms/{guild_id}/settingguide")
+    def post_dms_setting_guide(
+        guild_id: str, *, jump_guild_id: str | None = None, content: str | None = None
+    ) -> Parts[Message | None]:
+        """send a notification-setting guide in a DM session (``guild_id`` of the session).
+
+        Body ``{"setting_guide": {"guild_id": jump_guild_id}}``: the guild the guide leads to
+        (botgo's ``SettingGuide``), and ``content`` if given. Answers the sent message (or
+        nothing).
+        """
+        guide = None if jump_guild_id is None else {"guild_id": jump_guild_id}
+        return Parts(optional(Message), json=body(content=content, setting_guide=guide))
 
     # -- reactions -------------------------------------------------------------------------------
 

@@ -141,7 +141,11 @@ class GuildRoutes:
     def get_group_members(
         group_openid: str, limit: int | None = None, start_index: int | None = None
     ) -> Parts[GroupMembers]:
-        """a group's members [UNCERTAIN: NoneBot only, not in the docs]."""
+        """a page of a group's members: ``{limit, start_index}`` in, ``{members, next_index}`` out.
+
+        In the platform docs, but open to invited bots only: others get an API error. Page on by
+        passing the answer's ``next_index`` as ``start_index``.
+        """
         return Parts(GroupMembers.parse)
 
     # -- roles -----------------------------------------------------------------------------------
