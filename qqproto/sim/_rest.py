@@ -377,6 +377,29 @@ def _get_message(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     raise _Reply(404, 404, "message not found")
 
 
+HISTORY_LIMIT = 20
+"""The most messages one ``GET /channels/{id}/messages`` answers (botgo: 20)."""
+
+
+def _get_messages(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    cid = ctx.params["channel_id"]
+    platform = ctx.platform
+    if cid not in platform.channels and cid not in platform.channel_log:
+        raise _Reply(404, 404, "channel not found")
+    raw_limit = ctx.query.get("limit")
+    limit = HISTORY_LIMIT if raw_limit in (None, "") else as_int(raw_limit)
+    if limit is None or limit < 1:
+        raise _Reply(400, 400, "limit must be a positive integer")
+    anchors = {k: ctx.query[k] for k in ("around", "before", "after") if ctx.query.get(k)}
+    if len(anchors) > 1:
+        raise _Reply(400, 400, "give at most one of around, before and after")
+    try:
+        page = platform.channel_history(cid, limit=min(limit, HISTORY_LIMIT), **anchors)
+    except LookupError as exc:
+        raise _Reply(404, 404, str(exc)) from None
+    return 200, page
+
+
 def _create_dms(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     data = _obj(body)
     recipient, source = data.get("recipient_id"), data.get("source_guild_id")
@@ -427,7 +450,10 @@ def _guild_send(ctx: _Ctx, body: Any, scene: str, target: str) -> tuple[int, Any
         raise _Reply(400, 400, "message is empty: set content, embed, ark, image or markdown")
     message_id = ev.guild_message_id(ctx.platform.rng)
     ctx.platform.record_sent(ctx.bot.app_id, scene, target, data, message_id, ctx.now, file=file)
-    return 200, _guild_message_json(ctx, target if scene == "channel" else "", data, message_id)
+    answer = _guild_message_json(ctx, target if scene == "channel" else "", data, message_id)
+    if scene == "channel":
+        ctx.platform.log_channel_message(target, answer)
+    return 200, answer
 
 
 def _channel_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
@@ -576,6 +602,11 @@ _HANDLED: dict[str, _Handler] = {  # catalogue route name: handler
     "on_interaction_result": _interaction,
 }
 
+_BY_TEMPLATE: dict[tuple[str, str], _Handler] = {  # (method, template): handler
+    ("GET", "/channels/{channel_id}/messages"): _get_messages,
+}
+"""Handlers keyed by the route itself (these are served whatever the catalogue names them)."""
+
 _SIM_ONLY = (("POST", "/v2/users/{openid}/stream_messages"),)
 """Documented routes that the client's catalogue does not declare."""
 
@@ -583,7 +614,8 @@ _ENDPOINTS = {name: (r.endpoint.method, r.endpoint.template) for name, r in cata
 """``(method, path template)`` of every route of the client's catalogue, by name."""
 
 _HANDLERS: dict[tuple[str, str], _Handler] = {
-    _ENDPOINTS[name]: handler for name, handler in _HANDLED.items()
+    **{_ENDPOINTS[name]: handler for name, handler in _HANDLED.items()},
+    **_BY_TEMPLATE,
 }
 
 ROUTES: tuple[tuple[str, str], ...] = tuple(

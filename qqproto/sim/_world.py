@@ -581,6 +581,10 @@ class Platform:
         self.ws_connections: list[float] = []
         self.received: dict[str, Any] = {}
         """Message id -> the ``d`` of every message injected from a simulated user."""
+        self.channel_log: dict[str, list[dict[str, Any]]] = {}
+        """Channel id -> its messages in channel order (those injected from simulated users and
+        those the bot sent there), as message objects; ``GET /channels/{id}/messages`` serves
+        it."""
 
         if default_world:
             self.add_bot(DEFAULT_APP_ID, DEFAULT_SECRET)
@@ -1003,7 +1007,44 @@ class Platform:
     def _receive(self, name: str, d: dict[str, Any], now: float, *, app_id: str | None) -> Injected:
         """A message to the bot: kept (``GET`` finds it by id) and dispatched."""
         self.received[d["id"]] = d
+        channel_id = d.get("channel_id")
+        if isinstance(channel_id, str):
+            self.log_channel_message(channel_id, d)
         return self.inject(name, d, now, app_id=app_id)
+
+    def log_channel_message(self, channel_id: str, message: Mapping[str, Any]) -> None:
+        """Add ``message`` (a message object) to the channel's history."""
+        self.channel_log.setdefault(channel_id, []).append(dict(message))
+
+    def channel_history(
+        self,
+        channel_id: str,
+        *,
+        limit: int = 20,
+        around: str | None = None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A page of the channel's history in channel order (oldest first): at most ``limit``
+        messages, those before or after message ``before``/``after`` (excluded), or around
+        ``around`` (included, in the middle); the newest ones without an anchor.
+        ``LookupError`` for an unknown anchor, ``ValueError`` for two anchors."""
+        anchors = [a for a in (around, before, after) if a is not None]
+        if len(anchors) > 1:
+            raise ValueError("give at most one of around, before and after")
+        log = self.channel_log.get(channel_id, [])
+        if not anchors:
+            return log[-limit:] if limit > 0 else []
+        ids = [m.get("id") for m in log]
+        if anchors[0] not in ids:
+            raise LookupError(f"message {anchors[0]!r} not found in channel {channel_id!r}")
+        i = ids.index(anchors[0])
+        if before is not None:
+            return log[max(0, i - limit) : i]
+        if after is not None:
+            return log[i + 1 : i + 1 + limit]
+        start = max(0, i - limit // 2)
+        return log[start : start + limit]
 
     def dm_session(self, user_id: str, src_guild_id: str) -> tuple[str, str]:
         """``(guild_id, channel_id)`` of the DM session with ``user_id`` (created if needed)."""
