@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from test_sim_stream import Api
-
+from qqproto._json import dumps, loads
+from qqproto.sim import DEFAULT_APP_ID, DEFAULT_SECRET, Platform, RestRequest, handle
 from qqproto.sim._rest import HISTORY_LIMIT
+
+
+class Api:
+    """Requests straight into the pure REST app, on a clock the test moves."""
+
+    def __init__(self, **options: Any) -> None:
+        self.p = Platform(rng=random.Random(5))
+        for key, value in options.items():
+            setattr(self.p, key, value)
+        self.now = 10.0
+        self.token, _ = self.p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, self.now)
+
+    def request(self, method: str, target: str, body: Any = None) -> tuple[int, Any]:
+        headers = [("authorization", f"QQBot {self.token}")]
+        raw = b""
+        if body is not None:
+            headers.append(("content-type", "application/json"))
+            raw = dumps(body)
+        response = handle(self.p, RestRequest(method, target, tuple(headers), raw), self.now)
+        return response.status, loads(response.body) if response.body else None
 
 
 def channel(api: Api, count: int) -> list[str]:
