@@ -1,0 +1,142 @@
+"""End-to-end, issue 12: the real clients (asyncio and trio) against the embedded simulator, for
+the new events (ENTER_AIO, SUBSCRIBE_MESSAGE_STATUS), the ON_MIC/OFF_MIC spellings reaching the
+AUDIO_ON_MIC/AUDIO_OFF_MIC handlers, and a reply to GROUP_MEMBER_ADD by ``event_id``.
+
+The injected payloads follow botgo's DTOs (``dto.EnterAIO``, ``dto.SubscribeMessageStatusData``)
+and NoneBot's ``GroupMemberAddEvent``; the audio one the platform docs' ``AudioAction``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import Any
+
+import anyio
+import pytest
+from _e2e import Recording, sim_client, until, wait
+
+from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
+
+pytestmark = pytest.mark.anyio
+
+OPENID = "E4F4AEA33253A2797FB897C50B81D7ED"
+GROUP = "C9F778FE6ADF9D1D1DBE395BF744A33A"
+
+
+@asynccontextmanager
+async def running(qq: ModuleType, sim: Simulator, handler: Any) -> AsyncIterator[Any]:
+    intents = qq.Intents.all() & ~qq.Intents.GUILD_MESSAGES & ~qq.Intents.FORUMS_EVENT
+    client = sim_client(qq, sim, handler, intents=intents, identify_window=0.5)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.start)
+        await wait(sim.wait_for_session, 0)
+        yield client
+        tg.cancel_scope.cancel()
+
+
+def everything_allowed() -> Any:
+    """A simulator whose bot may ask for every intent (ENTER_AIO and GROUP_MEMBERS included)."""
+    from qqproto.gateway import Intents
+
+    return Simulator.in_thread(allowed_intents=int(Intents.all()))
+
+
+class Watcher(Recording):
+    """Records the new events; answers a group member's arrival with a welcome."""
+
+    def __init__(self, qq: ModuleType) -> None:
+        super().__init__()
+
+        class Handler(qq.EventHandler):  # type: ignore[misc, name-defined]
+            async def on_enter_aio(h, ctx: Any, event: Any) -> None:
+                self.events.append(("enter_aio", event))
+
+            async def on_subscribe_message_status(h, ctx: Any, event: Any) -> None:
+                self.events.append(("subscribe", event))
+
+            async def on_audio_on_mic(h, ctx: Any, event: Any) -> None:
+                self.events.append(("on_mic", event))
+
+            async def on_audio_off_mic(h, ctx: Any, event: Any) -> None:
+                self.events.append(("off_mic", event))
+
+            async def on_group_member_add(h, ctx: Any, event: Any) -> None:
+                self.events.append(("member_add", event))
+                await event.reply(ctx, content="welcome!")
+
+            async def on_error(h, ctx: Any, error: BaseException) -> None:
+                self.errors.append(error)
+
+        self.handler = Handler()
+
+
+async def test_enter_aio_and_subscribe_status_reach_their_handlers(qq: ModuleType) -> None:
+    from qqproto.models import EnterAIOEvent, SubscribeMessageStatusEvent
+
+    rec = Watcher(qq)
+    with everything_allowed() as sim:
+        async with running(qq, sim, rec.handler):
+            sim.inject("ENTER_AIO", {"user_openid": OPENID, "from_source": "profile"})
+            result = {
+                "template_id": 1001,
+                "custom_template_id": "",
+                "op": 1,
+                "subscribe_id": "sub-1",
+                "update_ts": 1700000000,
+            }
+            sim.inject(
+                "SUBSCRIBE_MESSAGE_STATUS",
+                {"group_openid": "", "openid": OPENID, "result": [result]},
+                event_id="SUBSCRIBE_MESSAGE_STATUS:1",
+            )
+            (aio,) = await until(lambda: rec.kinds("enter_aio"))
+            (status,) = await until(lambda: rec.kinds("subscribe"))
+    assert isinstance(aio, EnterAIOEvent)
+    assert aio.user_openid == OPENID and aio.from_source == "profile" and aio.event_id
+    assert isinstance(status, SubscribeMessageStatusEvent)
+    assert status.openid == OPENID and status.event_id == "SUBSCRIBE_MESSAGE_STATUS:1"
+    assert status.result is not None and status.result[0].op == 1
+    assert rec.errors == []
+
+
+async def test_on_mic_reaches_the_audio_on_mic_handler(qq: ModuleType) -> None:
+    from qqproto.models import AudioEvent
+
+    rec = Watcher(qq)
+    with everything_allowed() as sim:
+        async with running(qq, sim, rec.handler):
+            # botpy's and botrs's spelling, then the documented one, then the two "off"s
+            sim.inject("ON_MIC", {"guild_id": "g1", "channel_id": "c-botpy"})
+            sim.inject("AUDIO_ON_MIC", {"guild_id": "g1", "channel_id": "c-docs"})
+            sim.inject("OFF_MIC", {"guild_id": "g1", "channel_id": "c-botpy"})
+            sim.inject("AUDIO_OFF_MIC", {"guild_id": "g1", "channel_id": "c-docs"})
+            on = await until(lambda: len(rec.kinds("on_mic")) == 2 and rec.kinds("on_mic"))
+            off = await until(lambda: len(rec.kinds("off_mic")) == 2 and rec.kinds("off_mic"))
+    assert all(isinstance(e, AudioEvent) for e in (*on, *off))
+    assert sorted(e.channel_id for e in on) == ["c-botpy", "c-docs"]
+    assert sorted(e.channel_id for e in off) == ["c-botpy", "c-docs"]
+    assert rec.errors == []
+
+
+async def test_a_group_member_add_is_answered_by_event_id(qq: ModuleType) -> None:
+    rec = Watcher(qq)
+    with everything_allowed() as sim:
+        async with running(qq, sim, rec.handler):
+            injected = sim.inject(
+                "GROUP_MEMBER_ADD",
+                {
+                    "group_openid": GROUP,
+                    "member_openid": OPENID,
+                    "op_member_openid": OPENID,
+                    "timestamp": 1700000000,
+                },
+            )
+            sent = await wait(sim.wait_for_message, scene="group", contains="welcome!")
+    (event,) = rec.kinds("member_add")
+    assert event.event_id == injected.event_id
+    assert sent.target_id == GROUP
+    assert sent.event_id == injected.event_id and sent.msg_id is None
+    assert sent.reply_to == injected.event_id and sent.msg_seq == 1
+    assert rec.errors == []
