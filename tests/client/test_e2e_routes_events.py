@@ -140,3 +140,40 @@ async def test_a_group_member_add_is_answered_by_event_id(qq: ModuleType) -> Non
     assert sent.event_id == injected.event_id and sent.msg_id is None
     assert sent.reply_to == injected.event_id and sent.msg_seq == 1
     assert rec.errors == []
+
+
+# -- history ------------------------------------------------------------------------------------
+
+
+async def test_history_with_each_anchor(qq: ModuleType) -> None:
+    from qqproto.models import Message
+
+    rec = Watcher(qq)
+    with everything_allowed() as sim:
+        async with running(qq, sim, rec.handler) as client:
+            channel = sim.call(lambda p: next(iter(p.channels)))
+            said = [sim.inject_at_message(f"line {i}", channel_id=channel) for i in range(7)]
+            ids = [injected.data["id"] for injected in said]
+            api = client.api
+            latest = await api.get_messages(channel)
+            before = await api.get_messages(channel, before=ids[5], limit=3)
+            after = await api.get_messages(channel, after=ids[1], limit=2)
+            around = await api.get_messages(channel, around=ids[3], limit=4)
+            with pytest.raises(ValueError, match="at most one"):
+                await api.get_messages(channel, before=ids[5], after=ids[1])
+            requests = [
+                r.target for r in sim.rest_log() if r.target.startswith(f"/channels/{channel}/")
+            ]
+    assert all(type(m) is Message for m in (*latest, *before, *after, *around))
+    assert [m.id for m in latest] == ids
+    assert [(m.content or "").split("> ")[-1] for m in latest] == [f"line {i}" for i in range(7)]
+    assert [m.id for m in before] == ids[2:5]
+    assert [m.id for m in after] == ids[2:4]
+    assert ids[3] in [m.id for m in around] and len(around) == 4
+    assert all(m.channel_id == channel for m in around)
+    assert requests == [
+        f"/channels/{channel}/messages?limit=20",
+        f"/channels/{channel}/messages?before={ids[5]}&limit=3",
+        f"/channels/{channel}/messages?after={ids[1]}&limit=2",
+        f"/channels/{channel}/messages?around={ids[3]}&limit=4",
+    ]  # the refused call never reached the platform
