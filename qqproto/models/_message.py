@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable
+import re
+from collections.abc import Awaitable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from qqproto.models._base import JSON, Model, Timestamp, enum_aliases
@@ -38,6 +39,28 @@ class Replyable:
         """Reply to this event in its scene (``msg_id``/``event_id`` and ``msg_seq`` included):
         ``await event.reply(ctx, content="hi")`` is ``await ctx.reply(event, content="hi")``."""
         return ctx.reply(self, message, **fields)
+
+
+_ENTITY = re.compile("&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _unescape(text: str) -> str:
+    """Guild content's ``&amp;``, ``&lt;``, ``&gt;`` as the characters (one pass)."""
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+
+
+def _strip_mentions(content: str, ids: Iterable[str]) -> str:
+    """``content`` without the guild mentions ``<@id>``/``<@!id>`` of ``ids`` (a mention and the
+    whitespace around it become one space), trimmed."""
+    alternatives = "|".join(re.escape(i) for i in ids if i)
+    if alternatives:
+        content = re.sub(rf"\s*<@!?(?:{alternatives})>\s*", " ", content)
+    return content.strip()
+
+
+def _mentions_in(content: str, bot_id: str) -> bool:
+    return f"<@{bot_id}>" in content or f"<@!{bot_id}>" in content
 
 
 class MessageAttachment(Model, frozen=True, kw_only=True):
@@ -136,6 +159,27 @@ class Message(Model, Replyable, frozen=True, kw_only=True):
     flags: int | None = None
     event_id: str | None = None
 
+    def _bot_ids(self, bot_id: str | None) -> list[str]:
+        if bot_id is not None:
+            return [bot_id]
+        return [m.id for m in self.mentions or () if m.bot and m.id]
+
+    def mentions_bot(self, bot_id: str | None = None) -> bool:
+        """Whether the message mentions the bot ``bot_id`` (``ctx.bot.id``): in ``content``
+        (``<@!id>`` or ``<@id>``) or in ``mentions``. Without ``bot_id``: whether it mentions
+        any bot (a ``mentions`` entry with ``bot: true``)."""
+        if bot_id is None:
+            return bool(self._bot_ids(None))
+        in_list = any(m.id == bot_id for m in self.mentions or ())
+        return in_list or _mentions_in(self.content or "", bot_id)
+
+    def plain_text(self, bot_id: str | None = None) -> str:
+        """The content as the user wrote it to the bot: the bot's mention (``<@!bot_id>``;
+        without ``bot_id``, the mentions of every bot in ``mentions``) taken out, whitespace
+        trimmed, ``&amp;``/``&lt;``/``&gt;`` turned back into ``&``/``<``/``>``. Other
+        mentions stay as they are."""
+        return _unescape(_strip_mentions(self.content or "", self._bot_ids(bot_id)))
+
 
 class DirectMessage(Message, frozen=True, kw_only=True):
     """A guild direct message (DIRECT_MESSAGE_CREATE); reply to ``/dms/{guild_id}/messages``."""
@@ -204,6 +248,24 @@ class GroupMessage(Model, Replyable, frozen=True, kw_only=True):
     msg_elements: tuple[MessageElement, ...] | None = None
     event_id: str | None = None
 
+    def mentions_bot(self, bot_id: str | None = None, *, at_event: bool = False) -> bool:
+        """Whether the message mentions the bot: a ``mentions`` entry with ``is_you`` (or whose
+        ``id``/``member_openid`` is ``bot_id``). The platform sends GROUP_AT_MESSAGE_CREATE only
+        for messages that mention the bot, with the mention already taken out of ``content``
+        and often no ``mentions``: pass ``at_event=True`` for those (it is then always True)."""
+        if at_event:
+            return True
+        for m in self.mentions or ():
+            if m.is_you or (bot_id is not None and bot_id in (m.id, m.member_openid)):
+                return True
+        return False
+
+    def plain_text(self, bot_id: str | None = None) -> str:
+        """The content trimmed: the platform has already taken the bot's mention out (and left
+        a leading space). With ``bot_id``, a ``<@bot_id>``/``<@!bot_id>`` still in the text is
+        taken out too."""
+        return _strip_mentions(self.content or "", [] if bot_id is None else [bot_id])
+
 
 class C2CMessage(Model, Replyable, frozen=True, kw_only=True):
     """A QQ single-chat message (C2C_MESSAGE_CREATE); quoting as in :class:`GroupMessage`."""
@@ -219,6 +281,14 @@ class C2CMessage(Model, Replyable, frozen=True, kw_only=True):
     msg_idx: str | None = None
     msg_elements: tuple[MessageElement, ...] | None = None
     event_id: str | None = None
+
+    def mentions_bot(self, bot_id: str | None = None) -> bool:
+        """Always False: a single chat has no mentions (every message is to the bot)."""
+        return False
+
+    def plain_text(self, bot_id: str | None = None) -> str:
+        """The content, trimmed."""
+        return (self.content or "").strip()
 
 
 class MessageDelete(Model, frozen=True, kw_only=True):
