@@ -177,7 +177,8 @@ class ChannelRoutes:
         after: str | None = None,
         limit: int = 20,
     ) -> Parts[tuple[Message, ...]]:
-        """a page of the channel's history (private-domain bots), at most ``limit`` messages.
+        """a page of the channel's history, at most ``limit`` messages [UNCERTAIN: botgo's
+        route, not in the current docs; likely for private-domain bots only].
 
         Anchor the page on one message id with at most one of ``around`` (messages around it),
         ``before`` or ``after`` (``ValueError`` for two or more); with none the platform picks the

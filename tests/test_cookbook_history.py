@@ -1,0 +1,31 @@
+"""The cookbook recipe "history and routes" runs as written: the bot answers ``/recap`` with the
+messages said before it (read with ``before``), and a page read with ``after`` includes the
+bot's own reply."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_history_example_runs_against_the_simulator() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "cookbook" / "history.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "GET /channels/1234/messages?after=m1&limit=5", proc.stdout
+    recap = "recap of the 3 messages before /recap: line 2 | line 3 | line 4"
+    assert f"  [channel] bot: {recap}" in lines, proc.stdout
+    assert f"after line 3: line 4 | /recap | {recap}" in lines, proc.stdout
+    assert lines[-1] == "history demo finished", proc.stdout
