@@ -31,6 +31,10 @@ __all__ = ["STREAM_MIN_INTERVAL", "StreamError", "StreamResult", "reply_stream"]
 STREAM_MIN_INTERVAL = 0.3
 """Seconds the platform asks for between two frames of one stream."""
 
+PACE_MARGIN = 0.001
+"""Seconds added to ``min_interval`` so that clock granularity and float rounding (``t + 0.3 -
+t`` may be 0.29999…) never make two frames look too close to the platform."""
+
 GENERATING = StreamState.GENERATING
 """``stream.state`` of a frame while the body is still being generated."""
 FINISHED = StreamState.FINISHED
@@ -168,8 +172,8 @@ class _Frames:
 
     async def pace(self) -> None:
         """Wait until the next frame may go (``min_interval`` after the last one's answer)."""
-        if self.last_at is not None:
-            due = self.last_at + self.min_interval
+        if self.last_at is not None and self.min_interval > 0:
+            due = self.last_at + self.min_interval + PACE_MARGIN
             if due > self.io.now():
                 await self.io.sleep_until(due)
 
