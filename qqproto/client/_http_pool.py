@@ -1,5 +1,10 @@
 """REST over the adapter's IO: a keep-alive connection pool, the token's single flight, ``BotApi``.
 
+:meth:`HttpPool.send_raw` (and :meth:`BotApi.send_raw`) sends a plain request to any
+``http(s)://`` URL, e.g. a chunked upload's part to its presigned object-storage URL: the pool's
+connections, timeout, response size limit and TLS verification, but none of the bot's headers
+(no ``Authorization``, no ``X-Union-Appid``).
+
 Policy stays in the sans-IO pieces this module drives: :class:`~qqproto.rest.HttpConnection`
 (the codec), :class:`~qqproto.rest.TokenMachine` (when to fetch, the 60-s rule, invalidation)
 and :class:`~qqproto.rest.CallAttempts` (what to retry).
@@ -9,16 +14,24 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from qqproto._errors import QQError, RemoteProtocolError, TransportError
 from qqproto.client._io import Io, Stream
 from qqproto.rest._auth import AccessToken, Fetch, TokenMachine, TokenReady
 from qqproto.rest._call import ApiResponse, Call
 from qqproto.rest._catalogue import ApiCatalogue
-from qqproto.rest._http import Endpoints, HttpConnection, HttpRequest, encode_api_request
+from qqproto.rest._http import (
+    USER_AGENT,
+    Endpoints,
+    HttpConnection,
+    HttpRequest,
+    HttpUrl,
+    encode_api_request,
+)
 from qqproto.rest._retry import (
     CallAttempts,
     Done,
@@ -33,6 +46,60 @@ T = TypeVar("T")
 log = logging.getLogger("qqbot.http")
 
 READ_SIZE = 65536
+
+_BOT_HEADERS = frozenset({"authorization", "x-union-appid"})
+_OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+def raw_request(
+    method: str, url: str, body: bytes = b"", headers: Sequence[tuple[str, str]] = ()
+) -> HttpRequest:
+    """An :class:`HttpRequest` of ``method`` to ``url`` (``http://`` or ``https://``; a query
+    such as a presigned URL's signature is kept) carrying ``body`` and ``headers`` plus ``Host``,
+    ``User-Agent`` and ``Content-Length``, and never the bot's credentials.
+
+    ``ValueError`` for a URL that is not ``http(s)://host...``, one with ``user:password@``, a
+    bad method, a header this function sets itself, or ``Authorization``/``X-Union-Appid`` (the
+    bot's token must never leave for another host)."""
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, not {type(url).__name__}")
+    if any(ch in url for ch in "\r\n\t\x00 "):
+        raise ValueError("url contains whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        raise ValueError("url must look like 'https://host/path?query'")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("url must not carry user:password credentials")
+    method = method.upper()
+    if not (method.isascii() and method.isalpha()):
+        raise ValueError(f"invalid HTTP method {method!r}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    base = HttpUrl(
+        scheme=scheme,
+        host=host,
+        port=port if port is not None else (443 if scheme == "https" else 80),
+        path=parts.path.rstrip("/"),
+    )
+    for name, value in headers:
+        lower = name.lower()
+        if lower in _BOT_HEADERS:
+            raise ValueError(f"{name} must not be sent to {base}: it is the bot's credential")
+        if lower in _OWN_HEADERS:
+            raise ValueError(f"the {name} header is set by the pool")
+        if not (name.isascii() and name.isprintable() and value.isascii() and value.isprintable()):
+            raise ValueError(f"header {name!r} has characters not allowed in HTTP")
+    full = (
+        ("Host", base.host_header),
+        ("User-Agent", USER_AGENT),
+        *headers,
+        ("Content-Length", str(len(body))),
+    )
+    return HttpRequest(method=method, url=base, target=target, headers=full, body=bytes(body))
 
 
 @dataclass(slots=True)
@@ -114,6 +181,19 @@ class HttpPool:
         else:
             await conn.stream.aclose()
         return response
+
+    async def send_raw(
+        self,
+        method: str,
+        url: str,
+        body: bytes = b"",
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> ApiResponse:
+        """Send a plain request to ``url`` (see :func:`raw_request`: no bot credentials) over
+        this pool's connections, and return the response whatever its status. Raises as
+        :meth:`request` does; the errors name the URL without its query (a presigned URL's
+        signature stays out of logs)."""
+        return await self.request(raw_request(method, url, body, headers))
 
     def _take_idle(self, origin: tuple[str, str, int]) -> _Conn | None:
         idle = self._idle.get(origin)
@@ -212,6 +292,23 @@ class BotApi(ApiCatalogue):
 
     def __repr__(self) -> str:
         return f"<BotApi {self._endpoints.api}>"
+
+    @property
+    def io(self) -> Io:
+        """The ``Io`` this API runs on (its clock, sleeping, task groups)."""
+        return self._pool.io
+
+    async def send_raw(
+        self,
+        method: str,
+        url: str,
+        body: bytes = b"",
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> ApiResponse:
+        """A plain request to another host over the shared pool, without the bot's token
+        (:meth:`HttpPool.send_raw`): e.g. a chunked upload's part to its presigned URL. Not
+        retried; any status is returned."""
+        return await self._pool.send_raw(method, url, body, headers)
 
     def _perform(self, call: Call[T]) -> Awaitable[T]:
         return self._run(call)
