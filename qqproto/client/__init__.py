@@ -42,6 +42,13 @@ from qqproto._errors import (
 from qqproto.client._context import Context
 from qqproto.client._handler import EventHandler
 from qqproto.client._http_pool import BotApi
+from qqproto.client._media import (
+    ChunkedUpload,
+    ChunkedUploadError,
+    FileType,
+    PresignedPutError,
+    upload_media,
+)
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
 from qqproto.outgoing._message import OutgoingMessage
@@ -54,6 +61,8 @@ __all__ = [
     "AuthError",
     "BotApi",
     "Call",
+    "ChunkedUpload",
+    "ChunkedUploadError",
     "ConnectError",
     "ConnectTimeoutError",
     "ConnectionLostError",
@@ -61,6 +70,7 @@ __all__ = [
     "Disconnected",
     "EventHandler",
     "EventsLostError",
+    "FileType",
     "ForbiddenError",
     "GatewayClosedError",
     "Intents",
@@ -68,6 +78,7 @@ __all__ = [
     "LocalProtocolError",
     "NotFoundError",
     "OutgoingMessage",
+    "PresignedPutError",
     "ProtocolError",
     "QQError",
     "QuotaExceededError",
@@ -80,6 +91,7 @@ __all__ = [
     "UnauthorizedError",
     "message",
     "models",
+    "upload_media",
 ]
 
 _LAZY = {
