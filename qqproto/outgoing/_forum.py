@@ -71,7 +71,7 @@ class ForumText(msgspec.Struct, frozen=True):
 
     def to_json(self) -> dict[str, Any]:
         """The element object."""
-        return {"type": 1, "text": {"text": self.text}}
+        return {"type": 1, "text": {"text": str(self.text)}}
 
 
 class ForumImage(msgspec.Struct, frozen=True):
@@ -118,7 +118,7 @@ class ForumLink(msgspec.Struct, frozen=True):
 
     def to_json(self) -> dict[str, Any]:
         """The element object."""
-        return {"type": 4, "url": {"url": self.url, "desc": self.desc or self.url}}
+        return {"type": 4, "url": {"url": str(self.url), "desc": str(self.desc or self.url)}}
 
 
 ForumElement = ForumText | ForumImage | ForumVideo | ForumLink

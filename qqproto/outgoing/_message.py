@@ -56,6 +56,16 @@ def _drop_none(**items: Any) -> dict[str, Any]:
     return {k: v for k, v in items.items() if v is not None}
 
 
+def _text(value: str) -> str:
+    """A plain ``str`` for JSON: ``Markup`` (:mod:`qqproto.outgoing._mentions`) and other str
+    subclasses become ``str``, which the JSON codec writes."""
+    return value if type(value) is str else str(value)
+
+
+def _opt_text(value: str | None) -> str | None:
+    return None if value is None else _text(value)
+
+
 def _nonempty(name: str, value: str | None) -> None:
     if value is not None and not value:
         raise ValueError(f"{name} must not be an empty string (leave it None instead)")
@@ -72,7 +82,7 @@ class MarkdownParam(msgspec.Struct, frozen=True):
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object."""
-        return {"key": self.key, "values": list(self.values)}
+        return {"key": self.key, "values": [_text(v) for v in self.values]}
 
 
 class Markdown(msgspec.Struct, frozen=True):
@@ -107,7 +117,7 @@ class Markdown(msgspec.Struct, frozen=True):
     def to_json(self) -> dict[str, Any]:
         """The ``markdown`` object."""
         if self.content is not None:
-            return {"content": self.content}
+            return {"content": _text(self.content)}
         body: dict[str, Any] = {"custom_template_id": self.custom_template_id}
         if self.params:
             body["params"] = [p.to_json() for p in self.params]
@@ -186,8 +196,10 @@ class Button(msgspec.Struct, frozen=True):
     def to_json(self) -> dict[str, Any]:
         """The button object."""
         render = _drop_none(
-            label=self.label,
-            visited_label=self.visited_label if self.visited_label is not None else self.label,
+            label=_text(self.label),
+            visited_label=_text(
+                self.visited_label if self.visited_label is not None else self.label
+            ),
             style=self.style,
         )
         return _drop_none(id=self.id, render_data=render, action=self.action.to_json())
@@ -274,12 +286,12 @@ class OutgoingEmbed(msgspec.Struct, frozen=True):
     def to_json(self) -> dict[str, Any]:
         """The ``embed`` object."""
         body = _drop_none(
-            title=self.title,
-            prompt=self.prompt,
+            title=_opt_text(self.title),
+            prompt=_opt_text(self.prompt),
             thumbnail=None if self.thumbnail_url is None else {"url": self.thumbnail_url},
         )
         if self.fields:
-            body["fields"] = [{"name": name} for name in self.fields]
+            body["fields"] = [{"name": _text(name)} for name in self.fields]
         if not body:
             raise ValueError("an OutgoingEmbed needs a title, prompt, thumbnail or fields")
         return body
@@ -391,7 +403,7 @@ class PromptKeyboard(msgspec.Struct, frozen=True):
         rows = [
             {
                 "buttons": [
-                    {"render_data": {"label": label, "style": 2}, "action": {"type": 2}}
+                    {"render_data": {"label": _text(label), "style": 2}, "action": {"type": 2}}
                     for label in row
                 ]
             }
@@ -704,7 +716,7 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
         """The body for ``scene``. Raises ``ValueError`` if it cannot be sent there."""
         self._validate(scene)
         fields: dict[str, Any] = _drop_none(
-            content=self.content,
+            content=_opt_text(self.content),
             msg_type=int(self.msg_type) if scene.is_v2 else None,
             markdown=None if self.markdown is None else self.markdown.to_json(),
             keyboard=None if self.keyboard is None else self.keyboard.to_json(),

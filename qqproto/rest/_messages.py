@@ -95,6 +95,8 @@ def _send(
         raise TypeError(f"unexpected keyword argument {unknown[0]!r} for this scene")
     if content is not None and not isinstance(content, str):
         raise TypeError(f"content must be a string, not {type(content).__name__}")
+    if content is not None and type(content) is not str:
+        content = str(content)  # a str subclass (mention builders' Markup): plain text for JSON
     payload = body(content=content, **fields)
     if "msg_type" in keys:
         payload.setdefault("msg_type", 0)

@@ -92,3 +92,25 @@ def test_compose() -> None:
 def test_markup_goes_into_a_message_as_text() -> None:
     msg = OutgoingMessage.text(compose(mention("42"), " welcome"))
     assert msg.to_json(Scene.CHANNEL) == {"content": "<@42> welcome"}
+
+
+def test_markup_is_written_as_plain_json_text() -> None:
+    """``Markup`` is a str subclass the JSON codec does not take: the builders and the raw send
+    routes hand it on as plain ``str``."""
+    from qqproto._json import dumps
+    from qqproto.outgoing import Markdown, MarkdownParam, OutgoingEmbed
+    from qqproto.rest import ApiCatalogue as A
+
+    text = compose(mention("42"), " <hi>")
+    for msg in (
+        OutgoingMessage.text(text),
+        OutgoingMessage.of_markdown(text),
+        OutgoingMessage(
+            markdown=Markdown(custom_template_id="t", params=(MarkdownParam("k", (text,)),))
+        ),
+        OutgoingMessage.of_embed(OutgoingEmbed(title=text, prompt=text, fields=(text,))),
+    ):
+        assert b"<@42> &lt;hi&gt;" in dumps(msg.to_json(Scene.CHANNEL))
+    call = A.post_message("c1", text)
+    assert type(call.request.json["content"]) is str
+    assert dumps(call.request.json) == b'{"content":"<@42> &lt;hi&gt;"}'
