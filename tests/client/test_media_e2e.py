@@ -189,3 +189,62 @@ async def test_group_image_reply_over_sockets(qq: Any) -> None:
             sent = await wait(sim.wait_for_message, scene="group", contains="sock")
             tg.cancel_scope.cancel()
     assert sent.body["msg_type"] == 7 and sim.uploads()[0].has_file_data
+
+
+class Storage:
+    """A tiny object store on the VirtualIo: answers each PUT with ``status`` and records
+    ``(connection number, request line, headers, body)``."""
+
+    def __init__(self, io: VirtualIo, status: int = 200) -> None:
+        self.io = io
+        self.status = status
+        self.requests: list[tuple[int, str, dict[str, str], bytes]] = []
+        self.connections = 0
+
+    async def serve(self, listener: Any) -> None:
+        async with trio.open_nursery() as nursery:
+            while True:
+                stream = await listener.accept()
+                self.connections += 1
+                nursery.start_soon(self._one, stream, self.connections)
+
+    async def _one(self, stream: Any, number: int) -> None:
+        buffer = b""
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                chunk = await stream.receive_some(65536)
+                if not chunk:
+                    return
+                buffer += chunk
+            head, buffer = buffer.split(b"\r\n\r\n", 1)
+            line, *fields = head.decode("latin-1").split("\r\n")
+            headers = {k.lower(): v.strip() for k, v in (f.split(":", 1) for f in fields)}
+            length = int(headers.get("content-length", "0"))
+            while len(buffer) < length:
+                buffer += await stream.receive_some(65536)
+            body, buffer = buffer[:length], buffer[length:]
+            self.requests.append((number, line, headers, body))
+            await stream.send_all(f"HTTP/1.1 {self.status} X\r\nContent-Length: 0\r\n\r\n".encode())
+
+
+@on_virtual_clock
+async def test_send_raw_reaches_another_host_without_the_bot_token(io: VirtualIo) -> None:
+    """A presigned PUT through the client's pool: the query kept, no Authorization or
+    X-Union-Appid, the connection reused; the bot's own REST calls still carry the token."""
+    storage = Storage(io)
+    listener = await io.listen("127.0.0.1", 0)
+    async with Simulator(io, seed=1) as sim, running(sim, io, Bot()) as client:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(storage.serve, listener)
+            base = f"https://127.0.0.1:{listener.port}/bucket"
+            first = await client.api.send_raw("PUT", f"{base}/part-1?sign=abc%2F&t=1", b"one")
+            second = await client.api.send_raw("PUT", f"{base}/part-2?sign=def", b"two")
+            nursery.cancel_scope.cancel()
+        assert first.status == second.status == 200
+        (c1, line1, headers1, body1), (c2, line2, _, body2) = storage.requests
+        assert line1 == "PUT /bucket/part-1?sign=abc%2F&t=1 HTTP/1.1"
+        assert line2.startswith("PUT /bucket/part-2?") and (body1, body2) == (b"one", b"two")
+        assert c1 == c2 == 1  # one keep-alive connection
+        assert "authorization" not in headers1 and "x-union-appid" not in headers1
+        assert headers1["host"] == f"127.0.0.1:{listener.port}"
+    await listener.aclose()
