@@ -50,6 +50,10 @@ COMMANDS: frozenset[str] = frozenset(
         "expire_tokens",
         "register_webhook",
         "lose_webhook_acks",
+        "audit_next",
+        "stop_auditing",
+        "pass_audit",
+        "reject_audit",
         # the world
         "add_guild",
         "add_channel",
@@ -64,6 +68,9 @@ COMMANDS: frozenset[str] = frozenset(
         "uploads",
         "recalls",
         "interaction_acks",
+        "audits",
+        "stream_frames",
+        "channel_history",
         "webhook_attempts",
         "session_id",
         # waiting (answered once the condition holds)

@@ -413,27 +413,14 @@ def _create_dms(ctx: _Ctx, body: Any) -> tuple[int, Any]:
 def _guild_message_json(
     ctx: _Ctx, channel_id: str, body: Mapping[str, Any], message_id: str
 ) -> dict[str, Any]:
-    bot = ctx.bot
-    channel = ctx.platform.channels.get(channel_id)
-    guild_id = channel.guild_id if channel is not None else ctx.params.get("guild_id", "")
-    out: dict[str, Any] = {
-        "id": message_id,
-        "channel_id": channel_id,
-        "guild_id": guild_id,
-        "content": body.get("content", ""),
-        "timestamp": ev.rfc3339(ctx.platform.wall(ctx.now)),
-        "tts": False,
-        "mention_everyone": False,
-        "author": {"id": bot.user_id, "username": bot.username, "avatar": bot.avatar, "bot": True},
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-        "seq_in_channel": str(ctx.platform.next_channel_seq(channel_id)),
-    }
-    for key in ("embed", "ark", "markdown", "keyboard", "message_reference"):
-        if key in body:
-            out["embeds" if key == "embed" else key] = [body[key]] if key == "embed" else body[key]
-    return out
+    return ctx.platform.bot_guild_message(
+        ctx.bot.app_id,
+        channel_id,
+        body,
+        message_id,
+        ctx.now,
+        guild_id=ctx.params.get("guild_id", ""),
+    )
 
 
 _GUILD_BODY_KEYS = ("content", "embed", "ark", "image", "markdown", "keyboard", "file_image")
@@ -448,6 +435,9 @@ def _guild_send(ctx: _Ctx, body: Any, scene: str, target: str) -> tuple[int, Any
         file = str(file).encode("utf-8")
     if not any(k in data for k in _GUILD_BODY_KEYS) and file is None:
         raise _Reply(400, 400, "message is empty: set content, embed, ark, image or markdown")
+    held = ctx.platform.take_audit(ctx.bot.app_id, scene, target, data, ctx.now)
+    if held is not None:
+        return ctx.platform.audit_status, ctx.platform.audit_answer(held)
     message_id = ev.guild_message_id(ctx.platform.rng)
     ctx.platform.record_sent(ctx.bot.app_id, scene, target, data, message_id, ctx.now, file=file)
     answer = _guild_message_json(ctx, target if scene == "channel" else "", data, message_id)
@@ -490,6 +480,9 @@ def _v2_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
         return 200, {"id": sent.stream_id, "timestamp": int(ctx.platform.wall(ctx.now))}
     if not ctx.platform.check_msg_seq(scene, target, data):
         raise _Reply(400, DUPLICATE_MSG_SEQ_CODE, "消息被去重，请检查请求msgseq")
+    held = ctx.platform.take_audit(ctx.bot.app_id, scene, target, data, ctx.now)
+    if held is not None:
+        return ctx.platform.audit_status, ctx.platform.audit_answer(held)
     message_id = ev.group_message_id(ctx.platform.rng)
     ctx.platform.record_sent(ctx.bot.app_id, scene, target, data, message_id, ctx.now)
     return 200, {"id": message_id, "timestamp": int(ctx.platform.wall(ctx.now))}

@@ -76,11 +76,13 @@ from qqproto.sim._webhook import PushAttempt, PushRequest
 from qqproto.sim._world import (
     DEFAULT_APP_ID,
     DEFAULT_SECRET,
+    AuditRecord,
     InteractionAck,
     Platform,
     RecallRecord,
     RestRecord,
     SessionFault,
+    StreamFrame,
     UploadRecord,
 )
 
@@ -454,15 +456,25 @@ class _SimulatorBase:
             return
         for push in pusher.due(now):
             group.start_soon(self._send_push, push)
-        if pusher.next_deadline() != self._push_armed and self._push_wake is not None:
+        if self._timer_deadline() != self._push_armed and self._push_wake is not None:
             self._push_wake.set()
+
+    def _timer_deadline(self) -> float | None:
+        """The world's next deadline: a webhook retry or an automatic audit decision."""
+        deadlines = [
+            d
+            for d in (self.platform.webhook.next_deadline(), self.platform.next_audit_deadline())
+            if d is not None
+        ]
+        return min(deadlines) if deadlines else None
 
     async def _push_timer(self) -> None:
         io = self.io
         while True:
             self._push_wake = wake = io.create_event()
-            self._push_armed = deadline = self.platform.webhook.next_deadline()
+            self._push_armed = deadline = self._timer_deadline()
             if not await io.wait_by(wake, deadline):
+                self.platform.settle_audits(io.now())
                 self._changed()
 
     async def _send_push(self, push: PushRequest) -> None:
@@ -588,6 +600,11 @@ class _SimulatorBase:
     resume_acking = forward(Platform.resume_acking)
     fail_next = forward(Platform.fail_next)
     expire_tokens = forward_now(Platform.expire_tokens, now_at=0)
+    audit = forward(Platform.audit)
+    audit_next = forward(Platform.audit_next)
+    stop_auditing = forward(Platform.stop_auditing)
+    pass_audit = forward_now(Platform.pass_audit)
+    reject_audit = forward_now(Platform.reject_audit)
 
     def set_session_fault(self, fault: SessionFault | None) -> None:
         """End every gateway connection as ``fault`` says right after READY/RESUMED (a
@@ -616,6 +633,16 @@ class _SimulatorBase:
 
     def interaction_acks(self) -> list[InteractionAck]:
         return self._query(lambda p: list(p.interaction_acks))
+
+    def audits(self) -> list[AuditRecord]:
+        """Every message held for audit (see :meth:`audit`)."""
+        return self._query(lambda p: list(p.audits))
+
+    def stream_frames(self) -> list[StreamFrame]:
+        """Every C2C stream frame received, accepted or refused."""
+        return self._query(lambda p: list(p.stream_frames))
+
+    channel_history = inspect_world(Platform.channel_history)
 
     @property
     def connections_opened(self) -> int:

@@ -43,10 +43,12 @@ if TYPE_CHECKING:
     from qqproto.sim._gateway import GatewayServer
 
 __all__ = [
+    "AUDIT_CODES",
     "DEFAULT_APP_ID",
     "DEFAULT_SECRET",
     "DUPLICATE_MSG_SEQ_CODE",
     "STREAM_CODES",
+    "AuditRecord",
     "BufferedEvent",
     "Delivery",
     "HeartbeatRecord",
@@ -90,6 +92,10 @@ STREAM_CODES: Mapping[str, int] = {
 object, a stream outside C2C, an unknown stream ``id``, an ``index`` not above the previous
 one, a frame after the final one, a frame sooner than :attr:`Platform.stream_min_interval`
 after the previous one, a frame without ``msg_id``/``event_id``."""
+
+AUDIT_CODES: Mapping[str, int] = {"active": 304023, "reply": 304024}
+"""The platform's codes for a message held for audit: an active message, a reply."""
+AUDIT_MESSAGE = "push message is waiting for audit now"
 
 STREAM_STATES = (1, 10, 11, 20)
 """``stream.state``: 1 body generating, 10 body finished, 11 guide generating, 20 guide
@@ -326,6 +332,38 @@ class SentMessage:
         return self.msg_id or self.event_id
 
 
+AuditPredicate = Callable[[str, str, Mapping[str, Any]], bool]
+"""``(scene, target_id, body) -> bool``: whether a bot's send is held for audit."""
+
+
+@dataclass
+class _AuditRule:
+    predicate: AuditPredicate | None
+    remaining: int | None
+    decide: Literal["pass", "reject"] | None
+    after: float
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """A bot's message held for audit. ``outcome``: ``pending``, ``passed`` or ``rejected``;
+    ``message_id`` is the delivered message's once passed; ``due`` when it is decided
+    automatically (``decide``), if it is."""
+
+    audit_id: str
+    time: float
+    app_id: str
+    scene: str
+    target_id: str
+    body: Mapping[str, Any]
+    code: int
+    outcome: Literal["pending", "passed", "rejected"] = "pending"
+    decided_at: float | None = None
+    message_id: str | None = None
+    decide: Literal["pass", "reject"] | None = None
+    due: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class StreamFrame:
     """One frame of a C2C streaming message (``stream`` in the body), accepted or refused.
@@ -554,6 +592,9 @@ class Platform:
         self._used_seqs: set[tuple[str, str, str, str, int]] = set()
         self._seq_in_channel: dict[str, int] = {}
         self._streams: dict[str, _Stream] = {}
+        self._audit_rules: list[_AuditRule] = []
+        self.audit_status = 202
+        """The HTTP status of an answer "held for audit" (the platform was seen using 200-202)."""
         self.stream_min_interval = 0.3
         """Stream frames of one message closer than this (seconds of ``now``) are refused."""
         self.stream_cumulative = False
@@ -568,6 +609,8 @@ class Platform:
         # what happened
         self.sent: list[SentMessage] = []
         self.stream_frames: list[StreamFrame] = []
+        self.audits: list[AuditRecord] = []
+        """Every message held for audit (see :meth:`audit`), by order of sending."""
         """Every stream frame received, accepted or refused, oldest first."""
         self.uploads: list[UploadRecord] = []
         self.recalls: list[RecallRecord] = []
@@ -1139,10 +1182,13 @@ class Platform:
         matches the route template (``"POST /v2/groups/{id}/messages"``), a concrete path matches
         itself and everything under it. The answer is ``status`` with ``{"code", "message",
         "err_code", "trace_id"}`` (``code`` defaults to 22009 for 429, else the status), or
-        ``body`` verbatim when given. Failures apply after the token check.
+        ``body`` verbatim when given (``code`` then defaults to its ``code``, for the REST
+        log). Failures apply after the token check.
         """
         if times < 1:
             raise ValueError("times must be at least 1")
+        if code is None and isinstance(body, Mapping) and type(body.get("code")) is int:
+            code = body["code"]  # recorded in the REST log as the answer's code
         if code is None:
             code = 22009 if status == 429 else status
         if message is None:
@@ -1336,6 +1382,197 @@ class Platform:
         )
         self.sent[current.sent_index] = message
         return message
+
+    # ------------------------------------------------------------------ message audit
+
+    def audit(
+        self,
+        predicate: AuditPredicate | None = None,
+        *,
+        times: int | None = None,
+        decide: Literal["pass", "reject"] | None = None,
+        after: float = 0.0,
+    ) -> None:
+        """Hold the bot's sends matching ``predicate(scene, target_id, body)`` (None: every
+        send) for audit, the next ``times`` of them (None: until :meth:`stop_auditing`).
+
+        A held send is answered :attr:`audit_status` with ``{"code": 304023 (active) / 304024
+        (reply), "message", "data": {"message_audit": {"audit_id"}}}`` and not delivered until
+        :meth:`pass_audit` (or :meth:`reject_audit`); with ``decide``, the simulator decides so
+        by itself ``after`` seconds later. Streams and uploads are not audited.
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None: every matching send)")
+        if decide not in (None, "pass", "reject"):
+            raise ValueError("decide must be 'pass', 'reject' or None")
+        if after < 0:
+            raise ValueError("after must not be negative")
+        self._audit_rules.append(_AuditRule(predicate, times, decide, after))
+
+    def audit_next(
+        self,
+        count: int = 1,
+        *,
+        decide: Literal["pass", "reject"] | None = None,
+        after: float = 0.0,
+    ) -> None:
+        """Hold the bot's next ``count`` sends for audit (see :meth:`audit`)."""
+        self.audit(None, times=count, decide=decide, after=after)
+
+    def stop_auditing(self) -> None:
+        """Forget every audit rule (pending audits stay pending)."""
+        self._audit_rules.clear()
+
+    def take_audit(
+        self, app_id: str, scene: str, target_id: str, body: Mapping[str, Any], now: float
+    ) -> AuditRecord | None:
+        """The audit a send is held for, if a rule matches it (then recorded in :attr:`audits`;
+        the REST app answers it and delivers nothing)."""
+        for rule in self._audit_rules:
+            if rule.predicate is not None and not rule.predicate(scene, target_id, body):
+                continue
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._audit_rules.remove(rule)
+            reply = bool(body.get("msg_id") or body.get("event_id"))
+            record = AuditRecord(
+                audit_id=self.new_id(),
+                time=now,
+                app_id=app_id,
+                scene=scene,
+                target_id=target_id,
+                body=dict(body),
+                code=AUDIT_CODES["reply" if reply else "active"],
+                decide=rule.decide,
+                due=now + rule.after if rule.decide is not None else None,
+            )
+            self.audits.append(record)
+            return record
+        return None
+
+    def audit_answer(self, record: AuditRecord) -> dict[str, Any]:
+        """The body a held send is answered."""
+        return {
+            "code": record.code,
+            "message": AUDIT_MESSAGE,
+            "data": {"message_audit": {"audit_id": record.audit_id}},
+        }
+
+    def _pending_audit(self, audit_id: str) -> tuple[int, AuditRecord]:
+        for i, record in enumerate(self.audits):
+            if record.audit_id == audit_id:
+                if record.outcome != "pending":
+                    raise LocalProtocolError(f"audit {audit_id!r} was already {record.outcome}")
+                return i, record
+        raise LocalProtocolError(f"no audit {audit_id!r}; see platform.audits")
+
+    def pass_audit(self, audit_id: str, now: float) -> Injected:
+        """Pass a held message: it is delivered (recorded as sent, in the channel's history)
+        and MESSAGE_AUDIT_PASS is dispatched (and pushed to a webhook). Returns the event."""
+        i, record = self._pending_audit(audit_id)
+        channel = record.scene == "channel"
+        message_id = (
+            ev.guild_message_id(self.rng)
+            if record.scene in ("channel", "dms")
+            else ev.group_message_id(self.rng)
+        )
+        self.record_sent(
+            record.app_id, record.scene, record.target_id, record.body, message_id, now
+        )
+        seq: int | None = None
+        if channel:
+            message = self.bot_guild_message(
+                record.app_id, record.target_id, record.body, message_id, now
+            )
+            seq = int(message["seq_in_channel"])
+            self.log_channel_message(record.target_id, message)
+        self.audits[i] = replace(record, outcome="passed", decided_at=now, message_id=message_id)
+        return self._audit_event("MESSAGE_AUDIT_PASS", self.audits[i], now, seq)
+
+    def reject_audit(self, audit_id: str, now: float) -> Injected:
+        """Reject a held message: never delivered; MESSAGE_AUDIT_REJECT is dispatched."""
+        i, record = self._pending_audit(audit_id)
+        self.audits[i] = replace(record, outcome="rejected", decided_at=now)
+        return self._audit_event("MESSAGE_AUDIT_REJECT", self.audits[i], now, None)
+
+    def _audit_event(self, name: str, record: AuditRecord, now: float, seq: int | None) -> Injected:
+        d: dict[str, Any] = {"audit_id": record.audit_id}
+        if record.message_id is not None:
+            d["message_id"] = record.message_id
+        if record.scene == "channel":
+            channel = self.channels.get(record.target_id)
+            d["guild_id"] = channel.guild_id if channel else ""
+            d["channel_id"] = record.target_id
+        elif record.scene == "dms":
+            d["guild_id"] = record.target_id
+            dm = self.dm_sessions.get(record.target_id)
+            d["channel_id"] = dm[0] if dm else ""
+        elif record.scene == "group":
+            d["group_openid"] = record.target_id
+        else:
+            d["user_openid"] = record.target_id
+        d["audit_time"] = ev.rfc3339(self.wall(now))
+        d["create_time"] = ev.rfc3339(self.wall(record.time))
+        if seq is not None:
+            d["seq_in_channel"] = str(seq)
+        return self.inject(name, d, now, app_id=record.app_id)
+
+    def next_audit_deadline(self) -> float | None:
+        """When the next automatic audit decision is due (None: none is)."""
+        dues = [a.due for a in self.audits if a.outcome == "pending" and a.due is not None]
+        return min(dues) if dues else None
+
+    def settle_audits(self, now: float) -> list[Injected]:
+        """Take the automatic audit decisions due at ``now`` (the runner calls this)."""
+        out = []
+        for record in list(self.audits):
+            if record.outcome == "pending" and record.due is not None and record.due <= now:
+                if record.decide == "pass":
+                    out.append(self.pass_audit(record.audit_id, now))
+                else:
+                    out.append(self.reject_audit(record.audit_id, now))
+        return out
+
+    def bot_guild_message(
+        self,
+        app_id: str,
+        channel_id: str,
+        body: Mapping[str, Any],
+        message_id: str,
+        now: float,
+        *,
+        guild_id: str = "",
+    ) -> dict[str, Any]:
+        """A message object for a message the bot sent in a channel (or a guild DM) at ``now``;
+        takes the channel's next ``seq_in_channel``."""
+        bot = self.bot(app_id)
+        channel = self.channels.get(channel_id)
+        out: dict[str, Any] = {
+            "id": message_id,
+            "channel_id": channel_id,
+            "guild_id": channel.guild_id if channel is not None else guild_id,
+            "content": body.get("content", ""),
+            "timestamp": ev.rfc3339(self.wall(now)),
+            "tts": False,
+            "mention_everyone": False,
+            "author": {
+                "id": bot.user_id,
+                "username": bot.username,
+                "avatar": bot.avatar,
+                "bot": True,
+            },
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "seq_in_channel": str(self.next_channel_seq(channel_id)),
+        }
+        for key in ("embed", "ark", "markdown", "keyboard", "message_reference"):
+            if key in body:
+                out["embeds" if key == "embed" else key] = (
+                    [body[key]] if key == "embed" else body[key]
+                )
+        return out
 
     def file_info(self, scene: str) -> str:
         raw = f"sim|{scene}|{self.rng.getrandbits(192):048x}".encode()
