@@ -39,6 +39,7 @@ from qqproto._errors import (
     TransportError,
     UnauthorizedError,
 )
+from qqproto.client._audit import AuditVerdict, wait_audit
 from qqproto.client._context import Context
 from qqproto.client._handler import EventHandler
 from qqproto.client._http_pool import BotApi
@@ -49,6 +50,7 @@ from qqproto.client._media import (
     PresignedPutError,
     upload_media,
 )
+from qqproto.client._streaming import StreamError, StreamResult, reply_stream
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
 from qqproto.outgoing._message import OutgoingMessage
@@ -58,6 +60,7 @@ from qqproto.rest._call import Call
 __all__ = [
     "ApiError",
     "AuditPendingError",
+    "AuditVerdict",
     "AuthError",
     "BotApi",
     "Call",
@@ -85,13 +88,17 @@ __all__ = [
     "RateLimitedError",
     "RemoteProtocolError",
     "ServerError",
+    "StreamError",
+    "StreamResult",
     "TlsError",
     "Token",
     "TransportError",
     "UnauthorizedError",
     "message",
     "models",
+    "reply_stream",
     "upload_media",
+    "wait_audit",
 ]
 
 _LAZY = {

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from qqproto._errors import LocalProtocolError, QQError, RemoteProtocolError, TransportError
+from qqproto.client._audit import AUDIT_DISPATCHES, AuditStore, attach_audits
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import DEFAULT_BACKLOG_BYTES, Dispatcher, clip
 from qqproto.client._handler import EventHandler
@@ -39,8 +40,15 @@ from qqproto.gateway._events import (
 )
 from qqproto.gateway._identify import IDENTIFY_WINDOW, IdentifyLimiter, session_limit_from_api
 from qqproto.gateway._state import State
-from qqproto.gateway._wire import WireConnection
-from qqproto.models import EVENT_MODELS, UnknownEvent, User, handler_name, parse_event
+from qqproto.gateway._wire import WireConnection, _parse_url
+from qqproto.models import (
+    EVENT_MODELS,
+    MessageAudit,
+    UnknownEvent,
+    User,
+    handler_name,
+    parse_event,
+)
 from qqproto.models import ReadyEvent as ReadyModel
 from qqproto.models import ResumedEvent as ResumedModel
 from qqproto.rest._auth import AccessToken, Token, TokenFetchError, TokenMachine
@@ -65,7 +73,9 @@ class ClientBase:
     ``identify_window`` is the platform's 5-second identify window; lower it only against a
     simulator. ``webhook=WebhookOptions(...)`` makes :meth:`start` serve HTTP callbacks instead
     of connecting the gateway (``intents`` and the shard options are then unused: the platform
-    pushes the events subscribed in its console).
+    pushes the events subscribed in its console). ``gateway_url="wss://..."`` connects there
+    (a proxy, say) instead of asking ``GET /gateway/bot``: ``shard_count`` shards (default 1),
+    the identify limiter at its defaults.
     """
 
     io_factory: Callable[[Any], Io]
@@ -92,6 +102,7 @@ class ClientBase:
         identify_window: float = IDENTIFY_WINDOW,
         rng: random.Random | None = None,
         webhook: WebhookOptions | None = None,
+        gateway_url: str | None = None,
     ) -> None:
         if not isinstance(token, Token):
             raise TypeError("token must be a qqbot Token(app_id, secret)")
@@ -105,6 +116,12 @@ class ClientBase:
             )
         if shard_count is not None and shard_count < 1:
             raise ValueError("shard_count must be at least 1")
+        if gateway_url is not None:
+            if not isinstance(gateway_url, str):
+                raise TypeError(f"gateway_url must be a str, not {type(gateway_url).__name__}")
+            _parse_url(gateway_url)  # ValueError naming what is wrong (ws:// or wss:// only)
+        self.gateway_url = gateway_url
+        """The gateway URL given to the constructor (None: ask ``GET /gateway/bot``)."""
         self.token = token
         self.intents = int(intents)
         self.handler = handler
@@ -130,6 +147,8 @@ class ClientBase:
         self.webhook_url: str | None = None
         """``http(s)://host:port/path`` once the webhook server listens (in webhook mode)."""
         self._io = self.io_factory(ssl_context)
+        self.audits = AuditStore(self._io)
+        """Recent message-audit verdicts, for :func:`~qqproto.client._audit.wait_audit`."""
         self._rng = rng if rng is not None else random.Random()
         self.api: BotApi | None = None
         """The shared ``BotApi``, available once ``start()`` is running."""
@@ -180,19 +199,23 @@ class ClientBase:
         tokens = TokenSource(machine, pool)
         api = BotApi(tokens, pool, self.endpoints, rng=self._rng)
         self.api = api
+        attach_audits(api, self.audits)
         fatal: list[BaseException] = []
         try:
             self.bot = await api.me()
-            info = await api.get_ws_url()
-            if not info.url:
-                raise RemoteProtocolError("GET /gateway/bot answered without a url")
-            count = self.shard_count or info.shards or 1
+            if self.gateway_url is not None:  # given (a proxy): no GET /gateway/bot
+                url, count, limit = self.gateway_url, self.shard_count or 1, None
+            else:
+                info = await api.get_ws_url()
+                if not info.url:
+                    raise RemoteProtocolError("GET /gateway/bot answered without a url")
+                url, count = info.url, self.shard_count or info.shards or 1
+                limit = session_limit_from_api(info.session_start_limit)
             shard_ids = self.shard_ids if self.shard_ids is not None else tuple(range(count))
             bad = [s for s in shard_ids if not 0 <= s < count]
             if bad or not shard_ids:
                 raise ValueError(f"shard_ids {list(shard_ids)} must lie in range({count})")
             limiter = IdentifyLimiter(window=self.identify_window)
-            limit = session_limit_from_api(info.session_start_limit)
             if limit is not None:
                 limiter.update_limit(limit, io.now())
                 if limit.remaining < len(shard_ids):
@@ -207,10 +230,9 @@ class ClientBase:
                 "starting %d shard(s) of %d on %s as %s",
                 len(shard_ids),
                 count,
-                info.url,
+                url,
                 self.bot.username,
             )
-            url = info.url
             async with io.open_task_group() as group:
 
                 async def shard(shard_id: int) -> None:
@@ -475,6 +497,8 @@ class ClientBase:
         except KeyError:
             method = methods[name] = self._method_for(name)
         if method is None:
+            if name in AUDIT_DISPATCHES:  # recorded for wait_audit even without a handler
+                self._record_audit(ev, shard_id)
             return  # the handler does not override on_<event>: nothing to parse
         try:
             event = parse_event(name, ev.raw, event_id=ev.event_id)
@@ -483,7 +507,19 @@ class ClientBase:
             return
         if type(event) is UnknownEvent:
             log.info("shard %d: unknown event %s", shard_id, clip(name, 64))
+        elif type(event) is MessageAudit:
+            self.audits.record(name, event)
         dispatcher.submit(method, event, size)
+
+    def _record_audit(self, ev: Dispatch, shard_id: int) -> None:
+        """Parse an audit verdict no handler asked for, only to record it."""
+        try:
+            event = parse_event(ev.name, ev.raw, event_id=ev.event_id)
+        except RemoteProtocolError as exc:
+            log.warning("shard %d: malformed %s: %s", shard_id, ev.name, clip(exc))
+            return
+        if type(event) is MessageAudit:
+            self.audits.record(ev.name, event)
 
     def _on_disconnected(self, ev: Disconnected, dispatcher: Dispatcher, shard_id: int) -> None:
         if ev.fatal:
