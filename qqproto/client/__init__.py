@@ -44,8 +44,8 @@ from qqproto.client._context import Context
 from qqproto.client._handler import EventHandler
 from qqproto.client._http_pool import BotApi
 from qqproto.client._media import (
-    ChunkedUpload,
     ChunkedUploadError,
+    ChunkedUploadState,
     FileType,
     PresignedPutError,
     upload_media,
@@ -64,8 +64,8 @@ __all__ = [
     "AuthError",
     "BotApi",
     "Call",
-    "ChunkedUpload",
     "ChunkedUploadError",
+    "ChunkedUploadState",
     "ConnectError",
     "ConnectTimeoutError",
     "ConnectionLostError",

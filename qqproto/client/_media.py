@@ -13,8 +13,8 @@ Parts are sent ``concurrency`` at a time (the answer's ``upload_config``); a fai
 again every ``retry_delay`` seconds until ``retry_timeout`` seconds have passed since its first
 try, on the ``Io``'s clock. When a part still fails, the other parts in flight finish, no new one
 starts, and :class:`ChunkedUploadError` is raised; its :attr:`~ChunkedUploadError.resume`
-(a :class:`ChunkedUpload`) passed back as ``resume=`` sends only the parts not yet finished, under
-the same ``upload_id``.
+(a :class:`ChunkedUploadState`) passed back as ``resume=`` sends only the parts not yet finished,
+under the same ``upload_id``.
 
 The ``Io`` has no way to run blocking work in a thread, so a file is never read whole on the
 loop: hashing reads it 1 MiB at a time and yields to the loop between reads, and each part is
@@ -54,8 +54,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CHUNKED_THRESHOLD",
     "MD5_10M_SIZE",
-    "ChunkedUpload",
     "ChunkedUploadError",
+    "ChunkedUploadState",
     "FileType",
     "MediaSource",
     "PartPlan",
@@ -135,11 +135,11 @@ _DEFAULT_NAMES = {
 
 
 class ChunkedUploadError(QQError):
-    """A chunked upload stopped before its end. ``resume`` (a :class:`ChunkedUpload`) given back
-    to :func:`upload_media` (``resume=``) with the same data sends only the parts not finished;
-    ``__cause__`` is the last error of the part (or step) that failed."""
+    """A chunked upload stopped before its end. ``resume`` (a :class:`ChunkedUploadState`) given
+    back to :func:`upload_media` (``resume=``) with the same data sends only the parts not
+    finished; ``__cause__`` is the last error of the part (or step) that failed."""
 
-    def __init__(self, message: str, resume: ChunkedUpload) -> None:
+    def __init__(self, message: str, resume: ChunkedUploadState) -> None:
         super().__init__(message)
         self.resume = resume
 
@@ -326,7 +326,7 @@ async def _digests(io: Io, source: _Source) -> tuple[str, str, str]:
 
 
 @dataclass(slots=True)
-class ChunkedUpload:
+class ChunkedUploadState:
     """Where a chunked upload stands: what ``upload_prepare`` answered and which parts
     (positions in :attr:`parts`) are finished. Pass it back as ``resume=`` after a
     :class:`ChunkedUploadError` (the presigned URLs may expire: resume soon)."""
@@ -393,7 +393,7 @@ async def upload_media(
     file_name: str | None = None,
     threshold: int = DEFAULT_CHUNKED_THRESHOLD,
     progress: Progress | None = None,
-    resume: ChunkedUpload | None = None,
+    resume: ChunkedUploadState | None = None,
 ) -> MediaUploadResult:
     """Upload ``data`` for ``target_id`` (a group openid, or a user openid for ``"c2c"``) and
     return the answer whose ``file_info`` a message's ``media`` carries (in that scene only).
@@ -439,10 +439,12 @@ async def upload_media(
 
 
 def _check_resume(
-    state: ChunkedUpload, scene: Scene, target: str, kind: FileType, size: int
+    state: ChunkedUploadState, scene: Scene, target: str, kind: FileType, size: int
 ) -> None:
-    if not isinstance(state, ChunkedUpload):
-        raise TypeError("resume= takes the ChunkedUpload of a ChunkedUploadError (error.resume)")
+    if not isinstance(state, ChunkedUploadState):
+        raise TypeError(
+            "resume= takes the ChunkedUploadState of a ChunkedUploadError (error.resume)"
+        )
     if (state.scene, state.target_id, state.file_type, state.size) != (scene, target, kind, size):
         raise ValueError(
             "resume= belongs to another upload: scene, target, file_type and size must be those "
@@ -468,7 +470,7 @@ async def _post_file(
 
 async def _prepare(
     api: BotApi, scene: Scene, target: str, kind: FileType, source: _Source, name: str
-) -> ChunkedUpload:
+) -> ChunkedUploadState:
     md5, sha1, md5_10m = await _digests(api.io, source)
     route = api.group_upload_prepare if scene is Scene.GROUP else api.c2c_upload_prepare
     prepared = await route(
@@ -477,7 +479,7 @@ async def _prepare(
     if not prepared.upload_id:
         raise RemoteProtocolError("upload_prepare answered without upload_id")
     concurrency, retry_timeout, retry_delay = upload_settings(prepared)
-    return ChunkedUpload(
+    return ChunkedUploadState(
         scene=scene,
         target_id=target,
         file_type=kind,
@@ -496,7 +498,9 @@ class _PartFailed(Exception):
         self.position, self.tries, self.error = position, tries, error
 
 
-async def _send_part(api: BotApi, state: ChunkedUpload, source: _Source, position: int) -> None:
+async def _send_part(
+    api: BotApi, state: ChunkedUploadState, source: _Source, position: int
+) -> None:
     """PUT one part and report it, trying again as ``upload_config`` says."""
     io = api.io
     part = state.parts[position]
@@ -526,7 +530,7 @@ async def _send_part(api: BotApi, state: ChunkedUpload, source: _Source, positio
 
 
 async def _finish_chunked(
-    api: BotApi, state: ChunkedUpload, source: _Source, progress: Progress | None
+    api: BotApi, state: ChunkedUploadState, source: _Source, progress: Progress | None
 ) -> MediaUploadResult:
     pending = deque(state.remaining)
     failures: list[_PartFailed | Exception] = []

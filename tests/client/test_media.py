@@ -19,8 +19,8 @@ from qqproto.client._http_pool import raw_request
 from qqproto.client._media import (
     MAX_TRIES,
     MD5_10M_SIZE,
-    ChunkedUpload,
     ChunkedUploadError,
+    ChunkedUploadState,
     FileType,
     PresignedPutError,
     Strategy,
@@ -265,7 +265,7 @@ async def test_a_part_failing_past_retry_timeout_raises_a_resumable_error(io: Vi
     err = caught.value
     assert isinstance(err.__cause__, PresignedPutError) and err.__cause__.status == 503
     state = err.resume
-    assert isinstance(state, ChunkedUpload)
+    assert isinstance(state, ChunkedUploadState)
     assert state.finished == {0} and state.remaining == [1, 2] and state.sent_bytes == 4
     assert "sig=" not in repr(state)
     # resume: the same upload id, only the parts not finished, and progress starts where it was
