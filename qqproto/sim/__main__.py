@@ -70,6 +70,7 @@ COMMANDS: frozenset[str] = frozenset(
         "interaction_acks",
         "audits",
         "stream_frames",
+        "part_puts",
         "channel_history",
         "webhook_attempts",
         "session_id",

@@ -16,6 +16,7 @@ message, malformed body, unknown route) ``code`` is the HTTP status.
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +137,12 @@ def handle(platform: Platform, request: RestRequest, now: float) -> RestResponse
 
     def error(status: int, code: int, message: str) -> RestResponse:
         return finish(status, _error_body(code, message, trace_id), code)
+
+    if path.startswith(COS_PREFIX):  # presigned part uploads: raw bytes, no token
+        status, data = _cos(platform, request, now, method, path, query)
+        if isinstance(data, dict):
+            data["trace_id"] = trace_id
+        return finish(status, data, data.get("code") if isinstance(data, dict) else None)
 
     try:
         body = _decode_body(request)
@@ -491,14 +498,33 @@ def _v2_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
 def _upload(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     data = _obj(body)
     scene, target = _v2_scene(ctx)
-    file_type = data.get("file_type")
-    if type(file_type) is not int or file_type not in (1, 2, 3, 4):
-        raise _Reply(400, 850019, "file_type must be 1 (image), 2 (video), 3 (voice) or 4 (file)")
-    url, file_data = data.get("url"), data.get("file_data")
-    if not url and not file_data:
-        raise _Reply(400, 850019, "url or file_data is required")
-    srv = data.get("srv_send_msg") is True
     platform = ctx.platform
+    srv = data.get("srv_send_msg") is True
+    file_bytes: bytes | None = None
+    file_type: Any
+    upload_id: str | None = None
+    file_name: str | None = None
+    url, file_data = data.get("url"), data.get("file_data")
+    if "upload_id" in data and "file_type" not in data:
+        upload, file_bytes = platform.complete_upload(
+            ctx.bot.app_id, scene, target, data["upload_id"], ctx.now
+        )
+        file_type, upload_id, file_name = upload.file_type, upload.upload_id, upload.file_name
+    else:
+        file_type = data.get("file_type")
+        if type(file_type) is not int or file_type not in (1, 2, 3, 4):
+            raise _Reply(
+                400, 850019, "file_type must be 1 (image), 2 (video), 3 (voice) or 4 (file)"
+            )
+        if not url and not file_data:
+            raise _Reply(400, 850019, "url or file_data is required")
+        if file_data:
+            if not isinstance(file_data, str):
+                raise _Reply(400, 850019, "file_data must be base64 text")
+            try:
+                file_bytes = base64.b64decode(file_data, validate=True)
+            except ValueError:
+                raise _Reply(400, 850019, "file_data is not valid base64") from None
     file_info = platform.file_info(scene)
     platform.uploads.append(
         UploadRecord(
@@ -511,6 +537,9 @@ def _upload(ctx: _Ctx, body: Any) -> tuple[int, Any]:
             srv,
             bool(file_data),
             file_info,
+            file_bytes,
+            upload_id,
+            file_name,
         )
     )
     answer: dict[str, Any] = {"file_uuid": platform.new_id(), "file_info": file_info, "ttl": 0}
@@ -520,6 +549,44 @@ def _upload(ctx: _Ctx, body: Any) -> tuple[int, Any]:
         platform.record_sent(ctx.bot.app_id, scene, target, media, message_id, ctx.now)
         answer["id"] = message_id
     return 200, answer
+
+
+def _upload_prepare(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    scene, target = _v2_scene(ctx)
+    return 200, ctx.platform.upload_prepare(ctx.bot.app_id, scene, target, _obj(body))
+
+
+def _upload_part_finish(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    scene, target = _v2_scene(ctx)
+    ctx.platform.upload_part_finish(ctx.bot.app_id, scene, target, _obj(body))
+    return 200, {}
+
+
+COS_PREFIX = "/cos/"
+"""Where presigned part URLs point (outside the API: no token needed)."""
+
+
+def _cos(
+    platform: Platform, request: RestRequest, now: float, method: str, path: str, query: Any
+) -> tuple[int, Any]:
+    """A PUT of one part's bytes to its presigned URL (``/cos/<upload_id>/<index>?sign=``)."""
+    if method != "PUT":
+        return 405, _error_body(405, "method not allowed", "")
+    pieces = path[len(COS_PREFIX) :].split("/")
+    if len(pieces) != 2:
+        return 404, _error_body(404, "no such upload part", "")
+    try:
+        platform.put_part(
+            unquote(pieces[0]),
+            pieces[1],
+            query.get("sign"),
+            request.body,
+            now,
+            authorization=request.header("authorization") is not None,
+        )
+    except PlatformRefusal as exc:
+        return exc.status, _error_body(exc.code, exc.message, "")
+    return 200, None
 
 
 def _recall(ctx: _Ctx, body: Any) -> tuple[int, Any]:
@@ -597,6 +664,10 @@ _HANDLED: dict[str, _Handler] = {  # catalogue route name: handler
 
 _BY_TEMPLATE: dict[tuple[str, str], _Handler] = {  # (method, template): handler
     ("GET", "/channels/{channel_id}/messages"): _get_messages,
+    ("POST", "/v2/groups/{group_openid}/upload_prepare"): _upload_prepare,
+    ("POST", "/v2/users/{openid}/upload_prepare"): _upload_prepare,
+    ("POST", "/v2/groups/{group_openid}/upload_part_finish"): _upload_part_finish,
+    ("POST", "/v2/users/{openid}/upload_part_finish"): _upload_part_finish,
 }
 """Handlers keyed by the route itself (these are served whatever the catalogue names them)."""
 

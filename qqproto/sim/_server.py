@@ -78,6 +78,7 @@ from qqproto.sim._world import (
     DEFAULT_SECRET,
     AuditRecord,
     InteractionAck,
+    PartPut,
     Platform,
     RecallRecord,
     RestRecord,
@@ -320,6 +321,7 @@ class _SimulatorBase:
         self.port = listener.port
         self.platform.epoch = io.wall_time() - io.now()
         self.platform.gateway_url = self.gateway_url
+        self.platform.api_base = self.api_base
         group.start_soon(self._accept, listener, group)
         group.start_soon(self._push_timer)
         if self.webhook_url is not None:
@@ -637,6 +639,10 @@ class _SimulatorBase:
     def audits(self) -> list[AuditRecord]:
         """Every message held for audit (see :meth:`audit`)."""
         return self._query(lambda p: list(p.audits))
+
+    def part_puts(self) -> list[PartPut]:
+        """Every PUT to a presigned part URL (chunked uploads)."""
+        return self._query(lambda p: list(p.part_puts))
 
     def stream_frames(self) -> list[StreamFrame]:
         """Every C2C stream frame received, accepted or refused."""

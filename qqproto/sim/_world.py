@@ -26,6 +26,7 @@ it):
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 import string
 import uuid
@@ -50,11 +51,13 @@ __all__ = [
     "STREAM_CODES",
     "AuditRecord",
     "BufferedEvent",
+    "ChunkedUpload",
     "Delivery",
     "HeartbeatRecord",
     "IdentifyRecord",
     "Injected",
     "InteractionAck",
+    "PartPut",
     "Platform",
     "PlatformRefusal",
     "RecallRecord",
@@ -399,6 +402,10 @@ class _Stream:
 
 @dataclass(frozen=True, slots=True)
 class UploadRecord:
+    """One media upload (``POST /v2/.../files``): by ``url``, by base64 ``file_data`` (``data``
+    holds the decoded bytes) or a completed chunked upload (``upload_id``; ``data`` holds the
+    assembled bytes)."""
+
     time: float
     app_id: str
     scene: str
@@ -408,6 +415,53 @@ class UploadRecord:
     srv_send_msg: bool
     has_file_data: bool
     file_info: str
+    data: bytes | None = None
+    upload_id: str | None = None
+    file_name: str | None = None
+
+
+@dataclass
+class ChunkedUpload:
+    """A chunked upload in progress (``upload_prepare``): the declared file, its parts."""
+
+    upload_id: str
+    app_id: str
+    scene: str
+    target_id: str
+    file_type: int
+    file_name: str
+    file_size: int
+    md5: str
+    sha1: str
+    md5_10m: str
+    block_size: int
+    parts: dict[int, bytes] = field(default_factory=dict)
+    """Part index (from 1) -> the bytes its presigned PUT stored."""
+    finished: set[int] = field(default_factory=set)
+    """Parts confirmed by ``upload_part_finish``."""
+    completed: bool = False
+
+    @property
+    def part_count(self) -> int:
+        return max(1, -(-self.file_size // self.block_size))
+
+    def part_size(self, index: int) -> int:
+        if index < self.part_count:
+            return self.block_size
+        return self.file_size - self.block_size * (self.part_count - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PartPut:
+    """One PUT to a presigned part URL: ``authorization`` says whether the request carried an
+    ``Authorization`` header (the platform's storage needs none; its value is not kept)."""
+
+    time: float
+    upload_id: str
+    index: int
+    size: int
+    authorization: bool
+    status: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,6 +649,20 @@ class Platform:
         self._audit_rules: list[_AuditRule] = []
         self.audit_status = 202
         """The HTTP status of an answer "held for audit" (the platform was seen using 200-202)."""
+        self.api_base = "http://127.0.0.1"
+        """This simulator's own base URL (the runner sets it): presigned part URLs point here."""
+        self.upload_block_size = 1 << 20
+        """``block_size`` of chunked uploads (bytes)."""
+        self.upload_config: dict[str, int] = {
+            "concurrency": 2,
+            "retry_timeout": 30,
+            "retry_delay": 1,
+        }
+        """``upload_config`` of the ``upload_prepare`` answer."""
+        self.chunked_uploads: dict[str, ChunkedUpload] = {}
+        self.part_puts: list[PartPut] = []
+        """Every PUT to a presigned part URL."""
+        self._sign_key: str | None = None
         self.stream_min_interval = 0.3
         """Stream frames of one message closer than this (seconds of ``now``) are refused."""
         self.stream_cumulative = False
@@ -1574,6 +1642,142 @@ class Platform:
                 )
         return out
 
+    # ------------------------------------------------------------------ chunked uploads
+
+    def upload_prepare(
+        self, app_id: str, scene: str, target_id: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``POST /v2/.../upload_prepare``: a new :class:`ChunkedUpload` and the answer
+        ``{upload_id, block_size, parts: [{index, presigned_url}], upload_config}`` (presigned
+        URLs on :attr:`api_base`, ``/cos/<upload_id>/<index>?sign=...``)."""
+        file_type, size = body.get("file_type"), body.get("file_size")
+        if type(file_type) is not int or file_type not in (1, 2, 3, 4):
+            raise _upload_error("file_type must be 1 (image), 2 (video), 3 (voice) or 4 (file)")
+        if type(size) is not int or size <= 0:
+            raise _upload_error("file_size must be a positive integer")
+        names = ("file_name", "md5", "sha1", "md5_10m")
+        if not all(isinstance(body.get(k), str) and body[k] for k in names):
+            raise _upload_error("file_name, md5, sha1 and md5_10m are required")
+        upload = ChunkedUpload(
+            upload_id=self.new_id(),
+            app_id=app_id,
+            scene=scene,
+            target_id=target_id,
+            file_type=file_type,
+            file_name=body["file_name"],
+            file_size=size,
+            md5=body["md5"].lower(),
+            sha1=body["sha1"].lower(),
+            md5_10m=body["md5_10m"].lower(),
+            block_size=self.upload_block_size,
+        )
+        self.chunked_uploads[upload.upload_id] = upload
+        base = self.api_base.rstrip("/")
+        parts = [
+            {
+                "index": i,
+                "presigned_url": f"{base}/cos/{upload.upload_id}/{i}?sign="
+                + self._part_sign(upload.upload_id, i),
+            }
+            for i in range(1, upload.part_count + 1)
+        ]
+        return {
+            "upload_id": upload.upload_id,
+            "block_size": upload.block_size,
+            "parts": parts,
+            "upload_config": dict(self.upload_config),
+        }
+
+    def _part_sign(self, upload_id: str, index: int) -> str:
+        if self._sign_key is None:
+            self._sign_key = f"{self.rng.getrandbits(128):032x}"
+        raw = f"{self._sign_key}|{upload_id}|{index}".encode()
+        return hashlib.sha256(raw).hexdigest()[:32]
+
+    def put_part(
+        self,
+        upload_id: str,
+        index: str,
+        sign: str | None,
+        data: bytes,
+        now: float,
+        *,
+        authorization: bool = False,
+    ) -> None:
+        """A PUT to a presigned part URL: the part's bytes stored (a later PUT replaces them).
+        :class:`PlatformRefusal` 403 for a bad signature, 404 for an unknown upload or part."""
+        upload = self.chunked_uploads.get(upload_id)
+        number = _as_int(index)
+        try:
+            if upload is None or number is None or not 1 <= number <= upload.part_count:
+                raise PlatformRefusal(404, 404, "no such upload part")
+            if sign is None or sign != self._part_sign(upload_id, number):
+                raise PlatformRefusal(403, 403, "SignatureDoesNotMatch")
+            if upload.completed:
+                raise PlatformRefusal(403, 403, "the upload is complete")
+        except PlatformRefusal as exc:
+            self.part_puts.append(
+                PartPut(now, upload_id, number or 0, len(data), authorization, exc.status)
+            )
+            raise
+        upload.parts[number] = bytes(data)
+        upload.finished.discard(number)
+        self.part_puts.append(PartPut(now, upload_id, number, len(data), authorization, 200))
+
+    def _own_upload(self, app_id: str, scene: str, target_id: str, upload_id: Any) -> ChunkedUpload:
+        upload = self.chunked_uploads.get(upload_id) if isinstance(upload_id, str) else None
+        if upload is None or (upload.app_id, upload.scene, upload.target_id) != (
+            app_id,
+            scene,
+            target_id,
+        ):
+            raise _upload_error(f"unknown upload_id {upload_id!r}")
+        if upload.completed:
+            raise _upload_error(f"upload {upload_id!r} is already complete")
+        return upload
+
+    def upload_part_finish(
+        self, app_id: str, scene: str, target_id: str, body: Mapping[str, Any]
+    ) -> None:
+        """``POST /v2/.../upload_part_finish`` ``{upload_id, part_index, block_size, md5}``:
+        the part was PUT, its size is the expected one and ``block_size``, its md5 ``md5``."""
+        upload = self._own_upload(app_id, scene, target_id, body.get("upload_id"))
+        index = _as_int(body.get("part_index"))
+        if index is None or not 1 <= index <= upload.part_count:
+            raise _upload_error(f"part_index must be 1..{upload.part_count}")
+        data = upload.parts.get(index)
+        if data is None:
+            raise _upload_error(f"part {index} was not uploaded")
+        expected = upload.part_size(index)
+        if len(data) != expected or _as_int(body.get("block_size")) != len(data):
+            raise _upload_error(
+                f"part {index} has {len(data)} bytes; expected {expected} (block_size "
+                f"{body.get('block_size')!r})"
+            )
+        md5 = body.get("md5")
+        if not isinstance(md5, str) or md5.lower() != hashlib.md5(data).hexdigest():
+            raise _upload_error(f"part {index}: md5 does not match the uploaded bytes")
+        upload.finished.add(index)
+
+    def complete_upload(
+        self, app_id: str, scene: str, target_id: str, upload_id: Any, now: float
+    ) -> tuple[ChunkedUpload, bytes]:
+        """Check a chunked upload (every part finished; the whole file's size, md5 and sha1
+        as declared) and mark it complete; the upload and the assembled bytes."""
+        upload = self._own_upload(app_id, scene, target_id, upload_id)
+        missing = [i for i in range(1, upload.part_count + 1) if i not in upload.finished]
+        if missing:
+            raise _upload_error(f"parts not finished: {missing}")
+        data = b"".join(upload.parts[i] for i in range(1, upload.part_count + 1))
+        if len(data) != upload.file_size:
+            raise _upload_error(f"the file has {len(data)} bytes, not {upload.file_size}")
+        if hashlib.md5(data).hexdigest() != upload.md5:
+            raise _upload_error("the file's md5 does not match upload_prepare's")
+        if hashlib.sha1(data).hexdigest() != upload.sha1:
+            raise _upload_error("the file's sha1 does not match upload_prepare's")
+        upload.completed = True
+        return upload, data
+
     def file_info(self, scene: str) -> str:
         raw = f"sim|{scene}|{self.rng.getrandbits(192):048x}".encode()
         return base64.b64encode(raw).decode("ascii")
@@ -1642,6 +1846,13 @@ _DEFAULT_MESSAGES = {
     503: "service unavailable",
     504: "gateway timeout",
 }
+
+
+UPLOAD_ERROR_CODE = 850019
+
+
+def _upload_error(message: str) -> PlatformRefusal:
+    return PlatformRefusal(400, UPLOAD_ERROR_CODE, message)
 
 
 def _frame_text(body: Mapping[str, Any]) -> str:
