@@ -20,6 +20,8 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, Union
 
+from qqproto._errors import QQError
+
 __all__ = [
     "Rest",
     "Signature",
@@ -35,7 +37,7 @@ _TRUE = frozenset({"yes", "true", "1", "on", "y"})
 _FALSE = frozenset({"no", "false", "0", "off", "n"})
 
 
-class UsageError(Exception):
+class UsageError(QQError):
     """A command was called wrongly: a missing or malformed argument, too many arguments, an
     unterminated quote. The router answers it to the user with the command's usage line.
 
