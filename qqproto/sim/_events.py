@@ -103,7 +103,8 @@ EVENT_INTENTS: Mapping[str, int] = {
         int(_I.FORUMS_EVENT),
     ),
     **dict.fromkeys(
-        ("AUDIO_START", "AUDIO_FINISH", "AUDIO_ON_MIC", "AUDIO_OFF_MIC"), int(_I.AUDIO_ACTION)
+        ("AUDIO_START", "AUDIO_FINISH", "AUDIO_ON_MIC", "AUDIO_OFF_MIC", "ON_MIC", "OFF_MIC"),
+        int(_I.AUDIO_ACTION),
     ),
     **dict.fromkeys(("AT_MESSAGE_CREATE", "PUBLIC_MESSAGE_DELETE"), int(_I.PUBLIC_GUILD_MESSAGES)),
 }

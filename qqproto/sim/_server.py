@@ -593,6 +593,12 @@ class _SimulatorBase:
     inject_group_at_message = forward_now(Platform.inject_group_at_message)
     inject_c2c_message = forward_now(Platform.inject_c2c_message)
     inject_direct_message = forward_now(Platform.inject_direct_message)
+    inject_enter_aio = forward_now(Platform.inject_enter_aio, now_at=0)
+    inject_subscribe_message_status = forward_now(
+        Platform.inject_subscribe_message_status, now_at=0
+    )
+    inject_mic = forward_now(Platform.inject_mic)
+    inject_group_member = forward_now(Platform.inject_group_member)
     reconnect_shard = forward(Platform.reconnect_shard)
     invalidate_session = forward(Platform.invalidate_session)
     close_shard = forward(Platform.close_shard)

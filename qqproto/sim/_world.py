@@ -1115,6 +1115,101 @@ class Platform:
         )
         return self._receive("C2C_MESSAGE_CREATE", d, now, app_id=app_id)
 
+    def inject_enter_aio(
+        self,
+        now: float,
+        *,
+        user_openid: str | None = None,
+        from_source: str | None = None,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A user opens the bot's chat window (``ENTER_AIO``, intent 1<<23).
+
+        [UNCERTAIN] The payload is botgo's ``dto.EnterAIO``: ``user_openid`` and, when given,
+        ``from_source`` (where the window was opened from; values undocumented)."""
+        d: dict[str, Any] = {"user_openid": user_openid or self._user(None).openid}
+        if from_source is not None:
+            d["from_source"] = from_source
+        return self.inject("ENTER_AIO", d, now, app_id=app_id)
+
+    def inject_subscribe_message_status(
+        self,
+        now: float,
+        *,
+        openid: str | None = None,
+        group_openid: str | None = None,
+        results: list[dict[str, Any]] | None = None,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A user allows or refuses subscription-message templates
+        (``SUBSCRIBE_MESSAGE_STATUS``, intent GROUP_AND_C2C_EVENT).
+
+        [UNCERTAIN] botgo's ``dto.SubscribeMessageStatusData``: ``openid`` (a user's
+        subscription) or ``group_openid`` (a group's), ``result`` one entry per template
+        ``{template_id, custom_template_id, op (1 allowed, 2 refused), subscribe_id,
+        update_ts}``; by default one allowed template."""
+        if results is None:
+            results = [
+                {
+                    "template_id": 1,
+                    "custom_template_id": "",
+                    "op": 1,
+                    "subscribe_id": self.new_id(),
+                    "update_ts": int(self.wall(now)),
+                }
+            ]
+        d: dict[str, Any] = {
+            "group_openid": group_openid or "",
+            "openid": "" if group_openid else (openid or self._user(None).openid),
+            "result": results,
+        }
+        return self.inject("SUBSCRIBE_MESSAGE_STATUS", d, now, app_id=app_id)
+
+    def inject_mic(
+        self,
+        on: bool,
+        now: float,
+        *,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        short_name: bool = False,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A member gets on (``on``) or off the mic in a voice channel: ``AUDIO_ON_MIC`` /
+        ``AUDIO_OFF_MIC`` (``ON_MIC`` / ``OFF_MIC`` with ``short_name``, botpy's spelling),
+        intent AUDIO_ACTION (1<<29), ``d = {guild_id, channel_id, user_id}``."""
+        cid = channel_id or self._default(self.channels, "channel")
+        channel = self.channels.get(cid)
+        guild_id = channel.guild_id if channel else self._default(self.guilds, "guild")
+        name = (
+            ("ON_MIC" if on else "OFF_MIC") if short_name else f"AUDIO_{'ON' if on else 'OFF'}_MIC"
+        )
+        d = {"guild_id": guild_id, "channel_id": cid, "user_id": self._user(user_id).id}
+        return self.inject(name, d, now, app_id=app_id)
+
+    def inject_group_member(
+        self,
+        added: bool,
+        now: float,
+        *,
+        group_openid: str | None = None,
+        member_openid: str | None = None,
+        op_member_openid: str | None = None,
+        app_id: str | None = None,
+    ) -> Injected:
+        """A member joins (``added``) or leaves a group: ``GROUP_MEMBER_ADD`` /
+        ``GROUP_MEMBER_REMOVE`` (intent GROUP_MEMBERS). [UNCERTAIN: known from NoneBot only]
+        ``d = {group_openid, member_openid, op_member_openid, timestamp}``."""
+        member = member_openid or self._user(None).openid
+        d = {
+            "group_openid": group_openid or self._default(self.groups, "group"),
+            "member_openid": member,
+            "op_member_openid": op_member_openid or member,
+            "timestamp": int(self.wall(now)),
+        }
+        name = "GROUP_MEMBER_ADD" if added else "GROUP_MEMBER_REMOVE"
+        return self.inject(name, d, now, app_id=app_id)
+
     def _receive(self, name: str, d: dict[str, Any], now: float, *, app_id: str | None) -> Injected:
         """A message to the bot: kept (``GET`` finds it by id) and dispatched."""
         self.received[d["id"]] = d
