@@ -8,12 +8,13 @@ from typing import Any
 
 import anyio
 import pytest
-from _e2e import sim_client, until, wait
+from _e2e import on_virtual_clock, sim_client, until, until_virtual, wait
 
+import qqbot_trio
 from qqbot_asyncio.simulator import ThreadedSimulator
+from qqbot_trio.testing import VirtualClient, VirtualIo
 from qqproto.client._audit import AuditVerdict, wait_audit
-
-pytestmark = pytest.mark.anyio
+from qqproto.sim import Simulator
 
 C2C_ROUTE = "POST /v2/users/{openid}/messages"
 
@@ -38,6 +39,7 @@ def verdict(audit_id: str, message_id: str | None = None) -> dict[str, Any]:
     return d
 
 
+@pytest.mark.anyio
 async def test_a_held_reply_gets_its_verdict_before_or_after_the_wait(qq: ModuleType) -> None:
     verdicts: list[AuditVerdict] = []
     rejected: list[Any] = []
@@ -85,6 +87,7 @@ async def test_a_held_reply_gets_its_verdict_before_or_after_the_wait(qq: Module
     assert [e.audit_id for e in rejected] == ["LATE"]  # the handler ran as before
 
 
+@pytest.mark.anyio
 async def test_no_verdict_times_out(qq: ModuleType) -> None:
     outcomes: list[BaseException] = []
 
@@ -108,3 +111,40 @@ async def test_no_verdict_times_out(qq: ModuleType) -> None:
             await until(lambda: outcomes)
             tg.cancel_scope.cancel()
     assert "NEVER" in str(outcomes[0])
+
+
+@on_virtual_clock
+async def test_the_simulators_reviewer_decides_minutes_later(io: VirtualIo) -> None:
+    """The simulator holds replies (audit_next) and decides on its own timer: a pass after 3
+    virtual minutes delivers the message under the verdict's message_id; a reject after 1."""
+    verdicts: list[tuple[float, AuditVerdict]] = []
+
+    class Bot(qqbot_trio.EventHandler):
+        async def on_c2c_message_create(self, ctx: Any, msg: Any) -> None:
+            try:
+                await msg.reply(ctx, content="held: " + (msg.content or ""))
+            except qqbot_trio.AuditPendingError as exc:
+                start = io.now()
+                verdict = await wait_audit(ctx, exc, timeout=600)
+                verdicts.append((io.now() - start, verdict))
+
+    async with Simulator(io, seed=1) as sim:
+        client = sim_client(qqbot_trio, sim, Bot(), make=lambda *a, **k: VirtualClient(io, *a, **k))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.start)
+            await sim.wait_for_session(0)
+            sim.audit_next(decide="pass", after=180)
+            sim.inject_c2c_message("one")
+            await until_virtual(io, lambda: verdicts, timeout=400)
+            sim.audit_next(decide="reject", after=60)
+            sim.inject_c2c_message("two")
+            await until_virtual(io, lambda: len(verdicts) == 2, timeout=400)
+            tg.cancel_scope.cancel()
+        audits = sim.audits()
+        delivered = sim.sent_messages(scene="c2c")
+    (waited1, passed), (waited2, rejected) = verdicts
+    assert passed.passed and not rejected.passed
+    assert [a.audit_id for a in audits] == [passed.audit_id, rejected.audit_id]
+    assert waited1 == pytest.approx(180, abs=1) and waited2 == pytest.approx(60, abs=1)
+    assert [m.content for m in delivered] == ["held: one"]
+    assert delivered[0].message_id == passed.message_id

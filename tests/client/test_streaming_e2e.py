@@ -96,6 +96,7 @@ async def test_a_long_stream_on_the_virtual_clock(io: VirtualIo) -> None:
             results.append(await reply_stream(ctx, msg, tokens(), cumulative=True))
 
     async with Simulator(io, seed=1) as sim:
+        sim.call(lambda p: setattr(p, "stream_cumulative", True))
         client = sim_client(
             qqbot_trio, sim, Streamer(), make=lambda *a, **k: VirtualClient(io, *a, **k)
         )
@@ -107,6 +108,11 @@ async def test_a_long_stream_on_the_virtual_clock(io: VirtualIo) -> None:
             tg.cancel_scope.cancel()
         sent = frames(sim)
         times = [r.time for r in sim.rest_log() if r.route == C2C_ROUTE]
+        (message,) = sim.sent_messages(scene="c2c")  # the simulator's transcript: one message
+        refused = [f for f in sim.stream_frames() if f.refused is not None]
+    assert refused == []
+    assert message.finished and message.stream_id == results[0].id
+    assert message.content == "".join(words) and len(message.frames) == len(sent)
     full = "".join(words)
     assert sent[-1]["content"] == full == results[0].text
     assert all(full.startswith(b["content"]) for b in sent)  # cumulative: prefixes
