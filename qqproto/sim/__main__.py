@@ -75,6 +75,7 @@ COMMANDS: frozenset[str] = frozenset(
         "audits",
         "stream_frames",
         "part_puts",
+        "setting_guides",
         "channel_history",
         "webhook_attempts",
         "session_id",

@@ -37,6 +37,7 @@ from qqproto.sim._world import (
     PlatformRefusal,
     RecallRecord,
     RestRecord,
+    SettingGuideRecord,
     SimBot,
     TokenRefused,
     UploadRecord,
@@ -481,6 +482,12 @@ def _v2_send(ctx: _Ctx, body: Any) -> tuple[int, Any]:
         raise _Reply(400, 400, f"invalid msg_type {msg_type!r}")
     if "msg_seq" in data and as_int(data["msg_seq"]) is None:
         raise _Reply(400, 400, "msg_seq must be an integer")
+    if msg_type == 6:
+        if scene != "c2c":
+            raise _Reply(400, 400, "msg_type 6 (input notify) is for single chats (C2C) only")
+        notify = data.get("input_notify")
+        if not isinstance(notify, dict) or type(notify.get("input_type")) is not int:
+            raise _Reply(400, 400, "msg_type 6 needs input_notify {input_type, input_second}")
     if "stream" in data:
         message_id = ev.group_message_id(ctx.platform.rng)
         sent = ctx.platform.stream_frame(ctx.bot.app_id, scene, target, data, message_id, ctx.now)
@@ -560,6 +567,66 @@ def _upload_part_finish(ctx: _Ctx, body: Any) -> tuple[int, Any]:
     scene, target = _v2_scene(ctx)
     ctx.platform.upload_part_finish(ctx.bot.app_id, scene, target, _obj(body))
     return 200, {}
+
+
+def _setting_guide(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    params = ctx.params
+    scene, target = (
+        ("channel", params["channel_id"])
+        if "channel_id" in params
+        else (
+            "dms",
+            params["guild_id"],
+        )
+    )
+    data = _obj(body)
+    ctx.platform.setting_guides.append(
+        SettingGuideRecord(ctx.now, ctx.bot.app_id, scene, target, data)
+    )
+    return 204, None
+
+
+_WEBHOOK_SESSIONS = "/gateway/webhook/sessions"
+
+
+def _webhook_session_create(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    data = _obj(body)
+    intents, shards, url = data.get("intents"), data.get("shards"), data.get("callback_url")
+    if (
+        type(intents) is not int
+        or not isinstance(url, str)
+        or not url
+        or not isinstance(shards, list)
+        or len(shards) != 2
+        or not all(type(n) is int for n in shards)
+        or not 0 <= shards[0] < shards[1]
+    ):
+        raise _Reply(400, 400, "intents, shards [shard_id, shard_count] and callback_url needed")
+    session_id = ctx.platform.new_id()
+    ctx.platform.webhook_sessions[session_id] = {
+        "app_id": int(ctx.bot.app_id) if ctx.bot.app_id.isdigit() else ctx.bot.app_id,
+        "session_id": session_id,
+        "callback_url": url,
+        "env": "sim",
+        "intents": intents,
+        "last_heartbeat_time": ev.rfc3339(ctx.platform.wall(ctx.now)),
+        "state": "active",
+        "shards": list(shards),
+    }
+    bot = {"id": ctx.bot.user_id, "username": ctx.bot.username}
+    return 200, {"version": 1, "session_id": session_id, "bot": bot, "shard": list(shards)}
+
+
+def _webhook_sessions(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    if ctx.request.method.upper() == "PATCH" and ctx.query.get("action") != "check":
+        raise _Reply(400, 400, "PATCH /gateway/webhook/sessions needs ?action=check")
+    return 200, [dict(s) for s in ctx.platform.webhook_sessions.values()]
+
+
+def _webhook_session_delete(ctx: _Ctx, body: Any) -> tuple[int, Any]:
+    if ctx.platform.webhook_sessions.pop(ctx.params["session_id"], None) is None:
+        raise _Reply(404, 404, "session not found")
+    return 204, None
 
 
 COS_PREFIX = "/cos/"
@@ -668,6 +735,12 @@ _BY_TEMPLATE: dict[tuple[str, str], _Handler] = {  # (method, template): handler
     ("POST", "/v2/users/{openid}/upload_prepare"): _upload_prepare,
     ("POST", "/v2/groups/{group_openid}/upload_part_finish"): _upload_part_finish,
     ("POST", "/v2/users/{openid}/upload_part_finish"): _upload_part_finish,
+    ("POST", "/channels/{channel_id}/settingguide"): _setting_guide,
+    ("POST", "/dms/{guild_id}/settingguide"): _setting_guide,
+    ("POST", _WEBHOOK_SESSIONS): _webhook_session_create,
+    ("GET", _WEBHOOK_SESSIONS): _webhook_sessions,
+    ("PATCH", _WEBHOOK_SESSIONS): _webhook_sessions,
+    ("DELETE", _WEBHOOK_SESSIONS + "/{session_id}"): _webhook_session_delete,
 }
 """Handlers keyed by the route itself (these are served whatever the catalogue names them)."""
 

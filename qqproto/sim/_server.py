@@ -83,6 +83,7 @@ from qqproto.sim._world import (
     RecallRecord,
     RestRecord,
     SessionFault,
+    SettingGuideRecord,
     StreamFrame,
     UploadRecord,
 )
@@ -645,6 +646,10 @@ class _SimulatorBase:
     def audits(self) -> list[AuditRecord]:
         """Every message held for audit (see :meth:`audit`)."""
         return self._query(lambda p: list(p.audits))
+
+    def setting_guides(self) -> list[SettingGuideRecord]:
+        """Every setting guide the bot sent."""
+        return self._query(lambda p: list(p.setting_guides))
 
     def part_puts(self) -> list[PartPut]:
         """Every PUT to a presigned part URL (chunked uploads)."""

@@ -66,6 +66,7 @@ __all__ = [
     "ResumeRecord",
     "SentMessage",
     "SessionFault",
+    "SettingGuideRecord",
     "SimBot",
     "SimChannel",
     "SimGroup",
@@ -420,6 +421,18 @@ class UploadRecord:
     file_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SettingGuideRecord:
+    """One setting guide the bot sent: ``scene`` ``channel`` (``target_id`` the channel) or
+    ``dms`` (the DM guild)."""
+
+    time: float
+    app_id: str
+    scene: str
+    target_id: str
+    body: Mapping[str, Any]
+
+
 @dataclass
 class ChunkedUpload:
     """A chunked upload in progress (``upload_prepare``): the declared file, its parts."""
@@ -662,6 +675,10 @@ class Platform:
         self.chunked_uploads: dict[str, ChunkedUpload] = {}
         self.part_puts: list[PartPut] = []
         """Every PUT to a presigned part URL."""
+        self.setting_guides: list[SettingGuideRecord] = []
+        self.webhook_sessions: dict[str, dict[str, Any]] = {}
+        """The deprecated HTTP-callback sessions (``/gateway/webhook/sessions``), by id, as
+        botgo's ``HTTPSession``."""
         self._sign_key: str | None = None
         self.stream_min_interval = 0.3
         """Stream frames of one message closer than this (seconds of ``now``) are refused."""
