@@ -1,6 +1,7 @@
 """End-to-end, issue 12: the real clients (asyncio and trio) against the embedded simulator, for
 the new events (ENTER_AIO, SUBSCRIBE_MESSAGE_STATUS), the ON_MIC/OFF_MIC spellings reaching the
-AUDIO_ON_MIC/AUDIO_OFF_MIC handlers, and a reply to GROUP_MEMBER_ADD by ``event_id``.
+AUDIO_ON_MIC/AUDIO_OFF_MIC handlers, a reply to GROUP_MEMBER_ADD by ``event_id``, channel history
+with each anchor, the setting guides and the deprecated webhook-session routes.
 
 The injected payloads follow botgo's DTOs (``dto.EnterAIO``, ``dto.SubscribeMessageStatusData``)
 and NoneBot's ``GroupMemberAddEvent``; the audio one the platform docs' ``AudioAction``.
@@ -177,3 +178,53 @@ async def test_history_with_each_anchor(qq: ModuleType) -> None:
         f"/channels/{channel}/messages?after={ids[1]}&limit=2",
         f"/channels/{channel}/messages?around={ids[3]}&limit=4",
     ]  # the refused call never reached the platform
+
+
+# -- setting guides and the deprecated webhook sessions -----------------------------------------
+
+
+async def test_setting_guides_reach_the_platform(qq: ModuleType) -> None:
+    rec = Watcher(qq)
+    with everything_allowed() as sim:
+        async with running(qq, sim, rec.handler) as client:
+            channel = sim.call(lambda p: next(iter(p.channels)))
+            assert await client.api.post_setting_guide(channel, at_user_ids=["u1"]) is None
+            assert await client.api.post_dms_setting_guide("dm-g", jump_guild_id="g1") is None
+            guides = sim.setting_guides()
+    assert [(g.scene, g.target_id, dict(g.body)) for g in guides] == [
+        ("channel", channel, {"content": "<@u1>"}),
+        ("dms", "dm-g", {"setting_guide": {"guild_id": "g1"}}),
+    ]
+
+
+async def test_webhook_sessions_round_trip(qq: ModuleType) -> None:
+    from qqproto.models import WebhookSession, WebhookSessionReady
+
+    rec = Watcher(qq)
+    with everything_allowed() as sim:
+        async with running(qq, sim, rec.handler) as client:
+            api = client.api
+            ready = await api.create_webhook_session("https://bot.example/qq", 1 << 30)
+            listed = await api.get_webhook_sessions()
+            checked = await api.check_webhook_sessions()
+            assert await api.delete_webhook_session(ready.session_id) is None
+            after = await api.get_webhook_sessions()
+            methods = [
+                (r.method, r.target, r.status)
+                for r in sim.rest_log()
+                if r.target.startswith("/gateway/webhook/")
+            ]
+    assert isinstance(ready, WebhookSessionReady) and ready.session_id
+    assert ready.shard == (0, 1) and ready.bot is not None and ready.bot.id
+    (session,) = listed
+    assert isinstance(session, WebhookSession) and checked == listed
+    assert session.session_id == ready.session_id and session.app_id == sim.app_id
+    assert session.callback_url == "https://bot.example/qq" and session.intents == 1 << 30
+    assert after == ()
+    assert methods == [
+        ("POST", "/gateway/webhook/sessions", 200),
+        ("GET", "/gateway/webhook/sessions", 200),
+        ("PATCH", "/gateway/webhook/sessions?action=check", 200),
+        ("DELETE", f"/gateway/webhook/sessions/{ready.session_id}", 204),
+        ("GET", "/gateway/webhook/sessions", 200),
+    ]
