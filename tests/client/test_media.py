@@ -143,6 +143,7 @@ class FakeApi:
         self.put_plan: dict[int, list[Any]] = {}
         self.finish_plan: dict[int, list[Any]] = {}
         self.put_time = 1.0
+        self.put_times: dict[int, float] = {}
         self.puts: list[tuple[float, int, int]] = []
         self.finished: list[tuple[str, int, int, str]] = []
         self.prepares: list[dict[str, Any]] = []
@@ -167,7 +168,7 @@ class FakeApi:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            await trio.sleep(self.put_time)
+            await trio.sleep(self.put_times.get(index, self.put_time))
         finally:
             self.in_flight -= 1
         self.puts.append((self.io.now(), index, len(body)))
@@ -286,6 +287,7 @@ async def test_a_refused_part_finish_is_not_retried_and_in_flight_parts_finish(
 ) -> None:
     api = FakeApi(io, block=2, concurrency=2, retry_timeout=60, retry_delay=1)
     api.finish_plan[1] = [ApiError(status=400, code=400, message="bad md5")]
+    api.put_times[2] = 2.0  # part 2 is still in flight when part 1's report is refused
     with pytest.raises(ChunkedUploadError) as caught:
         await upload_media(api, "group", "G1", b"0123456789", threshold=0)
     assert isinstance(caught.value.__cause__, ApiError)
