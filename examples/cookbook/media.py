@@ -1,8 +1,8 @@
 """Cookbook: sending images, videos, voice and files (``ctx.reply(event, image=...)``).
 
 Run it (no credentials needed: it starts the embedded QQ simulator, asks the bot for a picture
-in a group, a document in a C2C chat, a large video in a group (sent in parts), and a picture
-in a guild channel, prints what the bot sent, checks it and exits 0)::
+in a group, a document in a C2C chat, a large video in a group (sent in parts, one of them
+twice), and a picture in a guild channel, prints what the bot sent, checks it and exits 0)::
 
     python3 examples/cookbook/media.py
 
@@ -99,6 +99,13 @@ async def run_demo() -> int:
             sim.inject_c2c_message("/report")
             report = await sim.wait_for_message(scene="c2c", contains="report")
             print(f"[c2c]   bot: {report.body['content']!r} + media {report.body['media']}")
+
+            # a part's report fails once (HTTP 500): the client sends that part again 1 s later
+            sim.fail_next("POST /v2/groups/{group_openid}/upload_part_finish", status=500)
+            sim.inject_group_at_message("/video")
+            video = await sim.wait_for_message(scene="group", count=2, timeout=60)
+            puts = len(sim.part_puts())
+            print(f"[group] bot: video in {puts} part PUTs, media {video.body['media']}")
 
             sim.inject_at_message("/cat")
             channel = await sim.wait_for_message(scene="channel", contains="channel cat")
