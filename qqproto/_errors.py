@@ -6,6 +6,7 @@ adapters)::
     ├── ProtocolError
     │   ├── LocalProtocolError        the caller broke the protocol (wrong state, out of order)
     │   └── RemoteProtocolError       the peer sent what the protocol does not allow
+    │       ├── PresignedPutError     object storage refused an upload part
     │       ├── InvalidJSON           bytes that are not JSON
     │       ├── InvalidModel          a JSON value without the shape a model needs
     │       └── MalformedTokenResponse  (also a TokenFetchError)
@@ -28,8 +29,12 @@ adapters)::
     │   └── ConnectionLostError
     ├── GatewayClosedError            the gateway ended the session for good
     ├── EventsLostError               a session was given up with events missing
+    ├── StreamError                   a frame of a streamed reply could not be sent
+    ├── ChunkedUploadError            a chunked upload stopped (resumable)
+    ├── UsageError                    a command was called wrongly (answered to the user)
     ├── WebhookDependencyError        PyNaCl is missing (also an ImportError)
-    └── TokenRefused                  the simulator's token endpoint refuses
+    ├── TokenRefused                  the simulator's token endpoint refuses
+    └── PlatformRefusal               the simulator refuses a REST request
 
 A bad argument (a negative timeout, a port out of range, an empty id, a message with no content)
 is not a protocol error: it raises the built-in ``ValueError`` or ``TypeError`` with a message
@@ -353,5 +358,61 @@ class TokenRefused(QQError):
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class UsageError(QQError):
+    """A command was called wrongly: a missing or malformed argument, too many arguments, an
+    unterminated quote. The router answers it to the user with the command's usage line.
+
+    A command may raise it too (``raise qq.UsageError("the count must be positive")``): the user
+    gets the same answer, and ``on_error`` is not called.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StreamError(QQError):
+    """A frame of a streamed reply could not be sent; the stream was left open (the platform
+    ends it on its own). ``stream_id`` (None if the first frame failed), ``text`` (what the user
+    has seen: the text of the frames sent) and ``frames`` (how many were sent) say how far it
+    got; ``__cause__`` is the send's error (an :class:`ApiError`, a :class:`TransportError`, or
+    a :class:`RemoteProtocolError` for an answer without the stream id)."""
+
+    def __init__(self, message: str, *, stream_id: str | None, text: str, frames: int) -> None:
+        super().__init__(message)
+        self.stream_id = stream_id
+        self.text = text
+        self.frames = frames
+
+
+class ChunkedUploadError(QQError):
+    """A chunked upload stopped before its end. ``resume`` (a :class:`ChunkedUploadState`) given
+    back to :func:`upload_media` (``resume=``) with the same data sends only the parts not
+    finished; ``__cause__`` is the last error of the part (or step) that failed."""
+
+    def __init__(self, message: str, resume: Any) -> None:
+        super().__init__(message)
+        self.resume = resume
+
+
+class PresignedPutError(RemoteProtocolError):
+    """Object storage refused a part's ``PUT`` (``status``); 429 and 5xx are tried again."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PlatformRefusal(QQError):
+    """A request the simulated platform refuses: the REST app answers ``status`` with the error body
+    ``{"message", "code", "err_code", "trace_id"}``."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
         self.code = code
         self.message = message

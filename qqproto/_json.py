@@ -30,6 +30,8 @@ JSONText = bytes | bytearray | memoryview | str | msgspec.Raw
 
 
 def _refuse(obj: Any) -> Any:
+    if isinstance(obj, str):  # a str subclass (e.g. the mention builders' Markup) is its text
+        return str(obj)
     raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
 
 

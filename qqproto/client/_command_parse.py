@@ -20,7 +20,7 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, Union
 
-from qqproto._errors import QQError
+from qqproto._errors import UsageError
 
 __all__ = [
     "Rest",
@@ -35,19 +35,6 @@ _CLOSERS = {'"': '"', "“": "”"}
 """Opening quote -> its closing quote."""
 _TRUE = frozenset({"yes", "true", "1", "on", "y"})
 _FALSE = frozenset({"no", "false", "0", "off", "n"})
-
-
-class UsageError(QQError):
-    """A command was called wrongly: a missing or malformed argument, too many arguments, an
-    unterminated quote. The router answers it to the user with the command's usage line.
-
-    A command may raise it too (``raise qq.UsageError("the count must be positive")``): the user
-    gets the same answer, and ``on_error`` is not called.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class _RestOfLine:

@@ -19,7 +19,13 @@ from qqproto.outgoing._replies import ReplySequencer, reply_target
 from qqproto.rest._call import Call
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterable, Iterable
+
+    from qqproto._errors import AuditPendingError
+    from qqproto.client._audit import AuditVerdict
     from qqproto.client._http_pool import BotApi
+    from qqproto.client._streaming import StreamResult
+    from qqproto.models import C2CMessage
 
 
 @dataclass(slots=True)
@@ -63,3 +69,34 @@ class Context:
             return await reply_with_media(self.api, self.replies, event, message, options)
         request = reply_target(event).request(message, self.replies)
         return await self.api.request(Call(request, MessageSendResult.parse))
+
+    async def reply_stream(
+        self,
+        message: C2CMessage,
+        chunks: AsyncIterable[str] | Iterable[str],
+        *,
+        markdown: bool = False,
+        cumulative: bool = False,
+        min_interval: float = 0.3,
+    ) -> StreamResult:
+        """Answer the C2C ``message`` with the text of ``chunks`` (an LLM's token stream) shown
+        as it comes, as one streamed message: see :func:`qqproto.client.reply_stream`."""
+        from qqproto.client._streaming import reply_stream
+
+        return await reply_stream(
+            self,
+            message,
+            chunks,
+            markdown=markdown,
+            cumulative=cumulative,
+            min_interval=min_interval,
+        )
+
+    async def wait_audit(
+        self, audit: str | AuditPendingError, *, timeout: float | None = 600.0
+    ) -> AuditVerdict:
+        """The verdict on a message held for audit (its ``audit_id`` or the
+        ``AuditPendingError`` the send raised): see :func:`qqproto.client.wait_audit`."""
+        from qqproto.client._audit import wait_audit
+
+        return await wait_audit(self, audit, timeout=timeout)

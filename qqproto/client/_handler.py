@@ -1,9 +1,9 @@
 """The ``EventHandler`` base class: one optional ``on_<event>`` coroutine per dispatch event.
 
 Method names follow botpy (``"on_" + t.lower()``), so botpy handlers port over. Every method
-receives the :class:`~qqproto.client.Context` and the typed event, read lazily: its fields
-are converted on first access, and a field of the wrong type raises
-:class:`~qqproto.models.InvalidModel` there (which then reaches ``on_error``). Generated from
+receives the :class:`~qqproto.client.Context` and the typed event, decoded and checked before
+the method runs: an event with a field of the wrong type raises
+:class:`~qqproto.models.InvalidModel`, which reaches ``on_error`` instead. Generated from
 :data:`qqproto.models.EVENT_MODELS`; a test checks the two stay in step. The other spellings
 of an event (:data:`qqproto.models.EVENT_ALIASES`: ``ON_MIC``, ``OFF_MIC``) have no method of
 their own: they reach the method of the name they stand for (``on_audio_on_mic``, ...).

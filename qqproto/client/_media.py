@@ -36,6 +36,8 @@ from msgspec.structs import replace
 
 from qqproto._errors import (
     ApiError,
+    ChunkedUploadError,
+    PresignedPutError,
     QQError,
     RateLimitedError,
     RemoteProtocolError,
@@ -134,24 +136,6 @@ _DEFAULT_NAMES = {
 }
 
 
-class ChunkedUploadError(QQError):
-    """A chunked upload stopped before its end. ``resume`` (a :class:`ChunkedUploadState`) given
-    back to :func:`upload_media` (``resume=``) with the same data sends only the parts not
-    finished; ``__cause__`` is the last error of the part (or step) that failed."""
-
-    def __init__(self, message: str, resume: ChunkedUploadState) -> None:
-        super().__init__(message)
-        self.resume = resume
-
-
-class PresignedPutError(RemoteProtocolError):
-    """Object storage refused a part's ``PUT`` (``status``); 429 and 5xx are tried again."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 # -- the pure part: strategy, part plan, retry timing ------------------------------------------
 
 
@@ -226,7 +210,7 @@ def upload_settings(prepared: UploadPrepareResult) -> tuple[int, float, float]:
 
 
 def next_try_at(
-    first_try: float, now: float, tries: int, retry_timeout: float, retry_delay: float
+    first_try: float, tries: int, retry_timeout: float, retry_delay: float, now: float
 ) -> float | None:
     """When a part that failed ``tries`` times (the first at ``first_try``) is tried again:
     ``now + retry_delay``, or None (give up) once that is not before ``first_try +
@@ -523,7 +507,7 @@ async def _send_part(
             await finish(state.target_id, state.upload_id, part.index, part.length, md5)
             return
         except Exception as exc:
-            at = next_try_at(first, io.now(), tries, state.retry_timeout, state.retry_delay)
+            at = next_try_at(first, tries, state.retry_timeout, state.retry_delay, io.now())
             if at is None or not _retryable(exc):
                 raise _PartFailed(position, tries, exc) from exc
         await io.sleep_until(at)

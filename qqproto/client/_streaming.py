@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from qqproto._errors import ApiError, QQError, RemoteProtocolError, TransportError
+from qqproto._errors import ApiError, RemoteProtocolError, StreamError, TransportError
 from qqproto.client._io import Io
 from qqproto.models import C2CMessage, MessageSendResult
 from qqproto.outgoing._message import MessageStream, StreamState
@@ -52,23 +52,9 @@ class StreamResult(msgspec.Struct, frozen=True, kw_only=True):
     last: MessageSendResult | None
 
 
-class StreamError(QQError):
-    """A frame of a streamed reply could not be sent; the stream was left open (the platform
-    ends it on its own). ``stream_id`` (None if the first frame failed), ``text`` (what the user
-    has seen: the text of the frames sent) and ``frames`` (how many were sent) say how far it
-    got; ``__cause__`` is the send's error (an :class:`ApiError`, a :class:`TransportError`, or
-    a :class:`RemoteProtocolError` for an answer without the stream id)."""
-
-    def __init__(self, message: str, *, stream_id: str | None, text: str, frames: int) -> None:
-        super().__init__(message)
-        self.stream_id = stream_id
-        self.text = text
-        self.frames = frames
-
-
 def io_of(api: object) -> Io:
     """The ``Io`` of the client whose ``BotApi`` is ``api`` (its clock paces the frames)."""
-    io = getattr(getattr(api, "_pool", None), "io", None)
+    io = getattr(api, "io", None)
     if io is None:
         raise TypeError(
             f"ctx.api must be the client's BotApi (its Io paces the frames), not {api!r}"

@@ -32,11 +32,12 @@ import h11
 
 from qqproto._errors import TransportError
 from qqproto._json import dumps
+from qqproto.client._audit import AUDIT_DISPATCHES, attach_audits
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, Listener, SSLContextLike, Stream, TaskGroup
-from qqproto.models import ReadyEvent
+from qqproto.models import MessageAudit, ReadyEvent
 from qqproto.rest._auth import TokenMachine
 from qqproto.webhook._receiver import (
     DEFAULT_DEDUP_CAPACITY,
@@ -136,6 +137,8 @@ class WebhookBot:
         if item.error is not None:
             self.dispatcher.submit(_raise, item.error, size)
         else:
+            if item.name in AUDIT_DISPATCHES and isinstance(item.event, MessageAudit):
+                self.client.audits.record(item.name, item.event)  # for wait_audit
             self.dispatcher.submit(getattr(self.client.handler, item.handler), item.event, size)
 
 
@@ -189,6 +192,7 @@ async def _start_bot(client: ClientBase, group: TaskGroup, pool: HttpPool) -> We
     machine = TokenMachine(client.token, endpoints=client.endpoints, rng=client._rng)
     api = BotApi(TokenSource(machine, pool), pool, client.endpoints, rng=client._rng)
     client.api = api
+    attach_audits(api, client.audits)
     client.bot = bot = await api.me()
     log.info("webhook: serving bot %s (%s)", client.token.app_id, bot.username)
     ctx = Context(api, bot, (0, 1))

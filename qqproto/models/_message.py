@@ -23,6 +23,13 @@ class Replier(Protocol[M_contra]):
     ) -> Awaitable[MessageSendResult]: ...
 
 
+class StreamReplier(Protocol):
+    """Whatever streams a reply: ``reply_stream(message, chunks, **options)``, the client's
+    ``Context``."""
+
+    def reply_stream(self, message: Any, chunks: Any, **options: Any) -> Awaitable[Any]: ...
+
+
 class Replyable:
     """Mixin for events that can be answered with a passive reply.
 
@@ -289,6 +296,13 @@ class C2CMessage(Model, Replyable, frozen=True, kw_only=True):
     def plain_text(self, bot_id: str | None = None) -> str:
         """The content, trimmed."""
         return (self.content or "").strip()
+
+    def reply_stream(self, ctx: StreamReplier, chunks: Any, **options: Any) -> Awaitable[Any]:
+        """Answer with ``chunks`` (an async or plain iterable of text, e.g. an LLM's token stream)
+        shown as it comes, as one streamed message: ``await message.reply_stream(ctx, chunks)``
+        is ``await ctx.reply_stream(message, chunks)`` (see :func:`qqproto.client.reply_stream`
+        for ``markdown``, ``cumulative`` and ``min_interval``)."""
+        return ctx.reply_stream(self, chunks, **options)
 
 
 class MessageDelete(Model, frozen=True, kw_only=True):

@@ -347,7 +347,8 @@ class MessageStream(msgspec.Struct, frozen=True):
     ``index`` counts the frames from 1. The first frame goes without ``id``; every later frame
     carries the id the first frame's send returned (``MessageSendResult.id``). ``reset=True``
     starts the text over (it needs the ``id``; the count starts again from 0). Each frame's
-    content is the text so far, as ``content`` (text) or ``markdown``.
+    ``content`` (text) or ``markdown`` is the text the frame adds; whether the platform wants the
+    whole text so far instead is [UNCERTAIN] (``reply_stream(..., cumulative=True)`` sends that).
     """
 
     state: StreamState
@@ -639,7 +640,7 @@ class OutgoingMessage(msgspec.Struct, frozen=True):
             if self.ark is not None or self.embed is not None or self.media is not None:
                 raise ValueError("a stream frame's content is text (content) or markdown")
             if self.content is None and self.markdown is None:
-                raise ValueError("a stream frame needs content (text) or markdown: the text so far")
+                raise ValueError("a stream frame needs content (text) or markdown, even empty")
         for name in ("prompt_keyboard", "action_button"):
             if getattr(self, name) is not None and not scene.is_v2:
                 raise ValueError(f"{name} is for group and C2C messages only, not {scene.value}")

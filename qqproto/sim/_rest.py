@@ -140,7 +140,7 @@ def handle(platform: Platform, request: RestRequest, now: float) -> RestResponse
         return finish(status, _error_body(code, message, trace_id), code)
 
     if path.startswith(COS_PREFIX):  # presigned part uploads: raw bytes, no token
-        status, data = _cos(platform, request, now, method, path, query)
+        status, data = _cos(platform, request, method, path, query, now)
         if isinstance(data, dict):
             data["trace_id"] = trace_id
         return finish(status, data, data.get("code") if isinstance(data, dict) else None)
@@ -634,7 +634,7 @@ COS_PREFIX = "/cos/"
 
 
 def _cos(
-    platform: Platform, request: RestRequest, now: float, method: str, path: str, query: Any
+    platform: Platform, request: RestRequest, method: str, path: str, query: Any, now: float
 ) -> tuple[int, Any]:
     """A PUT of one part's bytes to its presigned URL (``/cos/<upload_id>/<index>?sign=``)."""
     if method != "PUT":

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from qqproto._errors import LocalProtocolError, TokenRefused
+from qqproto._errors import LocalProtocolError, PlatformRefusal, TokenRefused
 from qqproto.gateway._intents import Intents
 from qqproto.sim import _events as ev
 from qqproto.sim._webhook import WebhookPusher
@@ -106,17 +106,6 @@ STREAM_STATES = (1, 10, 11, 20)
 finished."""
 
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
-
-
-class PlatformRefusal(Exception):
-    """A request the platform refuses: the REST app answers ``status`` with the error body
-    ``{"message", "code", "err_code", "trace_id"}``."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -1668,15 +1657,15 @@ class Platform:
             seq = int(message["seq_in_channel"])
             self.log_channel_message(record.target_id, message)
         self.audits[i] = replace(record, outcome="passed", decided_at=now, message_id=message_id)
-        return self._audit_event("MESSAGE_AUDIT_PASS", self.audits[i], now, seq)
+        return self._audit_event("MESSAGE_AUDIT_PASS", self.audits[i], seq, now)
 
     def reject_audit(self, audit_id: str, now: float) -> Injected:
         """Reject a held message: never delivered; MESSAGE_AUDIT_REJECT is dispatched."""
         i, record = self._pending_audit(audit_id)
         self.audits[i] = replace(record, outcome="rejected", decided_at=now)
-        return self._audit_event("MESSAGE_AUDIT_REJECT", self.audits[i], now, None)
+        return self._audit_event("MESSAGE_AUDIT_REJECT", self.audits[i], None, now)
 
-    def _audit_event(self, name: str, record: AuditRecord, now: float, seq: int | None) -> Injected:
+    def _audit_event(self, name: str, record: AuditRecord, seq: int | None, now: float) -> Injected:
         d: dict[str, Any] = {"audit_id": record.audit_id}
         if record.message_id is not None:
             d["message_id"] = record.message_id

@@ -50,7 +50,7 @@ async def test_a_held_reply_gets_its_verdict_before_or_after_the_wait(qq: Module
             try:
                 await msg.reply(ctx, content="a borderline answer")
             except qq.AuditPendingError as exc:
-                verdicts.append(await wait_audit(ctx, exc, timeout=10))
+                verdicts.append(await ctx.wait_audit(exc, timeout=10))  # Context sugar
 
         # MESSAGE_AUDIT_PASS has no handler: recorded all the same
         async def on_message_audit_reject(self, ctx: Any, event: Any) -> None:

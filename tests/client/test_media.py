@@ -103,11 +103,13 @@ def test_settings_from_upload_config_the_older_fields_or_defaults() -> None:
 
 
 def test_retry_timing() -> None:
-    assert next_try_at(100.0, 101.0, 1, retry_timeout=10, retry_delay=2) == 103.0
-    assert next_try_at(100.0, 108.0, 3, retry_timeout=10, retry_delay=2) is None  # 110: too late
-    assert next_try_at(100.0, 107.9, 3, retry_timeout=10, retry_delay=2) == pytest.approx(109.9)
-    assert next_try_at(100.0, 100.0, 1, retry_timeout=0, retry_delay=0) is None
-    assert next_try_at(100.0, 100.0, MAX_TRIES, retry_timeout=1e9, retry_delay=0) is None
+    assert next_try_at(100.0, 1, retry_timeout=10, retry_delay=2, now=101.0) == 103.0
+    assert (
+        next_try_at(100.0, 3, retry_timeout=10, retry_delay=2, now=108.0) is None
+    )  # 110: too late
+    assert next_try_at(100.0, 3, retry_timeout=10, retry_delay=2, now=107.9) == pytest.approx(109.9)
+    assert next_try_at(100.0, 1, retry_timeout=0, retry_delay=0, now=100.0) is None
+    assert next_try_at(100.0, MAX_TRIES, retry_timeout=1e9, retry_delay=0, now=100.0) is None
 
 
 def test_raw_request_keeps_the_query_and_sends_no_credentials() -> None:

@@ -54,7 +54,7 @@ async def test_a_streamed_reply_on_each_adapter(qq: ModuleType) -> None:
                     await anyio.sleep(0.12)
                     yield word
 
-            results.append(await reply_stream(ctx, msg, tokens()))
+            results.append(await msg.reply_stream(ctx, tokens()))  # the model's sugar
 
         async def on_error(self, ctx: Any, error: BaseException) -> None:
             errors.append(error)

@@ -433,3 +433,32 @@ async def test_asgi_app_under_a_real_server(qq: ModuleType, kind: str) -> None:
     assert sorted(m.content for m in rec.kinds("c2c")) == ["after the forgery", "via asgi"]
     assert len(rec.kinds("at")) == 1
     assert rec.kinds("ready") and rec.errors == []
+
+
+async def test_wait_audit_in_webhook_mode(qq: ModuleType) -> None:
+    """A reply held for audit in webhook mode: the pushed MESSAGE_AUDIT_PASS (no handler for it)
+    reaches ``wait_audit`` through the webhook server."""
+    verdicts: list[Any] = []
+    errors: list[BaseException] = []
+
+    class Bot(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_c2c_message_create(self, ctx: Any, msg: Any) -> None:
+            try:
+                await msg.reply(ctx, content="borderline")
+            except qq.AuditPendingError as exc:
+                verdicts.append(await qq.wait_audit(ctx, exc, timeout=10))
+
+        async def on_error(self, ctx: Any, error: BaseException) -> None:
+            errors.append(error)
+
+    with ThreadedSimulator.in_thread() as sim:
+        async with serving(qq, sim, Bot()):
+            sim.audit_next(1)
+            sim.inject_c2c_message("hello")
+            records = await until(lambda: sim.audits())
+            assert verdicts == []  # held: the handler is waiting
+            sim.pass_audit(records[0].audit_id)
+            await until(lambda: verdicts)
+    assert errors == []
+    assert verdicts[0].passed and verdicts[0].audit_id == records[0].audit_id
+    assert [m.content for m in sim.sent_messages(scene="c2c")] == ["borderline"]  # on pass
