@@ -3,25 +3,11 @@ reply is rejected and the bot sends a plainer one."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
 
 
 def test_audit_example_runs_against_the_simulator() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "audit.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("audit.py")
     lines = proc.stdout.splitlines()
     assert lines[0] == "  [C2C] user: the weather", proc.stdout
     assert lines[1].startswith("    held for audit "), proc.stdout

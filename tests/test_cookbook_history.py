@@ -4,25 +4,11 @@ bot's own reply."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
 
 
 def test_history_example_runs_against_the_simulator() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "history.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("history.py")
     lines = proc.stdout.splitlines()
     assert lines[0] == "GET /channels/1234/messages?after=m1&limit=5", proc.stdout
     recap = "recap of the 3 messages before /recap: line 2 | line 3 | line 4"

@@ -5,27 +5,9 @@ channel, and a C2C answer with a prompt keyboard and the action bar."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(name: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / name)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout.splitlines()
+from _cookbook import run_example
 
 
 def bodies(lines: list[str]) -> dict[str, Any]:
@@ -47,7 +29,7 @@ def button(name: str, label: str) -> dict[str, Any]:
 
 
 def test_markdown_keyboard_example() -> None:
-    lines = run("markdown_keyboard.py")
+    lines = run_example("markdown_keyboard.py").stdout.splitlines()
     sent = bodies(lines)
     menu = {"content": {"rows": [{"buttons": [button("coffee", "Coffee"), button("tea", "Tea")]}]}}
     markdown = {"content": "# Menu\nWhat would you like?"}

@@ -4,26 +4,11 @@ a channel image as multipart, exit 0."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cookbook" / "media.py"
+from _cookbook import run_example
 
 
 def test_the_recipe_runs_and_sends_every_medium() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("QQ_BOT_APPID", "QQ_BOT_SECRET")}
-    env["PYTHONPATH"] = str(EXAMPLE.parents[2])
-    proc = subprocess.run(
-        [sys.executable, str(EXAMPLE)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("media.py")
     out = proc.stdout
     assert "running against the embedded QQ simulator" in out
     assert "[group] bot: 'here is a cat' + media {'file_info': '" in out

@@ -3,25 +3,11 @@ a mention, a channel link and an emoji, and user text stays escaped text."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
 
 
 def test_mentions_example() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "mentions.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("mentions.py")
     lines = proc.stdout.splitlines()
     assert lines[1].startswith("[channel] content: <@!"), lines
     assert lines[1].endswith("> hello &lt;@!99&gt; &amp; &lt;b&gt;friends&lt;/b&gt;"), lines

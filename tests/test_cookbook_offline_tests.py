@@ -3,26 +3,13 @@ script runs on itself, every test passing (the conversations on asyncio and on t
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
 
 
 def test_offline_test_example_passes_on_both_loops() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "offline_test.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("offline_test.py")
     # 4 conversation tests x 2 loops + 2 hypothesis properties, none skipped or failed
     assert re.search(r"^10 passed in ", proc.stdout, re.MULTILINE), proc.stdout
     assert "skipped" not in proc.stdout and "failed" not in proc.stdout, proc.stdout

@@ -3,25 +3,11 @@ answering the guild routed to its shard, each shard identified once, both stoppe
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
 
 
 def test_sharding_example_runs_two_worker_processes() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "sharding.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("sharding.py")
     out = proc.stdout
     ready = [line for line in out.splitlines() if line.startswith("worker ")]
     assert sorted(line.split(": ", 1)[1] for line in ready) == [

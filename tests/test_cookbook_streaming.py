@@ -3,27 +3,15 @@ from 1, the last one closing the stream (state 10), the whole answer delivered."
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
+
 ANSWER = "You said 'hello'. Streaming shows this answer while it is being written."
 
 
 def test_streaming_example_runs_against_the_simulator() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "streaming.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("streaming.py")
     lines = proc.stdout.splitlines()
     assert lines[0] == "  [C2C] user: hello", proc.stdout
     frames = [

@@ -3,25 +3,11 @@ callback URL through the proxy, answers two pushes, acknowledges them and refuse
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from _cookbook import run_example
 
 
 def test_webhook_proxy_example_runs_against_the_simulator() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QQ_BOT_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "cookbook" / "webhook_proxy.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_example("webhook_proxy.py")
     out = proc.stdout
     assert "validated the callback URL through the proxy (op 13)" in out, out
     assert "[group] bot: echo: hello from the group" in out, out
