@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import anyio
 import pytest
+from _sim_api import GROUP, OPENID, SimApi
 
 from qqbot_asyncio import WebhookOptions
 from qqproto import AuditPendingError
-from qqproto._json import dumps, loads
 from qqproto.client import Context, EventHandler
 from qqproto.gateway._intents import Intents
-from qqproto.sim import DEFAULT_APP_ID, DEFAULT_SECRET, Platform, RestRequest, Simulator, handle
+from qqproto.sim import Simulator
 
-OPENID = "E4F4AEA33253A2797FB897C50B81D7ED"
-GROUP = "C9F778FE6ADF9D1D1DBE395BF744A33A"
 AUDIT = int(Intents.MESSAGE_AUDIT)
 
 
-class Api:
-    def __init__(self) -> None:
-        self.p = Platform(rng=random.Random(3))
-        self.now = 10.0
-        self.token, _ = self.p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, self.now)
-
-    def post(self, target: str, body: Any) -> tuple[int, Any]:
-        headers = (("authorization", f"QQBot {self.token}"), ("content-type", "application/json"))
-        response = handle(self.p, RestRequest("POST", target, headers, dumps(body)), self.now)
-        return response.status, loads(response.body) if response.body else None
-
-
 def test_a_held_send_is_answered_with_its_audit_id_and_not_delivered() -> None:
-    api = Api()
+    api = SimApi(3)
     api.p.audit_next(2)
-    status, answer = api.post("/channels/100010/messages", {"content": "hi"})
+    status, answer = api.send("POST", "/channels/100010/messages", {"content": "hi"})
     assert status == 202 and answer["code"] == 304023
     assert answer["message"] == "push message is waiting for audit now"
     audit_id = answer["data"]["message_audit"]["audit_id"]
-    status, answer = api.post(f"/v2/groups/{GROUP}/messages", {"content": "x", "msg_id": "m"})
+    status, answer = api.send(
+        "POST", f"/v2/groups/{GROUP}/messages", {"content": "x", "msg_id": "m"}
+    )
     assert (status, answer["code"]) == (202, 304024)
-    assert api.post(f"/v2/users/{OPENID}/messages", {"content": "free"})[0] == 200
+    assert api.send("POST", f"/v2/users/{OPENID}/messages", {"content": "free"})[0] == 200
     assert [m.content for m in api.p.messages()] == ["free"]
     assert [(a.scene, a.outcome) for a in api.p.audits] == [
         ("channel", "pending"),
@@ -51,14 +38,14 @@ def test_a_held_send_is_answered_with_its_audit_id_and_not_delivered() -> None:
 
 
 def test_pass_delivers_and_dispatches_reject_only_dispatches() -> None:
-    api = Api()
+    api = SimApi(3)
     bot = api.p.bot()
     bot.allowed_intents |= AUDIT
     with_audit = api.p.start_session(bot, (0, 1), AUDIT, api.now)
     api.p.audit(lambda scene, target, body: "secret" in body.get("content", ""))
-    api.post("/channels/100010/messages", {"content": "public"})
-    held = api.post("/channels/100010/messages", {"content": "secret"})[1]
-    rejected = api.post(f"/v2/users/{OPENID}/messages", {"content": "secret 2"})[1]
+    api.send("POST", "/channels/100010/messages", {"content": "public"})
+    held = api.send("POST", "/channels/100010/messages", {"content": "secret"})[1]
+    rejected = api.send("POST", f"/v2/users/{OPENID}/messages", {"content": "secret 2"})[1]
     api.now += 5
     passed = api.p.pass_audit(held["data"]["message_audit"]["audit_id"], api.now)
     assert passed.name == "MESSAGE_AUDIT_PASS"
@@ -82,18 +69,18 @@ def test_pass_delivers_and_dispatches_reject_only_dispatches() -> None:
 
 
 def test_sessions_without_the_intent_do_not_get_audit_events() -> None:
-    api = Api()
+    api = SimApi(3)
     api.p.start_session(api.p.bot(), (0, 1), int(Intents.GUILDS), api.now)
     api.p.audit_next()
-    held = api.post("/channels/100010/messages", {"content": "x"})[1]
+    held = api.send("POST", "/channels/100010/messages", {"content": "x"})[1]
     event = api.p.pass_audit(held["data"]["message_audit"]["audit_id"], api.now)
     assert event.deliveries == ()
 
 
 def test_automatic_decisions_are_due_after_the_delay() -> None:
-    api = Api()
+    api = SimApi(3)
     api.p.audit_next(decide="reject", after=2.0)
-    api.post("/channels/100010/messages", {"content": "x"})
+    api.send("POST", "/channels/100010/messages", {"content": "x"})
     assert api.p.next_audit_deadline() == api.now + 2.0
     assert api.p.settle_audits(api.now + 1.0) == []
     (event,) = api.p.settle_audits(api.now + 2.0)

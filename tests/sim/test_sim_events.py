@@ -8,13 +8,12 @@ from typing import Any
 
 import anyio
 import pytest
+from _sim_api import OPENID
 
 from qqproto.client import Context, EventHandler
 from qqproto.gateway._intents import Intents
 from qqproto.models import parse_event
 from qqproto.sim import Platform, Simulator
-
-OPENID = "E4F4AEA33253A2797FB897C50B81D7ED"
 
 
 def world(intents: int) -> Platform:

@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-from qqproto._json import dumps, loads
-from qqproto.sim import DEFAULT_APP_ID, DEFAULT_SECRET, Platform, RestRequest, handle
+from _sim_api import SimApi
+
 from qqproto.sim._rest import HISTORY_LIMIT
 
 
-class Api:
-    """Requests straight into the pure REST app, on a clock the test moves."""
-
-    def __init__(self, **options: Any) -> None:
-        self.p = Platform(rng=random.Random(5))
-        for key, value in options.items():
-            setattr(self.p, key, value)
-        self.now = 10.0
-        self.token, _ = self.p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, self.now)
-
-    def request(self, method: str, target: str, body: Any = None) -> tuple[int, Any]:
-        headers = [("authorization", f"QQBot {self.token}")]
-        raw = b""
-        if body is not None:
-            headers.append(("content-type", "application/json"))
-            raw = dumps(body)
-        response = handle(self.p, RestRequest(method, target, tuple(headers), raw), self.now)
-        return response.status, loads(response.body) if response.body else None
-
-
-def channel(api: Api, count: int) -> list[str]:
+def channel(api: SimApi, count: int) -> list[str]:
     """``count`` messages alternately from a user (injected) and from the bot; their ids."""
     ids = []
     for i in range(count):
         if i % 2 == 0:
             ids.append(api.p.inject_at_message(f"user {i}", api.now).data["id"])
         else:
-            status, sent = api.request("POST", "/channels/100010/messages", {"content": f"bot {i}"})
+            status, sent = api.send("POST", "/channels/100010/messages", {"content": f"bot {i}"})
             assert status == 200
             ids.append(sent["id"])
     return ids
@@ -48,9 +27,9 @@ def ids(page: Any) -> list[str]:
 
 
 def test_history_serves_both_sides_in_channel_order() -> None:
-    api = Api()
+    api = SimApi(5)
     sent = channel(api, 5)
-    status, page = api.request("GET", "/channels/100010/messages")
+    status, page = api.send("GET", "/channels/100010/messages")
     assert status == 200 and ids(page) == sent
     assert [int(m["seq_in_channel"]) for m in page] == [1, 2, 3, 4, 5]
     assert page[1]["author"]["bot"] is True and page[0]["author"]["bot"] is False
@@ -58,16 +37,16 @@ def test_history_serves_both_sides_in_channel_order() -> None:
 
 
 def test_limit_and_anchors() -> None:
-    api = Api()
+    api = SimApi(5)
     sent = channel(api, 30)
-    assert ids(api.request("GET", "/channels/100010/messages")[1]) == sent[-HISTORY_LIMIT:]
-    assert ids(api.request("GET", "/channels/100010/messages?limit=3")[1]) == sent[-3:]
-    assert ids(api.request("GET", "/channels/100010/messages?limit=99")[1]) == sent[-20:]
-    before = api.request("GET", f"/channels/100010/messages?before={sent[10]}&limit=4")[1]
+    assert ids(api.send("GET", "/channels/100010/messages")[1]) == sent[-HISTORY_LIMIT:]
+    assert ids(api.send("GET", "/channels/100010/messages?limit=3")[1]) == sent[-3:]
+    assert ids(api.send("GET", "/channels/100010/messages?limit=99")[1]) == sent[-20:]
+    before = api.send("GET", f"/channels/100010/messages?before={sent[10]}&limit=4")[1]
     assert ids(before) == sent[6:10]
-    after = api.request("GET", f"/channels/100010/messages?after={sent[10]}&limit=4")[1]
+    after = api.send("GET", f"/channels/100010/messages?after={sent[10]}&limit=4")[1]
     assert ids(after) == sent[11:15]
-    around = api.request("GET", f"/channels/100010/messages?around={sent[10]}&limit=5")[1]
+    around = api.send("GET", f"/channels/100010/messages?around={sent[10]}&limit=5")[1]
     assert ids(around) == sent[8:13]
 
 
@@ -77,11 +56,11 @@ def error(result: tuple[int, Any], status: int) -> bool:
 
 
 def test_history_errors() -> None:
-    api = Api()
+    api = SimApi(5)
     sent = channel(api, 2)
-    assert error(api.request("GET", "/channels/999/messages"), 404)
-    assert error(api.request("GET", "/channels/100010/messages?before=nope"), 404)
+    assert error(api.send("GET", "/channels/999/messages"), 404)
+    assert error(api.send("GET", "/channels/100010/messages?before=nope"), 404)
     two = f"/channels/100010/messages?before={sent[0]}&after={sent[1]}"
-    assert error(api.request("GET", two), 400)
-    assert error(api.request("GET", "/channels/100010/messages?limit=0"), 400)
-    assert api.request("GET", "/channels/100010/messages?limit=x")[0] == 400
+    assert error(api.send("GET", two), 400)
+    assert error(api.send("GET", "/channels/100010/messages?limit=0"), 400)
+    assert api.send("GET", "/channels/100010/messages?limit=x")[0] == 400

@@ -3,34 +3,11 @@ message fields the simulator accepts (input notify, prompt keyboard, action butt
 
 from __future__ import annotations
 
-import random
-from typing import Any
-
-from qqproto._json import dumps, loads
-from qqproto.sim import DEFAULT_APP_ID, DEFAULT_SECRET, Platform, RestRequest, handle
-
-OPENID = "E4F4AEA33253A2797FB897C50B81D7ED"
-GROUP = "C9F778FE6ADF9D1D1DBE395BF744A33A"
-
-
-class Api:
-    def __init__(self) -> None:
-        self.p = Platform(rng=random.Random(4))
-        self.now = 10.0
-        self.token, _ = self.p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, self.now)
-
-    def send(self, method: str, target: str, body: Any = None) -> tuple[int, Any]:
-        headers = [("authorization", f"QQBot {self.token}")]
-        raw = b""
-        if body is not None:
-            headers.append(("content-type", "application/json"))
-            raw = dumps(body)
-        response = handle(self.p, RestRequest(method, target, tuple(headers), raw), self.now)
-        return response.status, loads(response.body) if response.body else None
+from _sim_api import GROUP, OPENID, SimApi
 
 
 def test_setting_guides_are_recorded() -> None:
-    api = Api()
+    api = SimApi(4)
     assert api.send("POST", "/channels/100010/settingguide", {"content": "<@1>"}) == (204, None)
     guide = {"setting_guide": {"guild_id": "18700000000001"}}
     assert api.send("POST", "/dms/555/settingguide", guide)[0] == 204
@@ -41,7 +18,7 @@ def test_setting_guides_are_recorded() -> None:
 
 
 def test_webhook_sessions_table() -> None:
-    api = Api()
+    api = SimApi(4)
     body = {"intents": 513, "shards": [0, 1], "callback_url": "https://bot.example/cb"}
     status, ready = api.send("POST", "/gateway/webhook/sessions", body)
     assert status == 200 and ready["shard"] == [0, 1] and ready["bot"]["id"]
@@ -58,7 +35,7 @@ def test_webhook_sessions_table() -> None:
 
 
 def test_mic_without_a_body_and_schedules_since() -> None:
-    api = Api()
+    api = SimApi(4)
     assert api.send("PUT", "/channels/100010/mic")[0] == 200
     assert api.send("DELETE", "/channels/100010/mic")[0] in (200, 204)
     status, schedules = api.send("GET", "/channels/100010/schedules?since=1700000000000")
@@ -66,7 +43,7 @@ def test_mic_without_a_body_and_schedules_since() -> None:
 
 
 def test_input_notify_is_for_single_chats() -> None:
-    api = Api()
+    api = SimApi(4)
     notify = {"msg_type": 6, "input_notify": {"input_type": 1, "input_second": 60}, "msg_id": "m"}
     assert api.send("POST", f"/v2/users/{OPENID}/messages", notify)[0] == 200
     assert api.p.messages()[0].body["input_notify"] == {"input_type": 1, "input_second": 60}
@@ -77,7 +54,7 @@ def test_input_notify_is_for_single_chats() -> None:
 
 
 def test_prompt_keyboard_and_action_button_are_kept() -> None:
-    api = Api()
+    api = SimApi(4)
     extra = {
         "prompt_keyboard": {"keyboard": {"content": {"rows": []}}},
         "action_button": {"template_id": 1, "callback_data": "cb", "feedback": True},

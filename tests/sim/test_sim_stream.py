@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
+from _sim_api import GROUP, OPENID, SimApi
 
-from qqproto._json import dumps, loads
-from qqproto.sim import (
-    DEFAULT_APP_ID,
-    DEFAULT_SECRET,
-    DUPLICATE_MSG_SEQ_CODE,
-    STREAM_CODES,
-    Platform,
-    RestRequest,
-    handle,
-)
-
-OPENID = "E4F4AEA33253A2797FB897C50B81D7ED"
-GROUP = "C9F778FE6ADF9D1D1DBE395BF744A33A"
+from qqproto.sim import DUPLICATE_MSG_SEQ_CODE, STREAM_CODES
 
 
-class Api:
-    """Requests straight into the pure REST app, on a clock the test moves."""
+class Api(SimApi):
+    """The REST app seeded with 5; :meth:`frame` sends one stream frame of a C2C reply."""
 
     def __init__(self, **options: Any) -> None:
-        self.p = Platform(rng=random.Random(5))
-        for key, value in options.items():
-            setattr(self.p, key, value)
-        self.now = 10.0
-        self.token, _ = self.p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, self.now)
-
-    def request(self, method: str, target: str, body: Any = None) -> tuple[int, Any]:
-        headers = [("authorization", f"QQBot {self.token}")]
-        raw = b""
-        if body is not None:
-            headers.append(("content-type", "application/json"))
-            raw = dumps(body)
-        response = handle(self.p, RestRequest(method, target, tuple(headers), raw), self.now)
-        return response.status, loads(response.body) if response.body else None
+        super().__init__(5, **options)
+        self.seq = 0
 
     def frame(self, text: str, state: int, index: int, **stream: Any) -> tuple[int, Any]:
         self.now += 0.5
-        self.seq = getattr(self, "seq", 0) + 1
+        self.seq += 1
         body = {
             "msg_type": 0,
             "content": text,
@@ -51,7 +27,7 @@ class Api:
             "msg_seq": self.seq,
             "stream": {"state": state, "index": index, **stream},
         }
-        return self.request("POST", f"/v2/users/{OPENID}/messages", body)
+        return self.send("POST", f"/v2/users/{OPENID}/messages", body)
 
 
 def test_frames_are_assembled_into_one_message() -> None:
@@ -94,7 +70,7 @@ def test_markdown_frames_assemble_markdown_content() -> None:
         "msg_seq": 1,
         "stream": {"state": 1, "index": 1},
     }
-    sid = api.request("POST", f"/v2/users/{OPENID}/messages", body)[1]["id"]
+    sid = api.send("POST", f"/v2/users/{OPENID}/messages", body)[1]["id"]
     api.now += 1
     body = {
         **body,
@@ -102,7 +78,7 @@ def test_markdown_frames_assemble_markdown_content() -> None:
         "msg_seq": 2,
         "stream": {"state": 10, "index": 2, "id": sid},
     }
-    assert api.request("POST", f"/v2/users/{OPENID}/messages", body)[0] == 200
+    assert api.send("POST", f"/v2/users/{OPENID}/messages", body)[0] == 200
     assert api.p.messages()[0].body["markdown"] == {"content": "# ab"}
 
 
@@ -141,7 +117,7 @@ def test_refusals() -> None:
 def test_frames_are_replies_with_fresh_msg_seq() -> None:
     api = Api()
     body = {"content": "a", "stream": {"state": 1, "index": 1}}
-    assert refused(api.request("POST", f"/v2/users/{OPENID}/messages", body), "not_passive")
+    assert refused(api.send("POST", f"/v2/users/{OPENID}/messages", body), "not_passive")
     api.frame("a", 1, 1)
     api.seq -= 1  # the same msg_seq again
     status, answer = api.frame("b", 1, 2, id=api.p.messages()[0].stream_id)
@@ -155,5 +131,5 @@ def test_frames_are_replies_with_fresh_msg_seq() -> None:
 def test_streams_are_for_single_chats_only(path: str) -> None:
     api = Api()
     body = {"content": "a", "msg_id": "m", "stream": {"state": 1, "index": 1}}
-    assert refused(api.request("POST", path, body), "scene")
+    assert refused(api.send("POST", path, body), "scene")
     assert api.p.messages() == []

@@ -7,19 +7,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import random
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
+from _sim_api import GROUP, OPENID, SimApi
 
 from qqbot_asyncio.simulator import ThreadedSimulator
-from qqproto._json import dumps, loads
-from qqproto.sim import DEFAULT_APP_ID, DEFAULT_SECRET, Platform, RestRequest, handle
+from qqproto._json import dumps
+from qqproto.sim import DEFAULT_APP_ID, DEFAULT_SECRET
 
-OPENID = "E4F4AEA33253A2797FB897C50B81D7ED"
-GROUP = "C9F778FE6ADF9D1D1DBE395BF744A33A"
 FILE = bytes(range(256)) * 40  # 10240 bytes
 
 
@@ -34,27 +32,12 @@ def declared(data: bytes, name: str = "a.bin") -> dict[str, Any]:
     }
 
 
-class Api:
-    def __init__(self) -> None:
-        self.p = Platform(rng=random.Random(8))
-        self.p.upload_block_size = 4096
-        self.now = 10.0
-        self.token, _ = self.p.issue_token(DEFAULT_APP_ID, DEFAULT_SECRET, self.now)
+class Api(SimApi):
+    """The REST app seeded with 8, parts of 4096 bytes; :meth:`put` puts a part at its
+    presigned URL (no Authorization)."""
 
-    def send(
-        self,
-        method: str,
-        target: str,
-        body: Any = None,
-        raw: bytes | None = None,
-        auth: bool = True,
-    ) -> tuple[int, Any]:
-        headers = [("authorization", f"QQBot {self.token}")] if auth else []
-        if body is not None:
-            headers.append(("content-type", "application/json"))
-            raw = dumps(body)
-        response = handle(self.p, RestRequest(method, target, tuple(headers), raw or b""), self.now)
-        return response.status, loads(response.body) if response.body else None
+    def __init__(self) -> None:
+        super().__init__(8, upload_block_size=4096)
 
     def put(self, url: str, data: bytes) -> int:
         return self.send("PUT", url.split("127.0.0.1", 1)[1], raw=data, auth=False)[0]
