@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import ModuleType
 
 import _repo_guard
 import pytest
+from _redis import redis_server
 from _repo_guard import pytest_sessionfinish as pytest_sessionfinish
 from _repo_guard import pytest_terminal_summary as pytest_terminal_summary
 
@@ -37,3 +39,11 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 def qq(anyio_backend: str) -> ModuleType:
     """The adapter under test, matching the anyio backend."""
     return qqbot_trio if anyio_backend == "trio" else qqbot_asyncio
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on loopback for the whole session (tests/_redis.py): its URL. Tests
+    sharing it keep apart by key namespace (use a unique one per test)."""
+    with redis_server() as url:
+        yield url
