@@ -35,8 +35,9 @@ ALLOWED: dict[str, set[str]] = {
     "rest": BASE | {"models"},
     "outgoing": BASE | {"models", "rest"},
     "webhook": BASE | {"gateway", "models", "rest"},
-    "client": BASE | {"gateway", "models", "rest", "outgoing", "webhook"},
-    "sim": BASE | {"gateway", "models", "rest", "outgoing", "webhook", "client"},
+    "cluster": BASE | {"gateway", "models"},
+    "client": BASE | {"gateway", "models", "rest", "outgoing", "webhook", "cluster"},
+    "sim": BASE | {"gateway", "models", "rest", "outgoing", "webhook", "client", "cluster"},
     "qqproto": BASE | {"_moved", "gateway", "rest"},
 }
 
@@ -138,6 +139,7 @@ def test_internal_modules_are_private() -> None:
         "qqproto.outgoing",
         "qqproto.models",
         "qqproto.client",
+        "qqproto.cluster",
         "qqproto.sim",
         "qqbot_asyncio",
         "qqbot_trio",
