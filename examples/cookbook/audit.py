@@ -14,7 +14,6 @@ prints both conversations and each verdict, and exits 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from typing import Any
 
@@ -47,33 +46,20 @@ async def demo() -> int:
     from qqproto.sim import Simulator
 
     bot = Careful()
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            bot,
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        task = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            for text, passes in (("the weather", True), ("something edgy", False)):
-                # the platform's reviewer decides 1 s later
-                sim.audit_next(decide="pass" if passes else "reject", after=1.0)
-                print(f"  [C2C] user: {text}")
-                sim.inject_c2c_message(text)
-                count = len(bot.log) + 2
-                while len(bot.log) < count:
-                    await asyncio.sleep(0.05)
-                for line in bot.log[count - 2 :]:
-                    print(f"    {line}")
-            sorry = await sim.wait_for_message(scene="c2c", contains="Sorry")
-            print(f"  [C2C] bot: {sorry.content}")
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(bot, intents=INTENTS):
+        for text, passes in (("the weather", True), ("something edgy", False)):
+            # the platform's reviewer decides 1 s later
+            sim.audit_next(decide="pass" if passes else "reject", after=1.0)
+            print(f"  [C2C] user: {text}")
+            sim.inject_c2c_message(text)
+            count = len(bot.log) + 2
+            while len(bot.log) < count:
+                await asyncio.sleep(0.05)
+            for line in bot.log[count - 2 :]:
+                print(f"    {line}")
+        sorry = await sim.wait_for_message(scene="c2c", contains="Sorry")
+        print(f"  [C2C] bot: {sorry.content}")
     print("audit demo finished")
     return 0
 

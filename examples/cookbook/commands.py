@@ -85,38 +85,25 @@ CONVERSATION: list[tuple[str, str, str]] = [
 async def run_demo() -> int:
     from qqproto.sim import Simulator
 
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            Bot(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        bot = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            say: dict[str, Callable[[str], object]] = {
-                "channel": sim.inject_at_message,
-                "dms": sim.inject_direct_message,
-                "group": sim.inject_group_at_message,
-                "c2c": sim.inject_c2c_message,
-            }
-            answered: dict[str, int] = {}
-            for scene, text, expected in CONVERSATION:
-                say[scene](text)
-                answered[scene] = answered.get(scene, 0) + 1
-                reply = await sim.wait_for_message(scene=scene, count=answered[scene])
-                print(f"[{scene}] user: {text}")
-                for line in (reply.content or "").splitlines():
-                    print(f"[{scene}]   bot: {line}")
-                if reply.content != expected:
-                    print(f"unexpected answer: {reply.content!r}", file=sys.stderr)
-                    return 1
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(Bot(), intents=INTENTS):
+        say: dict[str, Callable[[str], object]] = {
+            "channel": sim.inject_at_message,
+            "dms": sim.inject_direct_message,
+            "group": sim.inject_group_at_message,
+            "c2c": sim.inject_c2c_message,
+        }
+        answered: dict[str, int] = {}
+        for scene, text, expected in CONVERSATION:
+            say[scene](text)
+            answered[scene] = answered.get(scene, 0) + 1
+            reply = await sim.wait_for_message(scene=scene, count=answered[scene])
+            print(f"[{scene}] user: {text}")
+            for line in (reply.content or "").splitlines():
+                print(f"[{scene}]   bot: {line}")
+            if reply.content != expected:
+                print(f"unexpected answer: {reply.content!r}", file=sys.stderr)
+                return 1
     print(f"all {len(CONVERSATION)} answers as expected; demo finished")
     return 0
 

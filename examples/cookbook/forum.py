@@ -12,7 +12,6 @@ the platform received and the task id it answered with, and exits 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 
@@ -27,6 +26,7 @@ from qqproto.outgoing import (
 )
 
 FORUM_CHANNEL = "1661124"
+INTENTS = qq.Intents.none().with_public_guild_messages()  # the bot only publishes
 
 NOTES = ForumContent.of(
     Paragraph.of("Release 1.2 is out", alignment=Alignment.CENTER),
@@ -38,33 +38,20 @@ NOTES = ForumContent.of(
 async def demo() -> int:
     from qqproto.sim import Simulator
 
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            qq.Intents.none().with_public_guild_messages(),
-            qq.EventHandler(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(qq.EventHandler(), intents=INTENTS) as bot:
+        assert bot.client.api is not None  # set once the client started
+        published = await bot.client.api.post_thread(
+            FORUM_CHANNEL, "Release 1.2", NOTES.to_content(), format=FORMAT_JSON
         )
-        bot = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            assert client.api is not None  # set once the client started
-            published = await client.api.post_thread(
-                FORUM_CHANNEL, "Release 1.2", NOTES.to_content(), format=FORMAT_JSON
-            )
-            print(f"published: task {published.task_id}")
-            (sent,) = [r for r in sim.rest_log() if r.method == "PUT"]
-            print(f"{sent.method} {sent.target} format={sent.body['format']}")
-            content = json.loads(sent.body["content"])
-            for paragraph in content["paragraphs"]:
-                kinds = [elem["type"] for elem in paragraph["elems"]]
-                print(f"  paragraph {kinds} alignment={paragraph['props']['alignment']}")
-            assert ForumContent.from_json(content) == NOTES  # what was sent is what was built
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+        print(f"published: task {published.task_id}")
+        (sent,) = [r for r in sim.rest_log() if r.method == "PUT"]
+        print(f"{sent.method} {sent.target} format={sent.body['format']}")
+        content = json.loads(sent.body["content"])
+        for paragraph in content["paragraphs"]:
+            kinds = [elem["type"] for elem in paragraph["elems"]]
+            print(f"  paragraph {kinds} alignment={paragraph['props']['alignment']}")
+        assert ForumContent.from_json(content) == NOTES  # what was sent is what was built
     print("forum demo finished")
     return 0
 

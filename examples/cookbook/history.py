@@ -12,7 +12,6 @@ prints the conversation, the bot's recap, one more page read with ``after``, and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import sys
 from typing import Any
@@ -50,33 +49,20 @@ async def demo() -> int:
     call = ApiCatalogue.get_messages("1234", after="m1", limit=5)
     print(f"{call.request.method} {call.request.target()}")
 
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            Recap(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        bot = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            said = []
-            for text in ("line 1", "line 2", "line 3", "line 4", "/recap"):
-                said.append(sim.inject_at_message(text))
-                print(f"  [channel] user: {text}")
-            reply = await sim.wait_for_message(scene="channel", contains="recap")
-            print(f"  [channel] bot: {reply.content}")
-            assert reply.reply_to == said[-1].data["id"]  # a passive reply to the /recap
-            # the same route from outside a handler: the client's api, paged forward this time
-            channel = said[0].data["channel_id"]
-            assert client.api is not None  # set once the client started
-            later = await client.api.get_messages(channel, after=said[2].data["id"], limit=20)
-            print("after line 3: " + " | ".join(plain(m.content) for m in later))
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(Recap(), intents=INTENTS) as bot:
+        said = []
+        for text in ("line 1", "line 2", "line 3", "line 4", "/recap"):
+            said.append(sim.inject_at_message(text))
+            print(f"  [channel] user: {text}")
+        reply = await sim.wait_for_message(scene="channel", contains="recap")
+        print(f"  [channel] bot: {reply.content}")
+        assert reply.reply_to == said[-1].data["id"]  # a passive reply to the /recap
+        # the same route from outside a handler: the client's api, paged forward this time
+        channel = said[0].data["channel_id"]
+        assert bot.client.api is not None  # set once the client started
+        later = await bot.client.api.get_messages(channel, after=said[2].data["id"], limit=20)
+        print("after line 3: " + " | ".join(plain(m.content) for m in later))
     print("history demo finished")
     return 0
 

@@ -16,7 +16,6 @@ It prints what the bot sent (the JSON bodies) and exits 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 from typing import Any
@@ -82,46 +81,33 @@ def show(scene: str, body: Any) -> None:
 async def demo() -> int:
     from qqproto.sim import Simulator
 
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            Cafe(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        bot = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            asked = sim.inject_group_at_message("/menu")
-            menu = await sim.wait_for_message(scene="group")
-            show("group", menu.body)
-            assert menu.reply_to == asked.data["id"]
-            # a member clicks "Tea": the platform sends INTERACTION_CREATE (chat_type 1: group)
-            click = {
-                "id": "interaction-1",
-                "type": 11,
-                "chat_type": 1,
-                "group_openid": asked.data["group_openid"],
-                "group_member_openid": asked.data["author"]["member_openid"],
-                "data": {"type": 11, "resolved": {"button_id": "tea", "button_data": "order:tea"}},
-                "version": 1,
-            }
-            sim.inject("INTERACTION_CREATE", click)
-            answer = await sim.wait_for_message(scene="group", contains="coming up")
-            print(f"[group] bot: {answer.content} (a reply to event {answer.event_id})")
-            acks = [(a.interaction_id, a.code) for a in sim.interaction_acks()]
-            print(f"interaction acks: {acks}")
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(Cafe(), intents=INTENTS):
+        asked = sim.inject_group_at_message("/menu")
+        menu = await sim.wait_for_message(scene="group")
+        show("group", menu.body)
+        assert menu.reply_to == asked.data["id"]
+        # a member clicks "Tea": the platform sends INTERACTION_CREATE (chat_type 1: group)
+        click = {
+            "id": "interaction-1",
+            "type": 11,
+            "chat_type": 1,
+            "group_openid": asked.data["group_openid"],
+            "group_member_openid": asked.data["author"]["member_openid"],
+            "data": {"type": 11, "resolved": {"button_id": "tea", "button_data": "order:tea"}},
+            "version": 1,
+        }
+        sim.inject("INTERACTION_CREATE", click)
+        answer = await sim.wait_for_message(scene="group", contains="coming up")
+        print(f"[group] bot: {answer.content} (a reply to event {answer.event_id})")
+        acks = [(a.interaction_id, a.code) for a in sim.interaction_acks()]
+        print(f"interaction acks: {acks}")
 
-            sim.inject_at_message("/menu")
-            show("channel", (await sim.wait_for_message(scene="channel")).body)
+        sim.inject_at_message("/menu")
+        show("channel", (await sim.wait_for_message(scene="channel")).body)
 
-            sim.inject_c2c_message("tea or coffee")
-            show("c2c", (await sim.wait_for_message(scene="c2c")).body)
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+        sim.inject_c2c_message("tea or coffee")
+        show("c2c", (await sim.wait_for_message(scene="c2c")).body)
     print("markdown and keyboard demo finished")
     return 0
 

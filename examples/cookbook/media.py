@@ -81,44 +81,31 @@ class Bot(qq.EventHandler):
 async def run_demo() -> int:
     from qqproto.sim import Simulator
 
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            Bot(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        bot = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            sim.inject_group_at_message("/cat")
-            cat = await sim.wait_for_message(scene="group", contains="cat")
-            print(f"[group] bot: {cat.body['content']!r} + media {cat.body['media']}")
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(Bot(), intents=INTENTS):
+        sim.inject_group_at_message("/cat")
+        cat = await sim.wait_for_message(scene="group", contains="cat")
+        print(f"[group] bot: {cat.body['content']!r} + media {cat.body['media']}")
 
-            sim.inject_c2c_message("/report")
-            report = await sim.wait_for_message(scene="c2c", contains="report")
-            print(f"[c2c]   bot: {report.body['content']!r} + media {report.body['media']}")
+        sim.inject_c2c_message("/report")
+        report = await sim.wait_for_message(scene="c2c", contains="report")
+        print(f"[c2c]   bot: {report.body['content']!r} + media {report.body['media']}")
 
-            # a part's report fails once (HTTP 500): the client sends that part again 1 s later
-            sim.fail_next("POST /v2/groups/{group_openid}/upload_part_finish", status=500)
-            sim.inject_group_at_message("/video")
-            video = await sim.wait_for_message(scene="group", count=2, timeout=60)
-            puts = len(sim.part_puts())
-            print(f"[group] bot: video in {puts} part PUTs, media {video.body['media']}")
+        # a part's report fails once (HTTP 500): the client sends that part again 1 s later
+        sim.fail_next("POST /v2/groups/{group_openid}/upload_part_finish", status=500)
+        sim.inject_group_at_message("/video")
+        video = await sim.wait_for_message(scene="group", count=2, timeout=60)
+        puts = len(sim.part_puts())
+        print(f"[group] bot: video in {puts} part PUTs, media {video.body['media']}")
 
-            sim.inject_at_message("/cat")
-            channel = await sim.wait_for_message(scene="channel", contains="channel cat")
-            size = len(channel.file or b"")
-            print(f"[channel] bot: {channel.body['content']!r} + {size}-byte image")
+        sim.inject_at_message("/cat")
+        channel = await sim.wait_for_message(scene="channel", contains="channel cat")
+        size = len(channel.file or b"")
+        print(f"[channel] bot: {channel.body['content']!r} + {size}-byte image")
 
-            uploads = sim.uploads()
-            print("uploads: " + ", ".join(f"{u.scene} file_type {u.file_type}" for u in uploads))
-            ok = cat.body["msg_type"] == 7 and report.body["msg_type"] == 7 and channel.file == CAT
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+        uploads = sim.uploads()
+        print("uploads: " + ", ".join(f"{u.scene} file_type {u.file_type}" for u in uploads))
+        ok = cat.body["msg_type"] == 7 and report.body["msg_type"] == 7 and channel.file == CAT
     if not ok:
         print("unexpected messages", file=sys.stderr)
         return 1

@@ -16,7 +16,6 @@ It prints what was said and what the bot sent, and exits 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from typing import Any
 
@@ -49,33 +48,20 @@ class Greeter(qq.EventHandler):
 async def demo() -> int:
     from qqproto.sim import Simulator
 
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            Greeter(),
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        bot = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            typed = "hello <@!99> & <b>friends</b>"
-            # the platform escapes what users type (& < >) and puts the bot's mention first
-            said = sim.inject_at_message(escape(typed))
-            print(f"[channel] user typed: {typed}")
-            print(f"[channel] content: {said.data['content']}")
-            reply = await sim.wait_for_message(scene="channel")
-            print(f"[channel] bot: {reply.content}")
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(Greeter(), intents=INTENTS):
+        typed = "hello <@!99> & <b>friends</b>"
+        # the platform escapes what users type (& < >) and puts the bot's mention first
+        said = sim.inject_at_message(escape(typed))
+        print(f"[channel] user typed: {typed}")
+        print(f"[channel] content: {said.data['content']}")
+        reply = await sim.wait_for_message(scene="channel")
+        print(f"[channel] bot: {reply.content}")
 
-            said = sim.inject_group_at_message("what's up")
-            print(f"[group] user: {said.data['content']!r}")
-            reply = await sim.wait_for_message(scene="group")
-            print(f"[group] bot: {reply.body['markdown']['content']}")
-        finally:
-            bot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bot
+        said = sim.inject_group_at_message("what's up")
+        print(f"[group] user: {said.data['content']!r}")
+        reply = await sim.wait_for_message(scene="group")
+        print(f"[group] bot: {reply.body['markdown']['content']}")
     print("mentions demo finished")
     return 0
 

@@ -12,7 +12,6 @@ prints each frame the platform received, the whole answer, and exits 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -49,26 +48,13 @@ async def demo() -> int:
     from qqproto.sim import Simulator
 
     bot = Assistant()
-    async with Simulator(seed=7) as sim:
-        client = qq.Client(
-            qq.Token(sim.app_id, sim.secret),
-            INTENTS,
-            bot,
-            api_base=sim.api_base,
-            token_url=sim.token_url,
-        )
-        task = asyncio.create_task(client.start())
-        try:
-            await sim.wait_for_session(0)
-            sim.inject_c2c_message("hello")
-            print("  [C2C] user: hello")
-            while not bot.results:
-                await asyncio.sleep(0.05)
-            frames = [r.body for r in sim.rest_log() if r.route == C2C_ROUTE and r.status < 300]
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    # sim.run: this loop's client against the simulator, live for the block, then cancelled
+    async with Simulator(seed=7) as sim, sim.run(bot, intents=INTENTS):
+        sim.inject_c2c_message("hello")
+        print("  [C2C] user: hello")
+        while not bot.results:
+            await asyncio.sleep(0.05)
+        frames = [r.body for r in sim.rest_log() if r.route == C2C_ROUTE and r.status < 300]
     for body in frames:
         stream = body["stream"]
         print(f"  frame {stream['index']} state {stream['state']}: {body['content']!r}")
