@@ -16,8 +16,8 @@ app starts, in one of two ways:
   (frameworks do not forward lifespan events to mounted apps).
 
 Until it started, requests get 503 saying so. Everything else is the shared
-:class:`~qqproto.client._webhook_server.WebhookEndpoint`: verify, ack at once, dispatch in the
-background.
+:class:`~qqproto.client._webhook_server.WebhookEndpoint`: verify, ack at once (in cluster mode
+after the bounded shared deduplication in Redis), dispatch in the background.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class WebhookApp:
             if body is None:
                 result = endpoint.too_large()
             else:
-                result = endpoint.handle(method, path, headers, body)
+                result = await endpoint.handle(method, path, headers, body)
         await _respond(send, result)
 
 

@@ -18,14 +18,22 @@
   all and per peer address. A connection is closed after any answer that is not a success, so
   a rejected peer holds no slot. The ASGI app (:mod:`qqproto.client._asgi`) uses the same
   endpoint under any ASGI server (which does its own HTTP hardening).
+* With a cluster configuration (``Client(..., cluster=ClusterConfig(redis_url, ...))``) several
+  instances serve one bot behind a load balancer: each pushed dispatch the receiver accepts is
+  also marked in Redis (:mod:`qqproto.cluster._webhook`: ``SET ... NX PX``) before it is
+  handled, so a platform retry that lands on another instance is acknowledged there and not
+  handled again. The answer waits for that check, at most
+  :data:`~qqproto.cluster._webhook.WEBHOOK_DEDUP_TIMEOUT` seconds (a round trip on a healthy
+  Redis); when Redis fails or is slower, the push is handled anyway with a WARNING (at least
+  once: a retry landing elsewhere meanwhile may be handled twice; never lost).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import h11
@@ -37,6 +45,13 @@ from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, Listener, SSLContextLike, Stream, TaskGroup
+from qqproto.cluster._webhook import (
+    WEBHOOK_DEDUP_TIMEOUT,
+    WebhookVerdict,
+    webhook_dedup_key,
+    webhook_dedup_px,
+    webhook_verdict,
+)
 from qqproto.models import MessageAudit, ReadyEvent
 from qqproto.rest._auth import TokenMachine
 from qqproto.webhook._receiver import (
@@ -47,6 +62,7 @@ from qqproto.webhook._receiver import (
     WebhookEvent,
     WebhookReceiver,
     WebhookResult,
+    _header_map,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +71,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qqbot.webhook")
 
-__all__ = ["WebhookBot", "WebhookEndpoint", "WebhookOptions", "serve_http", "webhook_session"]
+__all__ = [
+    "SharedDedup",
+    "WebhookBot",
+    "WebhookEndpoint",
+    "WebhookOptions",
+    "serve_http",
+    "webhook_session",
+]
+
+REDIS_EXTRA_HINT = "cluster mode needs the redis extra: pip install 'qqbot[redis]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +148,75 @@ class WebhookOptions:
         )
 
 
-class WebhookBot:
-    """One client's side of webhook mode: its ``BotApi``, ``Context`` and ``Dispatcher``."""
+class SharedDedup:
+    """The check shared by every instance serving one bot: ``SET P:webhook:{id} 1 NX PX``.
 
-    def __init__(self, client: ClientBase, dispatcher: Dispatcher, ctx: Context) -> None:
+    ``redis`` is an open coredis client; ``window`` (seconds) is how long a push stays marked
+    (the cluster's ``webhook_dedup_window``); ``timeout`` bounds the wait for Redis."""
+
+    def __init__(
+        self,
+        io: Io,
+        redis: Any,
+        namespace: str,
+        app_id: str,
+        window: float,
+        timeout: float = WEBHOOK_DEDUP_TIMEOUT,
+    ) -> None:
+        self.io = io
+        self.redis = redis
+        self.namespace = namespace
+        self.app_id = app_id
+        self.px = webhook_dedup_px(window)
+        self.timeout = timeout
+        self.duplicates = 0
+        """Pushes acknowledged without handling (marked by another attempt)."""
+        self.unchecked = 0
+        """Pushes handled without the shared check (Redis failed or was too slow)."""
+
+    def __repr__(self) -> str:
+        return f"<SharedDedup {self.namespace}:{self.app_id} px={self.px}>"
+
+    async def check(self, item: WebhookEvent, signature: str | None) -> WebhookVerdict:
+        """Mark ``item`` in Redis: FIRST (handle it), DUPLICATE or UNCHECKED (handle it)."""
+        from coredis import PureToken
+
+        key = webhook_dedup_key(self.namespace, self.app_id, item.event_id, signature)
+        try:
+            async with self.io.fail_at(self.io.now() + self.timeout):
+                reply = await self.redis.set(key, "1", condition=PureToken.NX, px=self.px)
+            verdict = webhook_verdict(reply)
+        except Exception as exc:  # coredis errors, TimeoutError, an unexpected reply
+            self.unchecked += 1
+            log.warning(
+                "webhook: shared dedup failed (%s: %s); handling %s %s anyway (it is handled "
+                "twice if the platform retries it to another instance)",
+                type(exc).__name__,
+                exc,
+                item.name,
+                item.event_id,
+            )
+            return WebhookVerdict.UNCHECKED
+        if verdict is WebhookVerdict.DUPLICATE:
+            self.duplicates += 1
+        return verdict
+
+
+class WebhookBot:
+    """One client's side of webhook mode: its ``BotApi``, ``Context`` and ``Dispatcher``, and
+    the shared deduplication when the client has a cluster configuration."""
+
+    def __init__(
+        self,
+        client: ClientBase,
+        dispatcher: Dispatcher,
+        ctx: Context,
+        dedup: SharedDedup | None = None,
+    ) -> None:
         self.client = client
         self.dispatcher = dispatcher
         self.ctx = ctx
+        self.dedup = dedup
 
     def submit(self, item: WebhookEvent, size: int = 0) -> None:
         """Queue the handler call for ``item`` (it runs in the dispatcher's task group); ``size``
@@ -162,8 +249,9 @@ class WebhookEndpoint:
     def too_large(self) -> WebhookResult:
         return self.receiver.too_large()
 
-    def handle(self, method: str, path: str, headers: Headers, body: bytes) -> WebhookResult:
-        """The response to one complete request; its events are queued, not awaited."""
+    async def handle(self, method: str, path: str, headers: Headers, body: bytes) -> WebhookResult:
+        """The response to one complete request; its events are queued, not awaited. The only
+        wait is the shared check of a bot in cluster mode (bounded, see :class:`SharedDedup`)."""
         self.requests += 1
         if any(bot.dispatcher.full for bot in self.bots.values()):
             self.rejected += 1
@@ -181,12 +269,40 @@ class WebhookEndpoint:
             self.rejected += 1
             level = logging.WARNING if result.status >= 500 else logging.INFO
             log.log(level, "webhook: rejected with %d: %s", result.status, result.reason)
+        if not result.events:
+            return result
+        size = len(body) // len(result.events)
+        taken = []
         for item in result.events:
-            self.bots[item.app_id].submit(item, len(body) // len(result.events))
+            bot = self.bots[item.app_id]
+            if bot.dedup is not None:
+                signature = _header_map(headers).get("x-signature-ed25519")
+                if await bot.dedup.check(item, signature) is WebhookVerdict.DUPLICATE:
+                    log.info(
+                        "webhook: %s %s was taken in by another attempt; acked, not handled",
+                        item.name,
+                        item.event_id,
+                    )
+                    continue
+            bot.submit(item, size)
+            taken.append(item)
+        if len(taken) < len(result.events):
+            result = replace(result, events=tuple(taken), reason=result.reason + " (duplicate)")
         return result
 
 
-async def _start_bot(client: ClientBase, group: TaskGroup, pool: HttpPool) -> WebhookBot:
+async def _open_redis(stack: AsyncExitStack, url: str) -> Any:
+    """A coredis client on ``url``, open until ``stack`` closes (it connects on first use)."""
+    try:
+        import coredis
+    except ImportError as exc:
+        raise ImportError(REDIS_EXTRA_HINT) from exc
+    return await stack.enter_async_context(coredis.Redis.from_url(url))
+
+
+async def _start_bot(
+    client: ClientBase, group: TaskGroup, pool: HttpPool, dedup: SharedDedup | None = None
+) -> WebhookBot:
     """Fetch the token and the bot's user, start the dispatcher, queue ``on_ready``."""
     io = client._io
     machine = TokenMachine(client.token, endpoints=client.endpoints, rng=client._rng)
@@ -207,7 +323,7 @@ async def _start_bot(client: ClientBase, group: TaskGroup, pool: HttpPool) -> We
     )
     group.start_soon(dispatcher.run)
     dispatcher.submit(client.handler.on_ready, ReadyEvent(user=bot, shard=(0, 1)))
-    return WebhookBot(client, dispatcher, ctx)
+    return WebhookBot(client, dispatcher, ctx, dedup)
 
 
 @asynccontextmanager
@@ -218,12 +334,13 @@ async def webhook_session(
     io = clients[0]._io
     pools: list[HttpPool] = []
     try:
-        async with io.open_task_group() as group:
+        async with AsyncExitStack() as stack, io.open_task_group() as group:
             bots: dict[str, WebhookBot] = {}
             for client in clients:
                 pool = HttpPool(io, timeout=client.timeout_secs)
                 pools.append(pool)
-                bots[client.token.app_id] = await _start_bot(client, group, pool)
+                dedup = await _shared_dedup(client, stack)
+                bots[client.token.app_id] = await _start_bot(client, group, pool, dedup)
             try:
                 yield WebhookEndpoint(io, receiver, bots)
             finally:
@@ -231,6 +348,18 @@ async def webhook_session(
     finally:
         for pool in pools:
             await pool.aclose()
+
+
+async def _shared_dedup(client: ClientBase, stack: AsyncExitStack) -> SharedDedup | None:
+    """The shared check for ``client`` when it has a cluster configuration, else None."""
+    cluster = getattr(client, "cluster", None)
+    if cluster is None:
+        return None
+    redis = await _open_redis(stack, cluster.redis_url)
+    app_id = client.token.app_id
+    dedup = SharedDedup(client._io, redis, cluster.namespace, app_id, cluster.webhook_dedup_window)
+    log.info("webhook: pushes to bot %s deduplicated in Redis across instances", app_id)
+    return dedup
 
 
 # -------------------------------------------------------------------------------------------
@@ -371,7 +500,7 @@ async def _one_request(
             break
         else:  # pragma: no cover - h11 raises RemoteProtocolError for an EOF mid-body
             return None, False
-    result = endpoint.handle(method, target, request.headers, bytes(body))
+    result = await endpoint.handle(method, target, request.headers, bytes(body))
     return result, result.ok  # a rejected peer keeps no connection
 
 
