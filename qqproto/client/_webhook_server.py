@@ -334,17 +334,19 @@ async def webhook_session(
     io = clients[0]._io
     pools: list[HttpPool] = []
     try:
-        async with AsyncExitStack() as stack, io.open_task_group() as group:
-            bots: dict[str, WebhookBot] = {}
-            for client in clients:
-                pool = HttpPool(io, timeout=client.timeout_secs)
-                pools.append(pool)
-                dedup = await _shared_dedup(client, stack)
-                bots[client.token.app_id] = await _start_bot(client, group, pool, dedup)
-            try:
-                yield WebhookEndpoint(io, receiver, bots)
-            finally:
-                group.cancel()
+        # the Redis clients (each with its own task group) outlive the bots' task group
+        async with AsyncExitStack() as stack:
+            dedups = [await _shared_dedup(client, stack) for client in clients]
+            async with io.open_task_group() as group:
+                bots: dict[str, WebhookBot] = {}
+                for client, dedup in zip(clients, dedups, strict=True):
+                    pool = HttpPool(io, timeout=client.timeout_secs)
+                    pools.append(pool)
+                    bots[client.token.app_id] = await _start_bot(client, group, pool, dedup)
+                try:
+                    yield WebhookEndpoint(io, receiver, bots)
+                finally:
+                    group.cancel()
     finally:
         for pool in pools:
             await pool.aclose()
