@@ -425,6 +425,21 @@ class GatewayConnection:
         self._reading_since = now
         self._last_receive += now - paused
 
+    def restore_session(self, session_id: str, seq: int | None) -> None:
+        """Take over a session another process (or an earlier run) established, so that the next
+        connection RESUMEs it from ``seq`` instead of identifying. Allowed only between
+        connections (state DISCONNECTED); ``seq`` None resumes from 0."""
+        if not isinstance(session_id, str) or not session_id:
+            raise ValueError("restore_session needs the non-empty session_id to resume")
+        if seq is not None and (type(seq) is not int or seq < 0):
+            raise ValueError(f"seq must be a non-negative int or None, not {seq!r}")
+        if self.state is not State.DISCONNECTED:
+            raise LocalProtocolError(
+                f"restore_session in state {self.state.name}: only between connections"
+            )
+        self.session_id = session_id
+        self.seq = seq
+
     def close(self, now: float) -> None:
         """Close the gateway for good (the session is not kept)."""
         if self.state in (State.CLOSED, State.FAILED):
