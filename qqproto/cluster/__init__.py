@@ -7,4 +7,19 @@ coredis, the ``redis`` extra). See docs/deployment.md.
 
 from __future__ import annotations
 
+from qqproto.cluster._config import ClusterConfig
+from qqproto.cluster._keys import ClusterKeys
+from qqproto.cluster._leases import Claim, LeasePlanner, Release, Stop
+from qqproto.cluster._watermark import SeqWatermark
+
 __all__: list[str] = []
+
+__all__ += [
+    "Claim",
+    "ClusterConfig",
+    "ClusterKeys",
+    "LeasePlanner",
+    "Release",
+    "SeqWatermark",
+    "Stop",
+]
