@@ -22,10 +22,11 @@ from qqproto.client import *  # noqa: F403
 from qqproto.client import LAZY_NAMES, lazy_attribute
 from qqproto.client import __all__ as _public
 from qqproto.client._runtime import ClientBase
+from qqproto.client._worker import WorkerBase
 
 from ._io import AsyncioIo
 
-__all__ = ["Client", "__version__", *_public, *LAZY_NAMES]
+__all__ = ["Client", "Worker", "__version__", *_public, *LAZY_NAMES]
 
 if TYPE_CHECKING:
     from qqproto.client._asgi import WebhookApp as WebhookApp
@@ -49,6 +50,18 @@ class Client(ClientBase):
     timeout_secs=30.0, shard_ids=None, shard_count=None, max_concurrent_handlers=32,
     ssl_context=None, ...)``; ``await client.start()`` runs until cancelled or until the platform
     ends the session for good (then it raises).
+    """
+
+    io_factory = AsyncioIo
+
+
+class Worker(WorkerBase):
+    """A worker on asyncio: handles the dispatches a publishing gateway put in the Redis stream.
+
+    ``Worker(token, handler, cluster=ClusterConfig(...), *, consumer=None, group="workers",
+    batch=32, block=1.0, claim_idle=30.0, max_concurrent_handlers=32, shutdown_grace=10.0,
+    is_sandbox=False, api_base=None, token_url=None, ...)``; ``await worker.start()`` runs until
+    cancelled or ``worker.stop()``; ``await worker.status()`` reports pending and lag.
     """
 
     io_factory = AsyncioIo

@@ -51,6 +51,7 @@ from qqproto.client._media import (
     upload_media,
 )
 from qqproto.client._streaming import StreamError, StreamResult, reply_stream
+from qqproto.client._worker import WorkerStatus
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
 from qqproto.outgoing._message import OutgoingMessage
@@ -94,6 +95,7 @@ __all__ = [
     "Token",
     "TransportError",
     "UnauthorizedError",
+    "WorkerStatus",
     "message",
     "models",
     "reply_stream",

@@ -14,6 +14,10 @@ from qqproto.cluster._watermark import SeqWatermark
 
 __all__: list[str] = []
 
+from qqproto.cluster._stream import StreamEntry, StreamEntryError, decode_entry, encode_entry
+
+__all__ += ["StreamEntry", "StreamEntryError", "decode_entry", "encode_entry"]
+
 __all__ += [
     "Claim",
     "ClusterConfig",
