@@ -21,6 +21,8 @@ from __future__ import annotations
 import enum
 import math
 
+from qqproto.cluster._keys import ClusterKeys
+
 __all__ = [
     "WEBHOOK_DEDUP_TIMEOUT",
     "WebhookVerdict",
@@ -51,13 +53,11 @@ def webhook_dedup_key(
 
     Raises ValueError when both are missing or empty (the receiver never passes on such a
     push: it is unsigned)."""
-    if not namespace or not app_id:
-        raise ValueError("webhook_dedup_key needs a non-empty namespace and app_id")
-    prefix = f"{namespace}:{app_id}:webhook:"
+    keys = ClusterKeys(namespace, app_id)
     if event_id:
-        return prefix + event_id
+        return keys.webhook(event_id)
     if signature:
-        return prefix + "sig:" + signature.strip().lower()
+        return keys.webhook("sig:" + signature.strip().lower())
     raise ValueError("a webhook push needs an event id or a signature to be deduplicated")
 
 
