@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from qqproto._errors import RemoteProtocolError
 
@@ -129,7 +130,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def decode_entry(fields: Mapping[bytes | str, bytes | str], entry_id: str = "") -> StreamEntry:
+def decode_entry(fields: Mapping[Any, Any], entry_id: str = "") -> StreamEntry:
     """The entry XREADGROUP returned (``fields`` as bytes or str), or :class:`StreamEntryError`
     naming what is wrong."""
     got: dict[bytes, bytes] = {}
