@@ -11,7 +11,7 @@ dispatches to its session. Time is the ``now`` argument; nothing here does IO.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from qqproto._errors import RemoteProtocolError
 from qqproto._json import dumps_text
@@ -24,6 +24,7 @@ from qqproto.sim._world import (
     IdentifyRecord,
     Platform,
     ResumeRecord,
+    SessionEnd,
     SimBot,
     SimSession,
 )
@@ -108,6 +109,8 @@ class GatewayServer:
         self._out: list[ServerOutput] = []
         self._identify_deadline: float | None = None
         self._now = 0.0
+        self._interval: int | None = None
+        """The index of this connection's live :class:`SessionInterval` (None: none)."""
 
     def __repr__(self) -> str:
         session = self.session.session_id if self.session else None
@@ -146,7 +149,7 @@ class GatewayServer:
         self.closed = True
         self._identify_deadline = None
         self.platform.connections.pop(self.connection_id, None)
-        self.detach()
+        self.detach("dropped" if code is None else "client_close", code)
 
     def handle_timer(self, now: float) -> None:
         self._now = now
@@ -195,7 +198,7 @@ class GatewayServer:
         session = self.session
         if session is not None:
             self.platform.sessions.pop(session.session_id, None)
-            self.detach()
+            self.detach("invalid_session")
         self._send({"op": int(Opcode.INVALID_SESSION), "d": False})
         if close_code is not None:
             self.close(close_code, "invalid session")
@@ -213,7 +216,14 @@ class GatewayServer:
         self.close_code = code
         self._identify_deadline = None
         self._out.append(SendClose(code, reason))
-        self.detach()
+        self.detach("server_close", code)
+
+    def supersede(self, by: int | None, code: int, reason: str, now: float) -> None:
+        """Another connection (``by``) took this one's session or shard over at ``now``: close
+        it."""
+        self._now = max(self._now, now)
+        self.detach("superseded", code, by)
+        self.close(code, reason)
 
     def abort(self) -> None:
         """Drop the transport without a close frame."""
@@ -222,13 +232,30 @@ class GatewayServer:
         self.closed = True
         self._identify_deadline = None
         self._out.append(DropTransport())
-        self.detach()
+        self.detach("server_drop")
 
-    def detach(self) -> None:
-        """Stop receiving the session's events (the session itself lives on)."""
+    def detach(
+        self,
+        ended: SessionEnd = "server_close",
+        close_code: int | None = None,
+        superseded_by: int | None = None,
+    ) -> None:
+        """Stop receiving the session's events (the session itself lives on); the connection's
+        :class:`~qqproto.sim.SessionInterval` ends as ``ended`` says."""
         session = self.session
         if session is not None and session.connection is self:
             session.connection = None
+        if self._interval is not None:
+            self._now = max(self._now, self.platform.clock)
+            self.platform.end_session_interval(
+                self._interval,
+                ended,
+                self._now,
+                close_code=close_code,
+                superseded_by=superseded_by,
+                seq=session.seq if session is not None else None,
+            )
+            self._interval = None
         self.session = None
 
     # ---------------------------------------------------------------- handlers
@@ -293,11 +320,16 @@ class GatewayServer:
         if shard is None or shard[1] != bot.shards or not 0 <= shard[0] < shard[1]:
             refuse(CLOSE_INVALID_SHARD, "invalid shard", bot)
             return
+        if platform.identify_rate_limited(bot, shard[0], self._now):
+            refuse(platform.identify_rate_close_code, "identify rate limited", bot)
+            return
         if not platform.take_session_budget(bot, self._now):
             refuse(platform.session_limit_close_code, "session start limit exhausted", bot)
             return
-        session = platform.start_session(bot, shard, intents, self._now)
-        self._attach(bot, session)
+        session = platform.start_session(
+            bot, shard, intents, self._now, connection_id=self.connection_id
+        )
+        self._attach(bot, session, "identify")
         platform.identifies.append(
             IdentifyRecord(self._now, bot.app_id, shard, intents, session.session_id, None)
         )
@@ -360,9 +392,13 @@ class GatewayServer:
             return
         old = session.connection
         if old is not None and old is not self:
-            old.detach()
-            old.close(platform.superseded_close_code, "session resumed elsewhere")
-        self._attach(bot, session)
+            old.supersede(
+                self.connection_id,
+                platform.superseded_close_code,
+                "session resumed elsewhere",
+                self._now,
+            )
+        self._attach(bot, session, "resume")
         for event in events:
             self._send_event(event)
         self._send({"op": int(Opcode.DISPATCH), "s": session.seq, "t": "RESUMED", "d": ""})
@@ -395,12 +431,15 @@ class GatewayServer:
         if code is not None:
             self.close(code, "invalid session")
 
-    def _attach(self, bot: SimBot, session: SimSession) -> None:
+    def _attach(self, bot: SimBot, session: SimSession, how: Literal["identify", "resume"]) -> None:
         self.bot = bot
         self.session = session
         self.shard = session.shard_id
         session.connection = self
         self._identify_deadline = None
+        self._interval = self.platform.begin_session_interval(
+            self.connection_id, session, how, self._now
+        )
 
     def _send_event(self, event: BufferedEvent) -> None:
         self._send(

@@ -190,6 +190,11 @@ class _SimulatorBase:
         heartbeat_interval_ms: int = 41250,
         token_lifetime: float = 7200.0,
         seed: int | None = None,
+        max_concurrency: int | None = None,
+        session_total: int | None = None,
+        reset_after: float | None = None,
+        replay_buffer: int | None = None,
+        identify_rate_window: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         ws_path: str = "/websocket",
@@ -216,14 +221,43 @@ class _SimulatorBase:
                 heartbeat_interval_ms=heartbeat_interval_ms,
                 token_lifetime=token_lifetime,
                 default_world=True,
+                replay_buffer=1000 if replay_buffer is None else replay_buffer,
             )
+            platform.identify_rate_window = identify_rate_window
             if app_id != DEFAULT_APP_ID or secret != DEFAULT_SECRET:
                 platform.bots.clear()
                 platform.add_bot(app_id, secret)
+            if max_concurrency is not None and max_concurrency < 1:
+                raise ValueError("max_concurrency must be at least 1")
+            if session_total is not None and session_total < 0:
+                raise ValueError("session_total must not be negative")
+            if reset_after is not None and reset_after <= 0:
+                raise ValueError("reset_after must be positive")
             bot = platform.bot()
             bot.shards = shards
             if allowed_intents is not None:
                 bot.allowed_intents = allowed_intents
+            if max_concurrency is not None:
+                bot.max_concurrency = max_concurrency
+            if session_total is not None:
+                bot.session_total = bot.session_remaining = session_total
+            if reset_after is not None:
+                bot.reset_after = reset_after
+        elif any(
+            v is not None
+            for v in (
+                max_concurrency,
+                session_total,
+                reset_after,
+                replay_buffer,
+                identify_rate_window,
+            )
+        ):
+            raise ValueError(
+                "max_concurrency, session_total, reset_after, replay_buffer and "
+                "identify_rate_window configure the default world: set them on the platform "
+                "you pass instead"
+            )
         self.platform = platform
         """The world. Touch it only on the simulator's loop (see :meth:`call`)."""
         self.host = host
@@ -539,6 +573,9 @@ class _SimulatorBase:
         def run() -> T:
             nonlocal ran
             ran = True
+            io = self._io
+            if io is not None:
+                self.platform.clock = io.now()
             try:
                 return fn(self.platform)
             finally:
@@ -598,6 +635,7 @@ class _SimulatorBase:
     inject_subscribe_message_status = forward_now(
         Platform.inject_subscribe_message_status, now_at=0
     )
+    inject_many = forward_now(Platform.inject_many)
     inject_mic = forward_now(Platform.inject_mic)
     inject_group_member = forward_now(Platform.inject_group_member)
     reconnect_shard = forward(Platform.reconnect_shard)
@@ -630,6 +668,9 @@ class _SimulatorBase:
     identifies = inspect_world(Platform.identifies_on)
     resumes = inspect_world(Platform.resumes_on)
     heartbeats = inspect_world(Platform.heartbeats_on)
+    shard_sessions = inspect_world(Platform.shard_sessions)
+    overlapping_sessions = inspect_world(Platform.overlapping_sessions)
+    identify_rate_violations = inspect_world(Platform.identify_rate_violations)
 
     def rest_log(self) -> list[RestRecord]:
         return self._query(lambda p: list(p.rest_log))
@@ -684,8 +725,12 @@ class Simulator(_SimulatorBase):
     :class:`~qqproto.client._io.Io` (None: the running loop's, picked at start, as
     :meth:`for_current_loop` does). ``platform`` is the pure world (a default one with bot
     ``app_id``/``secret`` when None); ``seed`` seeds its rng; ``shards``, ``allowed_intents``,
-    ``heartbeat_interval_ms`` and ``token_lifetime`` configure the default world. ``host``/``port``
-    is where it listens (port 0: any free port), ``ws_path`` the gateway's path.
+    ``heartbeat_interval_ms``, ``token_lifetime``, the bot's ``max_concurrency``,
+    ``session_total`` and ``reset_after`` (its ``session_start_limit``), ``replay_buffer``
+    (events kept per session for a resume) and ``identify_rate_window`` (one Identify per
+    bucket per that many seconds enforced; None: only recorded) configure the default world.
+    ``host``/``port`` is where it listens (port 0: any free port), ``ws_path`` the gateway's
+    path.
 
     Webhook mode: ``webhook_url`` (or :meth:`register_webhook` later) makes the simulator push
     every injected event to the bot's callback URL as signed HTTP requests, after the op 13

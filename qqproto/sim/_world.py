@@ -31,7 +31,7 @@ import random
 import string
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -66,6 +66,7 @@ __all__ = [
     "ResumeRecord",
     "SentMessage",
     "SessionFault",
+    "SessionInterval",
     "SettingGuideRecord",
     "SimBot",
     "SimChannel",
@@ -508,6 +509,55 @@ class ResumeRecord:
     outcome: str
 
 
+SessionEnd = Literal[
+    "client_close", "dropped", "server_close", "server_drop", "superseded", "invalid_session"
+]
+"""How a :class:`SessionInterval` ended: the client closed (``close_code`` its code), the TCP
+connection dropped without a close frame (a crash, ``kill -9``), the server closed
+(``close_code``) or dropped it, another connection took the session or the shard over
+(resume elsewhere, a new Identify on the shard: ``superseded_by``), op 9."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInterval:
+    """A stretch of time during which one gateway connection held a live session of a shard:
+    from READY (``how="identify"``) or RESUMED (``how="resume"``) until the connection let go of
+    it (``end``, ``ended``; both None while it still holds it). Times are the simulator's clock.
+    ``seq_start``/``seq_end``: the session's ``s`` then (what the connection had been sent
+    when it started, resp. when it ended)."""
+
+    app_id: str
+    shard: int
+    connection_id: int
+    session_id: str
+    how: Literal["identify", "resume"]
+    start: float
+    seq_start: int
+    end: float | None = None
+    ended: SessionEnd | None = None
+    close_code: int | None = None
+    superseded_by: int | None = None
+    """The connection that took the session or shard over (``ended == "superseded"``)."""
+    seq_end: int | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.end is None
+
+    def overlaps(self, other: SessionInterval) -> bool:
+        """Whether both held the same shard of the same bot at once: their times intersect
+        (touching ends do not count), or one was superseded by the other (the platform ended
+        the first because the second took over while it was still live)."""
+        if (self.app_id, self.shard) != (other.app_id, other.shard) or self is other:
+            return False
+        if self.superseded_by == other.connection_id or other.superseded_by == self.connection_id:
+            return True
+        inf = float("inf")
+        self_end = inf if self.end is None else self.end
+        other_end = inf if other.end is None else other.end
+        return self.start < other_end and other.start < self_end
+
+
 @dataclass(frozen=True, slots=True)
 class HeartbeatRecord:
     time: float
@@ -631,6 +681,16 @@ class Platform:
         self.identify_timeout_close_code = 4009
         self.session_fault: SessionFault | None = None
         """When set, every gateway connection is ended this way right after READY/RESUMED."""
+        self.identify_rate_window: float | None = None
+        """When set (the platform's is 5.0), an Identify less than this many seconds after the
+        last successful one of the same bucket (``shard % max_concurrency``) is closed with
+        :attr:`identify_rate_close_code`; None (the default) does not enforce it (records
+        only: see :meth:`identify_rate_violations`)."""
+        self.identify_rate_close_code = 4008
+        self.clock = 0.0
+        """The latest time a runner gave the world (the simulator sets it before each scripting
+        call): when a scripted close or drop (``reconnect_shard``, ``close_shard``, ...) ends
+        a :class:`SessionInterval`, whose methods take no ``now``."""
 
         self.bots: dict[str, SimBot] = {}
         self.guilds: dict[str, SimGuild] = {}
@@ -691,6 +751,9 @@ class Platform:
         self.interaction_acks: list[InteractionAck] = []
         self.identifies: list[IdentifyRecord] = []
         self.resumes: list[ResumeRecord] = []
+        self.session_intervals: list[SessionInterval] = []
+        """Every time a gateway connection held a live session, in order of start (see
+        :meth:`shard_sessions`)."""
         self.heartbeats: list[HeartbeatRecord] = []
         self.rest_log: list[RestRecord] = []
         self.injected: list[Injected] = []
@@ -723,12 +786,20 @@ class Platform:
         shards: int = 1,
         session_total: int = 1000,
         max_concurrency: int = 1,
+        reset_after: float = 86400.0,
     ) -> SimBot:
-        """Register a bot. ``user_id`` defaults to a 19-digit id derived from the rng."""
+        """Register a bot. ``user_id`` defaults to a 19-digit id derived from the rng.
+
+        ``session_total`` sessions may start (Identify) per ``reset_after`` seconds (counted
+        from the first start of a window; ``GET /gateway/bot``'s ``session_start_limit``);
+        ``max_concurrency`` is reported there too and, with :attr:`identify_rate_window`, is
+        the number of identify buckets."""
         if not app_id or not secret:
             raise ValueError("a bot needs a non-empty app_id and secret")
-        if shards < 1 or max_concurrency < 1 or session_total < 0:
+        if shards < 1 or max_concurrency < 1:
             raise ValueError("shards and max_concurrency must be >= 1")
+        if session_total < 0 or reset_after <= 0:
+            raise ValueError("session_total must be >= 0 and reset_after positive")
         bot = SimBot(
             app_id=app_id,
             secret=secret,
@@ -738,6 +809,7 @@ class Platform:
             shards=shards,
             session_total=session_total,
             max_concurrency=max_concurrency,
+            reset_after=reset_after,
         )
         self.bots[app_id] = bot
         return bot
@@ -889,12 +961,21 @@ class Platform:
         return True
 
     def start_session(
-        self, bot: SimBot, shard: tuple[int, int], intents: int, now: float
+        self,
+        bot: SimBot,
+        shard: tuple[int, int],
+        intents: int,
+        now: float,
+        *,
+        connection_id: int | None = None,
     ) -> SimSession:
-        """A new session on ``shard``; older sessions of that shard are invalidated."""
+        """A new session on ``shard``; older sessions of that shard are invalidated (a live
+        one's connection is closed, superseded by connection ``connection_id``)."""
         for old in [s for s in self.sessions.values() if s.app_id == bot.app_id]:
             if old.shard_id == shard[0]:
-                self._drop_session(old, self.superseded_close_code, "session superseded")
+                self._drop_session(
+                    old, self.superseded_close_code, "session superseded", now, connection_id
+                )
         session = SimSession(
             session_id=self.new_id(),
             app_id=bot.app_id,
@@ -907,11 +988,123 @@ class Platform:
         self.sessions[session.session_id] = session
         return session
 
-    def _drop_session(self, session: SimSession, code: int, reason: str) -> None:
+    def _drop_session(
+        self, session: SimSession, code: int, reason: str, now: float, by: int | None = None
+    ) -> None:
         self.sessions.pop(session.session_id, None)
         conn = session.connection
         if conn is not None:
-            conn.close(code, reason)
+            conn.supersede(by, code, reason, now)
+
+    # ------------------------------------------------------------------ identify rate
+
+    def identify_rate_limited(self, bot: SimBot, shard: int, now: float) -> bool:
+        """Whether an Identify of ``shard`` at ``now`` comes too soon after the last successful
+        one of its bucket (``shard % max_concurrency``), with :attr:`identify_rate_window` set."""
+        window = self.identify_rate_window
+        if window is None:
+            return False
+        bucket = shard % bot.max_concurrency
+        for record in reversed(self.identifies):
+            if now - record.time >= window:
+                break
+            if (
+                record.close_code is None
+                and record.app_id == bot.app_id
+                and record.shard is not None
+                and record.shard[0] % bot.max_concurrency == bucket
+            ):
+                return True
+        return False
+
+    def identify_rate_violations(
+        self, window: float = 5.0, *, app_id: str | None = None
+    ) -> list[tuple[IdentifyRecord, IdentifyRecord]]:
+        """Pairs of successful Identifies of one bucket (``shard % max_concurrency``) less than
+        ``window`` seconds apart, earlier first: empty when the bot never identified more than
+        ``max_concurrency`` sessions per ``window`` (the platform's rule, 5 s)."""
+        bot = self.bot(app_id)
+        last: dict[int, IdentifyRecord] = {}
+        out = []
+        for record in self.identifies:
+            if record.close_code is not None or record.app_id != bot.app_id or not record.shard:
+                continue
+            bucket = record.shard[0] % bot.max_concurrency
+            previous = last.get(bucket)
+            if previous is not None and record.time - previous.time < window:
+                out.append((previous, record))
+            last[bucket] = record
+        return out
+
+    # ------------------------------------------------------------------ session intervals
+
+    def begin_session_interval(
+        self,
+        connection_id: int,
+        session: SimSession,
+        how: Literal["identify", "resume"],
+        now: float,
+    ) -> int:
+        """Record that connection ``connection_id`` holds ``session`` from ``now``: the index
+        of the new :class:`SessionInterval` in :attr:`session_intervals`."""
+        self.session_intervals.append(
+            SessionInterval(
+                app_id=session.app_id,
+                shard=session.shard_id,
+                connection_id=connection_id,
+                session_id=session.session_id,
+                how=how,
+                start=now,
+                seq_start=session.seq,
+            )
+        )
+        return len(self.session_intervals) - 1
+
+    def end_session_interval(
+        self,
+        index: int,
+        ended: SessionEnd,
+        now: float,
+        *,
+        close_code: int | None = None,
+        superseded_by: int | None = None,
+        seq: int | None = None,
+    ) -> None:
+        """Close interval ``index`` (once: a second call does nothing)."""
+        interval = self.session_intervals[index]
+        if interval.end is not None:
+            return
+        self.session_intervals[index] = replace(
+            interval,
+            end=now,
+            ended=ended,
+            close_code=close_code,
+            superseded_by=superseded_by,
+            seq_end=seq,
+        )
+
+    def shard_sessions(
+        self, shard: int | None = None, *, app_id: str | None = None
+    ) -> list[SessionInterval]:
+        """The intervals during which a connection held a live session of ``shard`` (None:
+        every shard) of the bot, in order of start."""
+        bot = self.bot(app_id)
+        return [
+            i
+            for i in self.session_intervals
+            if i.app_id == bot.app_id and (shard is None or i.shard == shard)
+        ]
+
+    def overlapping_sessions(
+        self, shard: int | None = None, *, app_id: str | None = None
+    ) -> list[tuple[SessionInterval, SessionInterval]]:
+        """Pairs of intervals (earlier start first) during which two connections held the same
+        shard at once (see :meth:`SessionInterval.overlaps`: a takeover that superseded a live
+        connection counts). Empty when no two processes ever ran a shard at the same time."""
+        intervals = self.shard_sessions(shard, app_id=app_id)
+        return [
+            (a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :] if a.overlaps(b)
+        ]
 
     def next_connection_id(self) -> int:
         self._next_connection_id += 1
@@ -1120,6 +1313,58 @@ class Platform:
             wall=self.wall(now),
         )
         return self._receive("C2C_MESSAGE_CREATE", d, now, app_id=app_id)
+
+    def inject_many(
+        self,
+        count: int,
+        now: float,
+        *,
+        kind: Literal["c2c", "group"] = "c2c",
+        shards: Sequence[int] | None = None,
+        start: int = 0,
+        prefix: str = "m",
+        app_id: str | None = None,
+    ) -> list[Injected]:
+        """Inject ``count`` messages at once (a stream for load and failover tests): message
+        ``i`` (``start`` to ``start + count - 1``) says ``f"{prefix}{i}"`` and goes to shard
+        ``shards[i % len(shards)]`` (default: every shard of the bot). ``kind``: C2C messages
+        (``C2C_MESSAGE_CREATE``, from the default user) or group @-messages
+        (``GROUP_AT_MESSAGE_CREATE``, in the default group; their text starts with a space, as
+        the platform's do). Each gets a unique event id and
+        message id; a session's messages get consecutive ``s`` in the order injected. Returns
+        them in order (:attr:`Injected.deliveries` gives each one's shard and ``s``)."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        if kind not in ("c2c", "group"):
+            raise ValueError("kind must be 'c2c' or 'group'")
+        bot = self.bot(app_id)
+        targets = list(range(bot.shards)) if shards is None else list(shards)
+        if not targets or any(not 0 <= s < bot.shards for s in targets):
+            raise ValueError(f"shards must be a non-empty list of shards 0..{bot.shards - 1}")
+        wall = self.wall(now)
+        openid = self._user(None).openid
+        group = self._default(self.groups, "group") if kind == "group" else ""
+        name = "C2C_MESSAGE_CREATE" if kind == "c2c" else "GROUP_AT_MESSAGE_CREATE"
+        out = []
+        for i in range(start, start + count):
+            message_id = ev.group_message_id(self.rng)
+            if kind == "c2c":
+                d = ev.c2c_message(
+                    message_id=message_id, content=f"{prefix}{i}", user_openid=openid, wall=wall
+                )
+            else:
+                d = ev.group_at_message(
+                    message_id=message_id,
+                    content=f"{prefix}{i}",
+                    group_openid=group,
+                    member_openid=openid,
+                    wall=wall,
+                )
+            self.received[message_id] = d
+            out.append(
+                self.inject(name, d, now, app_id=bot.app_id, shard=targets[i % len(targets)])
+            )
+        return out
 
     def inject_enter_aio(
         self,
