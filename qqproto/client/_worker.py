@@ -442,7 +442,9 @@ class WorkerBase:
                     )
                 cursor = "0-0"
                 while True:
-                    count = await self._wait_for_room()
+                    count = min(self.batch, self.max_concurrent_handlers - self._running)
+                    if count <= 0:  # busy: scan again next time (the touching must go on)
+                        break
                     reply = await redis.xautoclaim(
                         self.stream, self.group, self.consumer, min_idle, cursor, count=count
                     )
