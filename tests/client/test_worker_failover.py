@@ -14,7 +14,6 @@ from typing import Any
 import anyio
 import coredis
 import pytest
-from _e2e import until
 
 from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto._json import dumps
