@@ -205,6 +205,13 @@ def lifecycle(redis_url: str, ns: str) -> list[list[str]]:
         return [e.split("|") for e in r.lrange(lifecycle_key(ns))]
 
 
+def shard_owners(redis_url: str, ns: str) -> dict[int, str]:
+    """The node that last got READY or RESUMED on each shard (from the lifecycle log: it says
+    who took a shard last, not that it still holds it; pair it with the simulator's
+    ``session_id(shard)`` / ``shard_sessions``)."""
+    return {int(entry[2]): entry[0] for entry in lifecycle(redis_url, ns)}
+
+
 # ------------------------------------------------------------------------------ processes
 
 
@@ -255,6 +262,7 @@ def bot_args(
     concurrency: int | None = None,
     identify_window: float | None = None,
     max_runtime: float = 60.0,
+    log_level: str = "INFO",
     extra: Sequence[str] = (),
 ) -> list[str]:
     """The command line of one bot program against ``sim`` and ``redis_url``."""
@@ -283,6 +291,8 @@ def bot_args(
         str(handle_delay),
         "--max-runtime",
         str(max_runtime),
+        "--log-level",
+        log_level,
     ]
     if publish:
         args.append("--publish")

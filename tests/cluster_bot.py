@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import signal
 import sys
@@ -54,6 +55,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32, help="max_concurrent_handlers")
     parser.add_argument("--identify-window", type=float, default=None)
     parser.add_argument("--max-runtime", type=float, default=60.0)
+    parser.add_argument("--log-level", default="WARNING", help="logging level (INFO: leases)")
     return parser.parse_args(argv)
 
 
@@ -167,6 +169,12 @@ async def run(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format=f"%(relativeCreated)7.0f {args.node or os.getpid()} %(name)s %(levelname)s "
+        "%(message)s",
+    )
     anyio.run(run, args, backend=args.backend)
     return 0
 

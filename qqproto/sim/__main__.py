@@ -42,6 +42,7 @@ COMMANDS: frozenset[str] = frozenset(
         "inject_subscribe_message_status",
         "inject_mic",
         "inject_group_member",
+        "inject_many",
         "reconnect_shard",
         "invalidate_session",
         "close_shard",
@@ -79,6 +80,9 @@ COMMANDS: frozenset[str] = frozenset(
         "channel_history",
         "webhook_attempts",
         "session_id",
+        "shard_sessions",
+        "overlapping_sessions",
+        "identify_rate_violations",
         # waiting (answered once the condition holds)
         "wait_for_session",
         "wait_for_message",

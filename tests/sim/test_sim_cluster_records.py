@@ -233,3 +233,39 @@ def test_a_dropped_tcp_connection_leaves_the_session_resumable_over_sockets() ->
             assert frames[-1]["t"] == "RESUMED"
             assert sim.shard_sessions(1)[-1].how == "resume"
         assert sim.overlapping_sessions() == []
+
+
+def test_the_records_as_stdin_commands() -> None:
+    """``python -m qqproto.sim`` answers the new commands (records as objects of their
+    fields)."""
+    import asyncio
+
+    from qqproto._json import dumps_text
+    from qqproto.sim import Simulator
+    from qqproto.sim.__main__ import _command
+
+    answers: list[Any] = []
+
+    async def main() -> None:
+        async with Simulator.for_current_loop() as sim:
+            import qqproto.sim.__main__ as cli
+
+            say = cli._say
+            cli._say = lambda value: answers.append(json.loads(dumps_text(value)))
+            try:
+                await _command(sim, b'{"cmd": "inject_many", "count": 2, "id": 1}')
+                await _command(sim, b'{"cmd": "shard_sessions", "shard": 0}')
+                await _command(sim, b'{"cmd": "overlapping_sessions"}')
+                await _command(sim, b'{"cmd": "identify_rate_violations", "window": 5}')
+            finally:
+                cli._say = say
+
+    asyncio.run(main())
+    assert [a["ok"] for a in answers] == [True] * 4
+    assert [i["data"]["content"] for i in answers[0]["result"]] == ["m0", "m1"]
+    assert answers[0]["id"] == 1
+    assert answers[1:] == [
+        {"id": None, "ok": True, "result": []},
+        {"id": None, "ok": True, "result": []},
+        {"id": None, "ok": True, "result": []},
+    ]
