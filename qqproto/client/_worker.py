@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import random
-import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -205,7 +205,7 @@ class WorkerBase:
         self.stream = stream_key(self.prefix)
         self.group = group
         self.consumer = consumer or (
-            f"{socket.gethostname()}-{os.getpid()}-{self._rng.getrandbits(32):08x}"
+            f"{platform.node() or 'worker'}-{os.getpid()}-{self._rng.getrandbits(32):08x}"
         )
         self.batch = batch
         self.block = block
