@@ -92,7 +92,7 @@ def c2c(sim: ThreadedSimulator, text: str) -> tuple[str, bytes, str]:
 
 async def xadd(redis: Any, stream: str, app: str, name: str, eid: str | None, d: bytes) -> str:
     entry = await redis.xadd(stream, encode_entry(app, 0, 1, name, eid, d))
-    return entry.decode()
+    return str(entry.decode())
 
 
 async def test_entries_are_handled_with_typed_events_and_replies(
@@ -248,7 +248,7 @@ def test_worker_options_are_checked() -> None:
     with pytest.raises(ValueError, match="batch"):
         qq.Worker(token, handler, redis_url="redis://x", batch=0)
     with pytest.raises(TypeError, match="EventHandler"):
-        qq.Worker(token, object(), redis_url="redis://x")
+        qq.Worker(token, object(), redis_url="redis://x")  # type: ignore[arg-type]
     worker = qq.Worker(token, handler, redis_url="redis://x", namespace="ns", consumer="c1")
     assert (worker.stream, worker.consumer, worker.group) == ("ns:1:events", "c1", "workers")
     assert "s" not in repr(worker).replace("consumer", "").replace("Worker", "")
