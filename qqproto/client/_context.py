@@ -40,6 +40,9 @@ class Context:
     shard: tuple[int, int]
     replies: ReplySequencer = field(default_factory=ReplySequencer, repr=False)
     media_threshold: int = DEFAULT_CHUNKED_THRESHOLD
+    redelivered: bool = False
+    """Cluster mode: this event was being handled by a process that died, and is handled
+    again (its handler may have run partly or wholly before)."""
 
     async def reply(
         self, event: object, message: OutgoingMessage | str | None = None, **fields: Any

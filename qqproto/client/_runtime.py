@@ -15,6 +15,7 @@ import logging
 import random
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from qqproto._errors import LocalProtocolError, QQError, RemoteProtocolError, TransportError
@@ -38,7 +39,12 @@ from qqproto.gateway._events import (
     Resumed,
     UnknownPayload,
 )
-from qqproto.gateway._identify import IDENTIFY_WINDOW, IdentifyLimiter, session_limit_from_api
+from qqproto.gateway._identify import (
+    IDENTIFY_WINDOW,
+    IdentifyLimiter,
+    SessionStartLimit,
+    session_limit_from_api,
+)
 from qqproto.gateway._state import State
 from qqproto.gateway._wire import WireConnection, _parse_url
 from qqproto.models import (
@@ -57,8 +63,10 @@ from qqproto.rest._http import TOKEN_URL, Endpoints
 if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
     from exceptiongroup import BaseExceptionGroup
 
-if TYPE_CHECKING:  # webhook mode is imported only when a client uses it
+if TYPE_CHECKING:  # webhook and cluster modes are imported only when a client uses them
+    from qqproto.client._cluster import ClusterStatus, Coordinator, ShardLink
     from qqproto.client._webhook_server import WebhookOptions
+    from qqproto.cluster._config import ClusterConfig
 
 log = logging.getLogger("qqbot.gateway")
 
@@ -75,7 +83,9 @@ class ClientBase:
     of connecting the gateway (``intents`` and the shard options are then unused: the platform
     pushes the events subscribed in its console). ``gateway_url="wss://..."`` connects there
     (a proxy, say) instead of asking ``GET /gateway/bot``: ``shard_count`` shards (default 1),
-    the identify limiter at its defaults.
+    the identify limiter at its defaults. ``cluster=ClusterConfig(redis_url, ...)`` runs this
+    process as one of several sharing the bot's shards through Redis (leases, sessions resumed
+    across processes; see docs/deployment.md); :meth:`cluster_status` reports what it owns.
     """
 
     io_factory: Callable[[Any], Io]
@@ -103,6 +113,7 @@ class ClientBase:
         rng: random.Random | None = None,
         webhook: WebhookOptions | None = None,
         gateway_url: str | None = None,
+        cluster: ClusterConfig | None = None,
     ) -> None:
         if not isinstance(token, Token):
             raise TypeError("token must be a qqbot Token(app_id, secret)")
@@ -144,6 +155,15 @@ class ClientBase:
             if not isinstance(webhook, WebhookOptions):
                 raise TypeError("webhook must be a WebhookOptions(host, port, path, ...)")
         self.webhook = webhook
+        if cluster is not None:
+            from qqproto.cluster._config import ClusterConfig
+
+            if not isinstance(cluster, ClusterConfig):
+                raise TypeError("cluster must be a qqproto.cluster.ClusterConfig(redis_url, ...)")
+        self.cluster = cluster
+        """The cluster configuration (None: this process runs its shards alone)."""
+        self._coordinator: Coordinator | None = None
+        self._links: dict[int, ShardLink] = {}
         self.webhook_url: str | None = None
         """``http(s)://host:port/path`` once the webhook server listens (in webhook mode)."""
         self._io = self.io_factory(ssl_context)
@@ -201,6 +221,7 @@ class ClientBase:
         self.api = api
         attach_audits(api, self.audits)
         fatal: list[BaseException] = []
+        stack = AsyncExitStack()
         try:
             self.bot = await api.me()
             if self.gateway_url is not None:  # given (a proxy): no GET /gateway/bot
@@ -226,8 +247,12 @@ class ClientBase:
                         len(shard_ids),
                         limit.reset_after,
                     )
+            coordinator = None
+            if self.cluster is not None:  # its Redis client opens outside the task group
+                coordinator = await self._open_cluster(stack, self.cluster, tuple(shard_ids))
             log.info(
-                "starting %d shard(s) of %d on %s as %s",
+                "%s %d shard(s) of %d on %s as %s",
+                "sharing" if coordinator is not None else "starting",
                 len(shard_ids),
                 count,
                 url,
@@ -235,20 +260,71 @@ class ClientBase:
             )
             async with io.open_task_group() as group:
 
-                async def shard(shard_id: int) -> None:
+                async def shard(shard_id: int, link: ShardLink | None = None) -> None:
                     try:
-                        await self._run_shard(group, tokens, url, shard_id, count, limiter)
+                        await self._run_shard(
+                            group, tokens, url, shard_id, count, limiter, link=link, limit=limit
+                        )
                     except QQError as exc:  # fatal: stop every shard, raise it below
                         log.error("shard %d stopped: %s", shard_id, clip(exc))
                         fatal.append(exc)
                         group.cancel()
 
-                for shard_id in shard_ids:
-                    group.start_soon(shard, shard_id)
+                if coordinator is not None:
+                    group.start_soon(coordinator.serve, group, self._cluster_shard_runner(shard))
+                else:
+                    for shard_id in shard_ids:
+                        group.start_soon(shard, shard_id)
         finally:
+            if self._coordinator is not None:  # every shard is closed: hand them over now
+                await self._coordinator.shutdown()
+                self._coordinator = None
             await pool.aclose()
+            await stack.aclose()
         if fatal:
             raise fatal[0]
+
+    async def _open_cluster(
+        self, stack: AsyncExitStack, config: ClusterConfig, shard_ids: tuple[int, ...]
+    ) -> Coordinator:
+        from qqproto.client._cluster import Coordinator
+
+        node_id = config.node_id or f"node-{self._rng.getrandbits(48):012x}"
+        coordinator = Coordinator(self._io, config, self.token.app_id, shard_ids, node_id)
+        await coordinator.open(stack, self.identify_window)
+        self._coordinator = coordinator
+        return coordinator
+
+    def _cluster_shard_runner(
+        self, shard: Callable[[int, ShardLink | None], Awaitable[None]]
+    ) -> Callable[[ShardLink], Awaitable[None]]:
+        """What the coordinator calls to run a shard it owns: the shard's handlers and its
+        connection in task groups of their own, which the coordinator cancels to stop it (the
+        connection alone to hand it over after the handlers finish)."""
+        io = self._io
+
+        async def connect(link: ShardLink) -> None:
+            async with io.open_task_group() as connection:
+                link.connection = connection
+                connection.start_soon(shard, link.shard, link)
+
+        async def run(link: ShardLink) -> None:
+            # the groups' bodies only start tasks: a cancelled group cancels its tasks
+            async with io.open_task_group() as handlers:
+                link.handlers = handlers
+                handlers.start_soon(connect, link)
+
+        return run
+
+    async def cluster_status(self) -> ClusterStatus:
+        """Cluster mode: this process's node id, owned shards (lease expiry, fence, session,
+        seq watermark), live members and, in publish mode, the stream's length and lag."""
+        if self.cluster is None:
+            raise ValueError("cluster_status needs Client(..., cluster=ClusterConfig(...))")
+        coordinator = self._coordinator
+        if coordinator is None:
+            raise ValueError("cluster_status is available while start() runs")
+        return await coordinator.status()
 
     async def _serve_webhook(self, options: WebhookOptions) -> None:
         try:
@@ -284,6 +360,9 @@ class ClientBase:
         shard_id: int,
         count: int,
         limiter: IdentifyLimiter,
+        *,
+        link: ShardLink | None = None,
+        limit: SessionStartLimit | None = None,
     ) -> None:
         """Connect, pump and reconnect as the gateway decides, until a fatal ending (raised).
 
@@ -297,17 +376,40 @@ class ClientBase:
         gateway = GatewayConnection(config, rng=self._rng, limiter=limiter)
         self.connections[shard_id] = gateway
         ctx = Context(self.api, self.bot, (shard_id, count))
+        if link is not None:
+            assert link.handlers is not None
+            group = link.handlers  # the coordinator stops the shard by cancelling these
+            self._links[shard_id] = link
+            if link.session_id is not None:  # stored by the shard's previous owner
+                gateway.restore_session(link.session_id, link.seq)
         dispatcher = Dispatcher(
             io,
             group,
             self.handler,
             ctx,
-            self.max_concurrent_handlers,
+            1 if link is not None and link.publish else self.max_concurrent_handlers,
             self.max_backlog,
             self.max_backlog_bytes,
         )
         self._dispatchers[shard_id] = dispatcher
         group.start_soon(dispatcher.run)
+        try:
+            await self._shard_loop(gateway, dispatcher, tokens, url, shard_id, link, limit)
+        finally:
+            if link is not None and self._links.get(shard_id) is link:
+                del self._links[shard_id]
+
+    async def _shard_loop(
+        self,
+        gateway: GatewayConnection,
+        dispatcher: Dispatcher,
+        tokens: TokenSource,
+        url: str,
+        shard_id: int,
+        link: ShardLink | None,
+        limit: SessionStartLimit | None,
+    ) -> None:
+        io = self._io
         not_before = io.now()
         renew = False
         token = None
@@ -316,6 +418,8 @@ class ClientBase:
                 await io.sleep_until(not_before)
             if renew:
                 tokens.invalidate(token)
+            if link is not None and not gateway.will_resume:  # the cluster-wide identify slot
+                await link.before_identify(limit.max_concurrency if limit is not None else 1, limit)
             token = await self._token_for_shard(tokens, shard_id)
             wire = WireConnection(gateway, url, token.value, now=io.now())
             try:
@@ -491,6 +595,10 @@ class ClientBase:
         self, ev: Dispatch, dispatcher: Dispatcher, shard_id: int, size: int
     ) -> None:
         name = ev.name
+        link = self._links.get(shard_id) if self._links else None
+        if link is not None and link.publish:  # to the stream, for the workers
+            dispatcher.submit(link.publish_event, ev, size)
+            return
         methods = self._methods
         try:
             method = methods[name]
@@ -499,16 +607,24 @@ class ClientBase:
         if method is None:
             if name in AUDIT_DISPATCHES:  # recorded for wait_audit even without a handler
                 self._record_audit(ev, shard_id)
+            if link is not None:
+                link.skip(ev)
             return  # the handler does not override on_<event>: nothing to parse
         try:
             event = parse_event(name, ev.raw, event_id=ev.event_id)
         except RemoteProtocolError as exc:
+            if link is not None:
+                link.skip(ev)
             dispatcher.submit(_raise, exc, size)
             return
         if type(event) is UnknownEvent:
             log.info("shard %d: unknown event %s", shard_id, clip(name, 64))
         elif type(event) is MessageAudit:
             self.audits.record(name, event)
+        if link is not None:  # claim, handle, complete (cluster mode)
+            job = (method, event, ev.event_id, self.handler, link.track(ev))
+            dispatcher.submit(link.handle, job, size)
+            return
         dispatcher.submit(method, event, size)
 
     def _record_audit(self, ev: Dispatch, shard_id: int) -> None:
@@ -541,6 +657,9 @@ class ClientBase:
         handler = self.handler
         if isinstance(ev, Ready):
             log.info("shard %d: READY, session %s", shard_id, clip(ev.session_id, 64))
+            link = self._links.get(shard_id)
+            if link is not None:  # a new session: stored in Redis for the next owner
+                dispatcher.submit(link.session_ready(ev.session_id, ev.seq), None)
             try:
                 ready = ReadyModel.parse(dict(ev.data))
             except RemoteProtocolError as exc:
