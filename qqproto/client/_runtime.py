@@ -276,11 +276,13 @@ class ClientBase:
                     for shard_id in shard_ids:
                         group.start_soon(shard, shard_id)
         finally:
-            if self._coordinator is not None:  # every shard is closed: hand them over now
-                await self._coordinator.shutdown()
-                self._coordinator = None
-            await pool.aclose()
-            await stack.aclose()
+            try:
+                if self._coordinator is not None:  # every shard is closed: hand them over
+                    await self._coordinator.shutdown()
+                    self._coordinator = None
+                await pool.aclose()
+            finally:  # the Redis client exits in this task whatever happened (cancellation)
+                await stack.aclose()
         if fatal:
             raise fatal[0]
 
