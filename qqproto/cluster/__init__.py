@@ -8,6 +8,7 @@ coredis, the ``redis`` extra). See docs/deployment.md.
 from __future__ import annotations
 
 from qqproto.cluster._config import ClusterConfig
+from qqproto.cluster._identify import IDENTIFY_SCRIPT, IdentifyReply, identify_bucket
 from qqproto.cluster._keys import ClusterKeys
 from qqproto.cluster._leases import Claim, LeasePlanner, Release, Stop
 from qqproto.cluster._watermark import SeqWatermark
@@ -27,3 +28,5 @@ __all__ += [
     "SeqWatermark",
     "Stop",
 ]
+
+__all__ += ["IDENTIFY_SCRIPT", "IdentifyReply", "identify_bucket"]
