@@ -40,8 +40,9 @@ class IdentifyGate:
 
     ``redis_client`` is a ``coredis.Redis`` (bytes or str responses); ``namespace`` and ``app_id``
     make the key prefix ``f"{namespace}:{app_id}"``. ``window`` is the platform's identify window
-    (5 s; lower it only in tests). ``io`` is the client's :class:`~qqproto.client._io.Io`, whose
-    ``sleep_until`` the waits use; without one they use ``anyio.sleep`` (coredis runs on anyio).
+    (5 s; lower it only in tests). ``io`` is the client's :class:`~qqproto.client._io.Io`
+    (``client._io``), whose ``sleep_until`` the waits use: required, as ``qqproto.client`` sleeps
+    only on the Io it is lent. ``max_sleep`` caps one sleep while waiting for the budget.
     """
 
     def __init__(
@@ -51,7 +52,7 @@ class IdentifyGate:
         app_id: str,
         *,
         window: float = IDENTIFY_WINDOW,
-        io: Io | None = None,
+        io: Io,
         max_sleep: float = MAX_SLEEP,
     ) -> None:
         if not window > 0:
@@ -112,12 +113,4 @@ class IdentifyGate:
                 )
             else:
                 log.debug("shard %d: identify waits %.3f s for bucket %d", shard_id, wait, bucket)
-            await self._sleep(wait)
-
-    async def _sleep(self, seconds: float) -> None:
-        if self._io is not None:
-            await self._io.sleep_until(self._io.now() + seconds)
-            return
-        import anyio
-
-        await anyio.sleep(seconds)
+            await self._io.sleep_until(self._io.now() + wait)

@@ -18,6 +18,7 @@ import pytest
 
 from qqproto._errors import RemoteProtocolError
 from qqproto.client._cluster_identify import IdentifyGate
+from qqproto.client._io import Io
 from qqproto.cluster._identify import (
     IDENTIFY_SCRIPT,
     NO_LIMIT,
@@ -84,14 +85,15 @@ def test_script_replies_parse() -> None:
 
 
 def test_gate_misuse() -> None:
+    io: Any = None  # never slept on
     client: Any = coredis.Redis.from_url("redis://127.0.0.1:1")  # never connects
     with pytest.raises(ValueError):
-        IdentifyGate(client, "ns", "1", window=0)
+        IdentifyGate(client, "ns", "1", io=io, window=0)
     with pytest.raises(ValueError):
-        IdentifyGate(client, "", "1")
+        IdentifyGate(client, "", "1", io=io)
     with pytest.raises(ValueError):
-        IdentifyGate(client, "ns", "1", max_sleep=0)
-    assert repr(IdentifyGate(client, "ns", "1")) == "IdentifyGate(prefix='ns:1', window=5.0)"
+        IdentifyGate(client, "ns", "1", io=io, max_sleep=0)
+    assert repr(IdentifyGate(client, "ns", "1", io=io)) == "IdentifyGate(prefix='ns:1', window=5.0)"
 
 
 # ---------------------------------------------------------------- against redis-server
@@ -108,6 +110,13 @@ async def clients(url: str, n: int) -> AsyncIterator[list[coredis.Redis[Any]]]:
         yield made
 
 
+@pytest.fixture
+def io(qq: ModuleType) -> Io:
+    """The Io the adapter under test lends its clients."""
+    made: Io = qq.Client.io_factory(None)
+    return made
+
+
 def namespace() -> str:
     return f"t{uuid.uuid4().hex}"
 
@@ -118,13 +127,13 @@ async def redis_now(client: coredis.Redis[Any]) -> float:
 
 @pytest.mark.anyio
 async def test_two_gates_racing_for_one_bucket_are_a_window_apart(
-    redis_url: str, anyio_backend: str
+    redis_url: str, anyio_backend: str, io: Io
 ) -> None:
     ns = namespace()
     granted: list[tuple[float, str]] = []
     async with clients(redis_url, 2) as (a, b):
-        gates = {"a": IdentifyGate(a, ns, "42", window=WINDOW)}
-        gates["b"] = IdentifyGate(b, ns, "42", window=WINDOW)
+        gates = {"a": IdentifyGate(a, ns, "42", io=io, window=WINDOW)}
+        gates["b"] = IdentifyGate(b, ns, "42", io=io, window=WINDOW)
 
         async def identify(name: str, shard: int) -> None:
             granted.append((await gates[name].acquire(shard, 2), name))
@@ -144,10 +153,10 @@ async def test_two_gates_racing_for_one_bucket_are_a_window_apart(
 
 
 @pytest.mark.anyio
-async def test_different_buckets_go_at_once(redis_url: str, anyio_backend: str) -> None:
+async def test_different_buckets_go_at_once(redis_url: str, anyio_backend: str, io: Io) -> None:
     ns = namespace()
     async with clients(redis_url, 2) as (a, b):
-        gates = [IdentifyGate(c, ns, "42", window=5.0) for c in (a, b)]
+        gates = [IdentifyGate(c, ns, "42", io=io, window=5.0) for c in (a, b)]
         times: list[float] = []
 
         async def identify(gate: IdentifyGate, shard: int) -> None:
@@ -169,13 +178,13 @@ async def test_different_buckets_go_at_once(redis_url: str, anyio_backend: str) 
 
 @pytest.mark.anyio
 async def test_the_budget_stops_the_next_identify_until_reset(
-    redis_url: str, anyio_backend: str, caplog: pytest.LogCaptureFixture
+    redis_url: str, anyio_backend: str, io: Io, caplog: pytest.LogCaptureFixture
 ) -> None:
     ns = namespace()
     reset_after = 1.0
     async with clients(redis_url, 2) as (a, b):
-        gate_a = IdentifyGate(a, ns, "7", window=0.05)
-        gate_b = IdentifyGate(b, ns, "7", window=0.05)
+        gate_a = IdentifyGate(a, ns, "7", io=io, window=0.05)
+        gate_b = IdentifyGate(b, ns, "7", io=io, window=0.05)
         reading = limit(2, reset_after, total=5, mc=4)
         start = await redis_now(a)
         with anyio.fail_after(5):
@@ -199,24 +208,28 @@ async def test_the_budget_stops_the_next_identify_until_reset(
 
 @pytest.mark.anyio
 async def test_the_budget_counts_across_gates_without_a_reading(
-    redis_url: str, anyio_backend: str
+    redis_url: str, anyio_backend: str, io: Io
 ) -> None:
     ns = namespace()
     async with clients(redis_url, 3) as (a, b, c):
-        await IdentifyGate(a, ns, "7", window=0.01).acquire(0, 8, limit(5, 3600))
-        for shard, gate in enumerate((IdentifyGate(b, ns, "7"), IdentifyGate(c, ns, "7")), 1):
+        await IdentifyGate(a, ns, "7", io=io, window=0.01).acquire(0, 8, limit(5, 3600))
+        for shard, gate in enumerate(
+            (IdentifyGate(b, ns, "7", io=io), IdentifyGate(c, ns, "7", io=io)), 1
+        ):
             with anyio.fail_after(2):
                 await gate.acquire(shard, 8)  # no reading: the stored budget still counts
         assert await a.hget(ClusterKeys(ns, "7").budget, "remaining") == b"2"
 
 
 @pytest.mark.anyio
-async def test_a_newer_reading_refreshes_the_budget(redis_url: str, anyio_backend: str) -> None:
+async def test_a_newer_reading_refreshes_the_budget(
+    redis_url: str, anyio_backend: str, io: Io
+) -> None:
     ns = namespace()
     key = ClusterKeys(ns, "9").budget
     async with clients(redis_url, 2) as (a, b):
-        waiter = IdentifyGate(a, ns, "9", window=0.01, max_sleep=0.1)
-        other = IdentifyGate(b, ns, "9", window=0.01)
+        waiter = IdentifyGate(a, ns, "9", io=io, window=0.01, max_sleep=0.1)
+        other = IdentifyGate(b, ns, "9", io=io, window=0.01)
         with anyio.fail_after(2):
             await waiter.acquire(0, 4, limit(1, 3600))
         assert await a.hget(key, "remaining") == b"0"
@@ -255,13 +268,12 @@ async def test_a_newer_reading_refreshes_the_budget(redis_url: str, anyio_backen
 
 
 @pytest.mark.anyio
-async def test_waits_use_the_clients_io(redis_url: str, anyio_backend: str, qq: ModuleType) -> None:
-    io = qq.Client.io_factory(None)
+async def test_waits_use_the_clients_io(redis_url: str, anyio_backend: str, io: Io) -> None:
     slept: list[float] = []
 
     class CountingIo:
         def now(self) -> float:
-            return float(io.now())
+            return io.now()
 
         async def sleep_until(self, deadline: float) -> None:
             slept.append(deadline - io.now())
@@ -269,7 +281,8 @@ async def test_waits_use_the_clients_io(redis_url: str, anyio_backend: str, qq: 
 
     ns = namespace()
     async with clients(redis_url, 1) as (a,):
-        gate = IdentifyGate(a, ns, "1", window=0.2, io=CountingIo())  # type: ignore[arg-type]
+        counting: Any = CountingIo()
+        gate = IdentifyGate(a, ns, "1", io=counting, window=0.2)
         with anyio.fail_after(3):
             first = await gate.acquire(0, 1)
             second = await gate.acquire(1, 1)
