@@ -40,6 +40,7 @@ from qqproto._errors import (
     UnauthorizedError,
 )
 from qqproto.client._audit import AuditVerdict, wait_audit
+from qqproto.client._cluster import ClusterStatus
 from qqproto.client._context import Context
 from qqproto.client._handler import EventHandler
 from qqproto.client._http_pool import BotApi
@@ -52,6 +53,7 @@ from qqproto.client._media import (
 )
 from qqproto.client._streaming import StreamError, StreamResult, reply_stream
 from qqproto.client._worker import WorkerStatus
+from qqproto.cluster._config import ClusterConfig
 from qqproto.gateway._events import Disconnected
 from qqproto.gateway._intents import Intents
 from qqproto.outgoing._message import OutgoingMessage
@@ -67,6 +69,8 @@ __all__ = [
     "Call",
     "ChunkedUploadError",
     "ChunkedUploadState",
+    "ClusterConfig",
+    "ClusterStatus",
     "ConnectError",
     "ConnectTimeoutError",
     "ConnectionLostError",
