@@ -55,7 +55,7 @@ def namespace() -> str:
 
 
 def wait_until(
-    predicate: Callable[[], T],
+    predicate: Callable[[], T | None],
     timeout: float,
     *,
     interval: float = 0.02,

@@ -11,6 +11,7 @@ from _cluster_harness import (
     kill9,
     lifecycle,
     namespace,
+    shard_owners,
     stop,
     wait_handled,
     wait_until,
@@ -65,4 +66,45 @@ def test_plain_bots_record_to_redis_stop_on_sigterm_and_leave_a_resumable_sessio
         )
         # a cancelled client drops its connection (the session stays resumable)
         assert ended[0].ended in ("client_close", "dropped")
+        assert sim.overlapping_sessions() == []
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_two_cluster_bots_share_two_shards_one_each_never_at_once(
+    redis_url: str, backend: str
+) -> None:
+    ns = namespace()
+    with ThreadedSimulator.in_thread(shards=2, max_concurrency=2) as sim, bots() as group:
+        a = group.start(sim, redis_url, ns, node="a", lease_ttl=2.0, backend=backend)
+        b = group.start(sim, redis_url, ns, node="b", lease_ttl=2.0, backend=backend)
+        wait_until(lambda: sim.session_id(0) and sim.session_id(1), 15, what="both shards live")
+
+        # each process owns one shard once the fair share settled
+        def one_each() -> dict[int, str] | None:
+            owners = shard_owners(redis_url, ns)
+            live = sim.session_id(0) and sim.session_id(1)
+            return owners if live and sorted(owners.values()) == ["a", "b"] else None
+
+        owners = wait_until(one_each, 15, what="one shard each")
+        assert sorted(owners.values()) == ["a", "b"]
+        sim.inject_many(200)
+        done = wait_handled(redis_url, ns, 200, 10)
+        assert sorted(h.number for h in done) == list(range(200))
+        assert {h.shard: h.node for h in done} == owners
+        assert not any(h.redelivered for h in done)
+        # a graceful stop releases a's shard at once: b resumes it (no new Identify)
+        (shard_a,) = [s for s, node in owners.items() if node == "a"]
+        assert stop(a) == 0
+        wait_until(
+            lambda: shard_owners(redis_url, ns).get(shard_a) == "b" and sim.session_id(shard_a),
+            10,
+            what="b to take a's shard over",
+        )
+        assert sim.shard_sessions(shard_a)[-1].how == "resume"
+        assert len(sim.identifies()) == 2
+        sim.inject_many(20, start=200)
+        rest = wait_handled(redis_url, ns, 220, 10)[200:]
+        assert sorted(h.number for h in rest) == list(range(200, 220))
+        assert {h.node for h in rest} == {"b"}
+        assert stop(b) == 0
         assert sim.overlapping_sessions() == []
