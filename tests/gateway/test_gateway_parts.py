@@ -8,7 +8,7 @@ import random
 from collections import OrderedDict
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from qqproto._errors import LocalProtocolError, RemoteProtocolError
@@ -260,12 +260,17 @@ def test_session_limit_from_the_api_shape() -> None:
         ),
     )
 )
+@example("NaN")
+@example("[-Infinity]")
 def test_the_codec_agrees_with_json_loads(text: str) -> None:
     from qqproto._errors import InvalidJSON
     from qqproto._json import loads
 
+    def not_json(constant: str) -> object:  # NaN, Infinity: Python's extension, not JSON
+        raise ValueError(constant)
+
     try:
-        expected: object = json.loads(text)
+        expected: object = json.loads(text, parse_constant=not_json)
     except ValueError:
         with pytest.raises(InvalidJSON):
             loads(text)
