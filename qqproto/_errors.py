@@ -7,6 +7,7 @@ adapters)::
     │   ├── LocalProtocolError        the caller broke the protocol (wrong state, out of order)
     │   └── RemoteProtocolError       the peer sent what the protocol does not allow
     │       ├── PresignedPutError     object storage refused an upload part
+    │       ├── StreamEntryError      a dispatch-stream entry this version cannot read
     │       ├── InvalidJSON           bytes that are not JSON
     │       ├── InvalidModel          a JSON value without the shape a model needs
     │       └── MalformedTokenResponse  (also a TokenFetchError)
@@ -416,3 +417,13 @@ class PlatformRefusal(QQError):
         self.status = status
         self.code = code
         self.message = message
+
+
+class StreamEntryError(RemoteProtocolError):
+    """A stream entry this version cannot read (missing field, unknown version, bad number).
+
+    ``entry_id`` is the stream entry's id; the message names the field."""
+
+    def __init__(self, message: str, entry_id: str = "") -> None:
+        super().__init__(message)
+        self.entry_id = entry_id

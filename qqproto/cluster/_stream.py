@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qqproto._errors import RemoteProtocolError
+from qqproto._errors import StreamEntryError
 
 __all__ = [
     "COMPLETE",
@@ -44,16 +44,6 @@ DEFAULT_GROUP = "workers"
 
 _FIELDS = (b"v", b"app", b"shard", b"seq", b"name", b"id", b"d")
 _MAX_NAME = 128
-
-
-class StreamEntryError(RemoteProtocolError):
-    """A stream entry this version cannot read (missing field, unknown version, bad number).
-
-    ``entry_id`` is the stream entry's id; the message names the field."""
-
-    def __init__(self, message: str, entry_id: str = "") -> None:
-        super().__init__(message)
-        self.entry_id = entry_id
 
 
 @dataclass(frozen=True, slots=True)
