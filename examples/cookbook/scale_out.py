@@ -54,10 +54,8 @@ def instance(sim: Any, name: str, cluster: ClusterConfig, handled: list[Any]) ->
         api_base=sim.api_base,
         token_url=sim.token_url,
         webhook=qq.WebhookOptions("127.0.0.1", 0),  # e.g. ("0.0.0.0", 8080) behind the LB
+        cluster=cluster,  # the same on every instance: they share the dedup in Redis
     )
-    # the same on every instance: they share the dedup in Redis (Client(..., cluster=cluster)
-    # once cluster mode's runtime has landed; webhook mode reads this attribute)
-    setattr(client, "cluster", cluster)  # noqa: B010
     return client
 
 

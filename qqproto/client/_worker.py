@@ -64,7 +64,6 @@ FINAL_FLUSH_TIMEOUT = 5.0
 """How long a graceful stop waits for the last completions to be written."""
 LAG_CAP = 100_000
 """The most entries counted for the lag on a Redis without ``XINFO GROUPS`` lag (before 7)."""
-_HAS_REDELIVERED = "redelivered" in getattr(Context, "__dataclass_fields__", {})
 
 
 class ClusterSettings(Protocol):
@@ -521,10 +520,9 @@ class WorkerBase:
         ctx = self._contexts.get((shard, redelivered))
         if ctx is None:
             assert self.api is not None
-            extra: dict[str, Any] = (
-                {"redelivered": True} if redelivered and _HAS_REDELIVERED else {}
+            ctx = Context(
+                self.api, self.bot, (shard, 0), replies=self._replies, redelivered=redelivered
             )
-            ctx = Context(self.api, self.bot, (shard, 0), replies=self._replies, **extra)
             self._contexts[(shard, redelivered)] = ctx
         return ctx
 

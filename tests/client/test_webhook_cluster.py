@@ -66,11 +66,14 @@ def config(redis_url: str, namespace: str) -> ClusterConfig:
 
 def instance(qq: ModuleType, sim: ThreadedSimulator, handler: Any, cluster: ClusterConfig) -> Any:
     """One webhook instance of the simulator's bot, on a free port, in cluster mode."""
-    client = sim_client(
-        qq, sim, handler, intents=qq.Intents.none(), webhook=qq.WebhookOptions(port=0)
+    return sim_client(
+        qq,
+        sim,
+        handler,
+        intents=qq.Intents.none(),
+        webhook=qq.WebhookOptions(port=0),
+        cluster=cluster,
     )
-    client.cluster = cluster  # F1 wires Client(..., cluster=...); until then set it here
-    return client
 
 
 @asynccontextmanager
@@ -311,8 +314,13 @@ async def test_two_asgi_apps_share_the_dedup(qq: ModuleType, kind: str, redis_ur
     with ThreadedSimulator.in_thread() as sim:
         apps = []
         for name in ("a", "b"):
-            client = sim_client(qq, sim, seen.handler(name), intents=qq.Intents.none())
-            client.cluster = config(redis_url, namespace)
+            client = sim_client(
+                qq,
+                sim,
+                seen.handler(name),
+                intents=qq.Intents.none(),
+                cluster=config(redis_url, namespace),
+            )
             apps.append(client.asgi_app(path="/qqbot"))
         async with asgi_server(kind, apps[0]) as url_a, asgi_server(kind, apps[1]) as url_b:
             body = push_body(f"C2C_MESSAGE_CREATE:{uuid.uuid4().hex}", "via asgi")
