@@ -974,7 +974,7 @@ class Platform:
         for old in [s for s in self.sessions.values() if s.app_id == bot.app_id]:
             if old.shard_id == shard[0]:
                 self._drop_session(
-                    old, self.superseded_close_code, "session superseded", now, connection_id
+                    old, self.superseded_close_code, "session superseded", now, by=connection_id
                 )
         session = SimSession(
             session_id=self.new_id(),
@@ -989,7 +989,7 @@ class Platform:
         return session
 
     def _drop_session(
-        self, session: SimSession, code: int, reason: str, now: float, by: int | None = None
+        self, session: SimSession, code: int, reason: str, now: float, *, by: int | None = None
     ) -> None:
         self.sessions.pop(session.session_id, None)
         conn = session.connection
