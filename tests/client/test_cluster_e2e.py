@@ -33,6 +33,14 @@ def owned(client: Any) -> list[int]:
     return [] if coordinator is None else sorted(coordinator.links)
 
 
+def has_session(client: Any, shard: int) -> bool:
+    """Whether ``client``'s connection of ``shard`` has a session. The coordinator lists a
+    shard in its links as soon as it claimed it; the shard's task creates the connection when
+    it first runs, a scheduling step later (trio may run this poll in between)."""
+    connection = client.connections.get(shard)
+    return connection is not None and connection.session_id is not None
+
+
 async def test_two_clients_share_two_shards_and_hand_over_on_shutdown(
     qq: ModuleType, redis_url: str
 ) -> None:
@@ -61,7 +69,7 @@ async def test_two_clients_share_two_shards_and_hand_over_on_shutdown(
             await until(lambda: len(owned(a)) == 1 and len(owned(b)) == 1, timeout=10)
             b_shard = owned(b)[0]
             a_shard = owned(a)[0]
-            await until(lambda: b.connections[b_shard].session_id is not None, timeout=10)
+            await until(lambda: has_session(b, b_shard), timeout=10)
             status = await b.cluster_status()
             assert status.node_id == "b" and status.members == 2
             assert [s.shard for s in status.shards] == [b_shard]
