@@ -50,6 +50,9 @@ DRAIN_POLL = 0.02
 SHUTDOWN_GRACE = 3.0
 """Seconds a cancelled client spends storing sessions and releasing leases."""
 
+IDENTIFY_SLACK = 0.1
+"""Cluster identifies of one bucket are granted ``window * (1 + IDENTIFY_SLACK)`` apart."""
+
 
 class ShardLeaseStatus(msgspec.Struct, frozen=True, kw_only=True):
     """One owned shard in :class:`ClusterStatus`."""
@@ -281,18 +284,18 @@ class Coordinator:
         except ImportError as exc:  # pragma: no cover - the extra is installed in tests
             raise ImportError(REDIS_EXTRA_HINT) from exc
         self._redis = await stack.enter_async_context(coredis.Redis.from_url(self.config.redis_url))
-        try:
-            from qqproto.client._cluster_identify import IdentifyGate
-        except ImportError:  # pragma: no cover - hook for the identify gate (another module)
-            self.identify_gate = None
-        else:
-            self.identify_gate = IdentifyGate(
-                self._redis,
-                self.config.namespace,
-                self.app_id,
-                window=identify_window,
-                io=self.io,
-            )
+        from qqproto.client._cluster_identify import IdentifyGate
+
+        # the slot is taken before the token, the connect and the Hello, whose time varies: the
+        # slack keeps two identifies of one bucket a whole window apart when they reach the
+        # platform, not only when they were granted
+        self.identify_gate = IdentifyGate(
+            self._redis,
+            self.config.namespace,
+            self.app_id,
+            window=identify_window * (1 + IDENTIFY_SLACK),
+            io=self.io,
+        )
 
     async def run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         """Run one of the scripts (one round trip)."""
