@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+
+from qqproto.webhook._receiver import WebhookKey
 
 if TYPE_CHECKING:
     from qqbot_asyncio.simulator import ThreadedSimulator
@@ -123,3 +127,51 @@ async def until_virtual(io: Any, predicate: Callable[[], T | None], timeout: flo
             raise TimeoutError(f"not true after {timeout} virtual seconds")
         await io.sleep_until(io.now() + 0.01)
     return value
+
+
+# -------------------------------------------------------------- webhook pushes and ASGI servers
+
+
+def sign(secret: str, body: bytes, ts: int) -> dict[str, str]:
+    """The platform's signature headers for a push of ``body`` at unix time ``ts``."""
+    signature = WebhookKey(secret).sign(str(ts).encode() + body).hex()
+    return {"X-Signature-Ed25519": signature, "X-Signature-Timestamp": str(ts)}
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+@asynccontextmanager
+async def asgi_server(kind: str, app: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn (asyncio) or hypercorn (trio) on a free port; yields the URL."""
+    if kind == "uvicorn":
+        import uvicorn
+
+        sock = _free_socket()
+        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(functools.partial(server.serve, sockets=[sock]))
+            await until(lambda: server.started)
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}/qqbot"
+            server.should_exit = True
+        sock.close()
+    else:
+        import trio
+        from hypercorn.config import Config
+        from hypercorn.trio import serve
+
+        config = Config()
+        config.bind = ["127.0.0.1:0"]
+        config.loglevel = "WARNING"
+        stop = trio.Event()
+        async with trio.open_nursery() as nursery:
+            binds = await nursery.start(
+                functools.partial(serve, app, config, shutdown_trigger=stop.wait)
+            )
+            yield binds[0] + "/qqbot"
+            stop.set()

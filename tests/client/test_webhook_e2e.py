@@ -6,9 +6,7 @@ app runs under real ASGI servers (uvicorn on asyncio, hypercorn on trio).
 
 from __future__ import annotations
 
-import functools
 import json
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +15,11 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
-from _e2e import Recording, hi_in_four_scenes, sim_client, until, wait
+from _e2e import Recording, asgi_server, hi_in_four_scenes, sign, sim_client, until, wait
 from anyio.streams.tls import TLSStream
 
 from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
-from qqproto.webhook._receiver import WebhookKey
 
 T = TypeVar("T")
 pytestmark = pytest.mark.anyio
@@ -175,11 +172,6 @@ def request(
     url = HttpUrl.parse(f"http://127.0.0.1:{port}")
     pairs = [("Host", url.host_header), ("Content-Length", str(len(body))), *headers.items()]
     return HttpRequest(method, url, path, tuple(pairs), body)
-
-
-def sign(secret: str, body: bytes, ts: int) -> dict[str, str]:
-    signature = WebhookKey(secret).sign(str(ts).encode() + body).hex()
-    return {"X-Signature-Ed25519": signature, "X-Signature-Timestamp": str(ts)}
 
 
 async def test_forged_stale_oversized_and_malformed_requests_dispatch_nothing(
@@ -358,45 +350,6 @@ async def test_wrong_secret_fails_validation(qq: ModuleType) -> None:
 
 
 # ----------------------------------------------------------------------------- under ASGI servers
-
-
-def _free_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
-
-
-@asynccontextmanager
-async def asgi_server(kind: str, app: Any) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn (asyncio) or hypercorn (trio) on a free port; yields the URL."""
-    if kind == "uvicorn":
-        import uvicorn
-
-        sock = _free_socket()
-        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(functools.partial(server.serve, sockets=[sock]))
-            await until(lambda: server.started)
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}/qqbot"
-            server.should_exit = True
-        sock.close()
-    else:
-        import trio
-        from hypercorn.config import Config
-        from hypercorn.trio import serve
-
-        config = Config()
-        config.bind = ["127.0.0.1:0"]
-        config.loglevel = "WARNING"
-        stop = trio.Event()
-        async with trio.open_nursery() as nursery:
-            binds = await nursery.start(
-                functools.partial(serve, app, config, shutdown_trigger=stop.wait)
-            )
-            yield binds[0] + "/qqbot"
-            stop.set()
 
 
 @pytest.mark.parametrize(
