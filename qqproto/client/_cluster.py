@@ -273,6 +273,9 @@ class Coordinator:
         self._redis: Any = None
         self._scripts: dict[str, Any] = {}
         self._wake = io.create_event()
+        self._held: dict[int, tuple[str, int | None]] = {}
+        """The session (and seq watermark) of each shard this process stopped, to resume it if
+        it claims the shard again and Redis has none stored (e.g. Redis restarted empty)."""
 
     def __repr__(self) -> str:
         return f"<Coordinator node={self.node_id} shards={sorted(self.links)}>"
@@ -376,6 +379,9 @@ class Coordinator:
         if not reply:
             return
         fence, session_id, seq = int(reply[0]), _str(reply[1]), _int(reply[2])
+        held = self._held.pop(shard, None)
+        if not session_id and held is not None:  # Redis lost it; this process still holds it
+            session_id, seq = held
         self.planner.claimed(shard, fence, sent)
         link = ShardLink(self, shard, fence, session_id, seq)
         self.links[shard] = link
@@ -402,6 +408,8 @@ class Coordinator:
         if link is None:
             return
         link.lost = True
+        if link.session_id is not None:
+            self._held[shard] = (link.session_id, link.seq)
         log.warning("cluster: node %s lost shard %d (%s); stopped it", self.node_id, shard, reason)
         if link.handlers is not None:
             link.handlers.cancel()
