@@ -161,7 +161,7 @@ class ShardLink:
             ids = [keys.done(event_id), keys.inflight(event_id)]
             args = ["1", window, self.value, self.fence, "", ""]
             await self.coordinator.run(COMPLETE, [*ids, *self._lease_keys], args)
-        self.unacked.clear()
+            self.unacked.discard(event_id)
 
     async def release(self) -> bool:
         """Store the session (seq forward only) and delete the lease (graceful hand-over)."""
@@ -400,6 +400,26 @@ class Coordinator:
         finally:
             link.stopped = True
             self._wake.set()
+        if link.lost and link.unacked:
+            await self._mark_done(link)
+
+    async def _mark_done(self, link: ShardLink) -> None:
+        """Mark done the events whose handler finished on ``link`` but whose ``COMPLETE`` was
+        cut short by the shard's stop. A done mark is a fact, written unfenced: the next owner
+        then skips those events when they are replayed instead of handling them again. Bounded
+        by a lease TTL; a failure is logged (those events may then be handled twice, flagged
+        ``ctx.redelivered``)."""
+        try:
+            async with self.io.fail_at(self.io.now() + self.config.lease_ttl):
+                await link.complete_unacked()
+        except Exception as exc:
+            log.warning(
+                "cluster: marking %d handled event(s) of shard %d done failed: %s: %s",
+                len(link.unacked),
+                link.shard,
+                type(exc).__name__,
+                exc,
+            )
 
     def _stop(self, shard: int, reason: str) -> None:
         """Stop ``shard`` now: its connection closes (the session stays resumable)."""
@@ -434,6 +454,9 @@ class Coordinator:
             link.handlers.cancel()
         while not link.stopped:
             await io.sleep_until(io.now() + DRAIN_POLL)
+        # a handler that finished has its seq in the watermark the release stores: its done
+        # mark must be written first, or the next owner, resuming past it, never writes one
+        await self._mark_done(link)
         try:
             released = await link.release()
         except Exception as exc:
