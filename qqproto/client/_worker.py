@@ -232,6 +232,9 @@ class WorkerBase:
         """In-flight jobs by done key (local deduplication)."""
         self._room: Waitable | None = None
         self._completions: list[tuple[str, str]] = []
+        self._completing: dict[str, int] = {}
+        """Done keys with completions not written yet (how many): an entry of the same event
+        read meanwhile is acknowledged with them, not handled again."""
         self._flush_wake: Waitable | None = None
         self._flushing = False
         self._stop: Waitable | None = None
@@ -507,6 +510,10 @@ class WorkerBase:
                 self._counters.skipped += 1
                 log.debug("worker %s: %s already done; acknowledged", self.consumer, entry)
                 continue
+            if key in self._completing:  # handled here, its done mark not written yet
+                self._counters.skipped += 1
+                self._queue_completions(key, [entry.entry_id])
+                continue
             job = self._jobs.get(key)
             if job is not None:  # the same event is being handled here: ack both together
                 if entry.entry_id != job.entry_id:
@@ -574,8 +581,11 @@ class WorkerBase:
         job = self._jobs.get(key)
         if job is None:  # pragma: no cover - every started job is registered
             return
-        self._completions.append((key, job.entry_id))
-        self._completions.extend((key, extra) for extra in job.extra)
+        self._queue_completions(key, [job.entry_id, *job.extra])
+
+    def _queue_completions(self, key: str, entry_ids: list[str]) -> None:
+        self._completions.extend((key, entry_id) for entry_id in entry_ids)
+        self._completing[key] = self._completing.get(key, 0) + len(entry_ids)
         self._wake_flusher()
 
     def _finished(self, key: str) -> None:
@@ -611,3 +621,10 @@ class WorkerBase:
                 continue
             self._flushing = False
             del self._completions[: len(batch)]
+            completing = self._completing
+            for key, _ in batch:
+                left = completing[key] - 1
+                if left:
+                    completing[key] = left
+                else:
+                    del completing[key]

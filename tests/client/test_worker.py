@@ -18,7 +18,7 @@ from _e2e import until, wait
 
 from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto._json import dumps
-from qqproto.cluster._stream import encode_entry, key_prefix, stream_key
+from qqproto.cluster._stream import COMPLETE, encode_entry, key_prefix, stream_key
 
 pytestmark = pytest.mark.anyio
 
@@ -186,6 +186,45 @@ async def test_done_events_are_skipped_and_acked(
     assert sorted(m.content for _, m, _ in seen.events) == ["fresh", "no id"]
     # the done one skipped; "fresh" again: skipped as done, or acked with the running first
     assert worker._counters.skipped in (1, 2) and worker._counters.handled == 2
+
+
+async def test_a_copy_read_before_the_first_completion_is_written_is_not_handled_again(
+    qq: ModuleType, sim: ThreadedSimulator, redis_url: str
+) -> None:
+    """The same event twice in the stream, the copy read after the handler finished but while
+    its done mark still waits in the completion batch: acknowledged with it, not handled."""
+    ns = f"t{uuid.uuid4().hex}"
+    stream = stream_key(key_prefix(ns, sim.app_id))
+    seen = Seen()
+    worker = make_worker(qq, sim, make_handler(qq, seen), ns, redis_url=redis_url)
+    release = anyio.Event()
+    script = worker._script
+
+    def held_script(text: str) -> Any:
+        compiled = script(text)
+        if text is not COMPLETE:
+            return compiled
+
+        async def held(**kwargs: Any) -> Any:
+            await release.wait()
+            return await compiled(**kwargs)
+
+        return held
+
+    worker._script = held_script
+    async with redis_client(redis_url) as redis, running(worker):
+        eid, d, _ = c2c(sim, "once")
+        await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", eid, d)
+        await until(lambda: worker._counters.handled == 1 and worker._running == 0)
+        await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", eid, d)
+        await until(lambda: worker._counters.skipped == 1)
+        release.set()
+        await until(lambda: worker._completions == [] and not worker._flushing)
+        status = await worker.status()
+        assert (status.pending, status.group_pending, status.lag) == (0, 0, 0)
+        assert await redis.exists([f"{ns}:{sim.app_id}:done:{eid}"]) == 1
+    assert [m.content for _, m, _ in seen.events] == ["once"]
+    assert worker._counters.handled == 1
 
 
 async def test_two_workers_share_the_load_each_entry_once(
