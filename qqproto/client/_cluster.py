@@ -116,6 +116,11 @@ class ShardLink:
         """The connection's task group: cancel = stop reading (graceful hand-over)."""
         self.stopped = False
         self.lost = False
+        self.handing_over = False
+        """A graceful hand-over began: dispatches not started yet are left to the next owner
+        (the watermark stays below them, so its RESUME replays them)."""
+        self.running = 0
+        """Dispatches between their claim and their completion (or publication) now."""
         self.unacked: set[str] = set()
         """Events whose handler finished and whose ``COMPLETE`` has not answered yet (stored on
         shutdown if it was cut short)."""
@@ -185,6 +190,15 @@ class ShardLink:
     async def handle(self, ctx: Context, job: tuple[Any, ...]) -> None:
         """Gateway mode: claim the event (skip it if done; flag it redelivered if it was in
         flight under a dead process), run the handler, then complete it (done + watermark)."""
+        if self.handing_over:
+            return
+        self.running += 1
+        try:
+            await self._handle(ctx, job)
+        finally:
+            self.running -= 1
+
+    async def _handle(self, ctx: Context, job: tuple[Any, ...]) -> None:
         method, event, event_id, handler, (watermark, session_id, seq) = job
         coordinator = self.coordinator
         keys = coordinator.keys
@@ -219,6 +233,15 @@ class ShardLink:
     async def publish_event(self, ctx: Context, ev: Dispatch) -> None:
         """Publish mode: append ``ev`` to ``P:events`` exactly once (one fenced script that
         also moves the session's seq)."""
+        if self.handing_over:
+            return
+        self.running += 1
+        try:
+            await self._publish(ev)
+        finally:
+            self.running -= 1
+
+    async def _publish(self, ev: Dispatch) -> None:
         coordinator = self.coordinator
         keys = coordinator.keys
         event_id = ev.event_id or ""
@@ -435,17 +458,19 @@ class Coordinator:
             link.handlers.cancel()
 
     async def _release(self, shard: int) -> None:
-        """Graceful hand-over: stop reading, let the handlers finish (while the lease is still
-        renewed), store the session and delete the lease."""
+        """Graceful hand-over: stop reading and starting handlers, let the running ones finish
+        (for at most a lease TTL, while the lease is still renewed), store the session and
+        delete the lease. The backlog not started is the next owner's: it RESUMEs below it."""
         link = self.links.get(shard)
         if link is None:
             return
         io = self.io
+        link.handing_over = True
         if link.connection is not None:
             link.connection.cancel()
         lease = self.planner.owned.get(shard)
         drain_until = io.now() + self.config.lease_ttl
-        while link.watermark.pending and io.now() < drain_until and lease is not None:
+        while link.running and io.now() < drain_until and lease is not None:
             await io.sleep_until(io.now() + DRAIN_POLL)
             lease = self.planner.owned.get(shard)
         if self.links.get(shard) is not link:  # stopped meanwhile (lease lost)

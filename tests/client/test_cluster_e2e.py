@@ -91,3 +91,63 @@ async def test_two_clients_share_two_shards_and_hand_over_on_shutdown(
     assert sorted(n for _, _, n, _ in seen) == list(range(40))
     assert not any(r for *_, r in seen)
     assert {node for node, s, n, _ in seen if n >= 20} == {"b"}
+
+
+class Handled(list[tuple[str, int, int, bool]]):
+    """(node, shard, number of the ``m{i}`` message, redelivered) of every finished handler."""
+
+
+def slow_c2c_bot(qq: ModuleType, node: str, seen: Handled, delay: float) -> Any:
+    class Bot(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_c2c_message_create(self, ctx: Any, ev: Any) -> None:
+            await anyio.sleep(delay)
+            seen.append((node, ctx.shard[0], int(ev.content[1:]), ctx.redelivered))
+
+    return Bot()
+
+
+async def test_a_hand_over_leaves_the_backlog_to_the_next_owner_without_cutting_a_handler(
+    qq: ModuleType, redis_url: str
+) -> None:
+    """a runs both shards one handler at a time with seconds of backlog when b joins: the
+    shard a hands over stops taking from its backlog, the running handler finishes, and b
+    RESUMEs below what a did not start, well before the drain bound (a lease TTL). Every event
+    is handled once, in order per shard, none cut and redelivered."""
+    ttl, delay, count = 2.0, 0.05, 120
+    namespace = f"t{uuid.uuid4().hex}"
+    seen = Handled()
+
+    def client(node: str) -> Any:
+        config = ClusterConfig(redis_url, namespace=namespace, lease_ttl=ttl, node_id=node)
+        bot = slow_c2c_bot(qq, node, seen, delay)
+        return sim_client(
+            qq, sim, bot, identify_window=0.2, cluster=config, max_concurrent_handlers=1
+        )
+
+    with Simulator.in_thread(shards=2) as sim:
+        a, b = client("a"), client("b")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(a.start)
+            await until(lambda: owned(a) == [0, 1], timeout=10)
+            await wait(sim.wait_for_session, 0)
+            await wait(sim.wait_for_session, 1)
+            injected = sim.inject_many(count)  # 60 per shard: 3 s of handlers each
+            await until(lambda: len(seen) >= 10, timeout=10)
+            tg.start_soon(b.start)
+            await until(lambda: len(owned(b)) == 1, timeout=10)
+            moved = owned(b)[0]
+            await until(lambda: sim.resumes(moved), timeout=10)
+            (ended,) = [i for i in sim.shard_sessions(moved) if i.end is not None]
+            resumed = sim.resumes(moved)[0].time
+            assert ended.end is not None and resumed - ended.end < ttl - 0.5
+            await until(lambda: len(seen) >= count, timeout=20)
+            await anyio.sleep(0.2)
+            tg.cancel_scope.cancel()
+    assert sorted(n for _, _, n, _ in seen) == list(range(count))  # each once
+    assert not any(r for *_, r in seen)  # no handler was cut
+    where = {i: e.deliveries[0].shard for i, e in enumerate(injected)}
+    for shard in (0, 1):
+        numbers = [n for _, s, n, _ in seen if s == shard]
+        assert all(where[n] == shard for n in numbers)
+        assert numbers == sorted(numbers)
+    assert {node for node, s, _, _ in seen if s == moved} == {"a", "b"}
