@@ -129,6 +129,42 @@ async def until_virtual(io: Any, predicate: Callable[[], T | None], timeout: flo
     return value
 
 
+# -------------------------------------------------------------- cluster mode
+
+
+class Texts(list[str]):
+    """The text of every C2C message a :func:`c2c_text_bot` handled."""
+
+
+def c2c_text_bot(qq: ModuleType, seen: Texts) -> Any:
+    """A handler that records the stripped text of each C2C message in ``seen``."""
+
+    class Bot(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_c2c_message_create(self, ctx: Any, ev: Any) -> None:
+            seen.append((ev.content or "").strip())
+
+    return Bot()
+
+
+def links(client: Any) -> dict[int, Any]:
+    """The shard links a clustered client's coordinator holds now (shard -> ShardLink)."""
+    coordinator = client._coordinator
+    return {} if coordinator is None else dict(coordinator.links)
+
+
+def owned(client: Any) -> list[int]:
+    """The shards a clustered client holds a lease on now, sorted."""
+    return sorted(links(client))
+
+
+def live(client: Any, shard: int) -> bool:
+    """Whether ``client``'s connection of ``shard`` has a session. The coordinator lists a
+    shard as soon as it claimed it; the shard's task creates the connection when it first
+    runs, a scheduling step later (trio may run a poll in between)."""
+    connection = client.connections.get(shard)
+    return connection is not None and connection.session_id is not None
+
+
 # -------------------------------------------------------------- webhook pushes and ASGI servers
 
 

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,8 @@ def redis_server_binary() -> str:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -64,35 +65,60 @@ def _ping(port: int) -> bool:
         return False
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a server (killed if it does not exit within 5 s)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+@contextmanager
+def redis_on(
+    port: int, workdir: Path | str, *extra: str, timeout: float = 10.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A ``redis-server`` on loopback ``port`` (no persistence: a restart starts empty, its
+    files in ``workdir``) until the block ends; the test may stop it earlier
+    (:func:`stop_server`). A server that does not answer PING within ``timeout`` seconds (the
+    port taken meanwhile, say) raises RuntimeError with its output."""
+    args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    args += ["--appendonly", "no", "--dir", str(workdir), *extra]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline and not _ping(port):
+            time.sleep(0.02)
+        if proc.poll() is not None or not _ping(port):
+            proc.kill()
+            output = proc.communicate()[0].decode(errors="replace")
+            raise RuntimeError(f"redis-server did not start on port {port}: {output[-2000:]}")
+        yield proc
+    finally:
+        stop_server(proc)
+
+
 @contextmanager
 def redis_server(*extra: str, timeout: float = 10.0) -> Iterator[str]:
     """Run a ``redis-server`` on a free loopback port; yields its URL ``redis://127.0.0.1:P``."""
-    binary = redis_server_binary()
     base = ROOT / ".pytest_redis"
     base.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=base) as workdir:
+        error: RuntimeError | None = None
         for _attempt in range(5):  # the free port may be taken between the probe and the bind
-            port = _free_port()
-            args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-            args += ["--appendonly", "no", "--dir", workdir, *extra]
-            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + timeout
-            while proc.poll() is None and time.monotonic() < deadline and not _ping(port):
-                time.sleep(0.02)
-            if proc.poll() is None and _ping(port):
-                break
-            proc.kill()
-            output = proc.communicate()[0].decode(errors="replace")
-        else:
-            raise RuntimeError(f"redis-server ({binary}) did not start: {output[-2000:]}")
-        try:
-            yield f"redis://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
+            port = free_port()
+            server = ExitStack()
             try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+                server.enter_context(redis_on(port, workdir, *extra, timeout=timeout))
+            except RuntimeError as exc:
+                error = exc
+                continue
+            with server:
+                yield f"redis://127.0.0.1:{port}"
+            return
+        assert error is not None
+        raise error

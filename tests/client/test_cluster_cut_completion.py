@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 import coredis
 import pytest
-from _e2e import sim_client, until
+from _e2e import live, owned, sim_client, until
 
 from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
 from qqproto.cluster import ClusterConfig, ClusterKeys
@@ -46,16 +46,6 @@ def c2c_bot(qq: ModuleType, node: str, seen: Seen) -> Any:
             seen.append((node, ev.event_id, ctx.redelivered))
 
     return Bot()
-
-
-def owned(client: Any) -> list[int]:
-    coordinator = client._coordinator
-    return [] if coordinator is None else sorted(coordinator.links)
-
-
-def live(client: Any, shard: int) -> bool:
-    connection = client.connections.get(shard)
-    return connection is not None and connection.session_id is not None
 
 
 def slow_first_completion(client: Any) -> list[str]:
@@ -83,8 +73,10 @@ async def marks(redis_url: str, keys: ClusterKeys, event_id: str) -> tuple[bool,
     return bool(done), bool(inflight)
 
 
-def config(redis_url: str, namespace: str, node: str) -> ClusterConfig:
-    return ClusterConfig(redis_url, namespace=namespace, lease_ttl=TTL, node_id=node)
+def client(qq: ModuleType, sim: Simulator, redis_url: str, ns: str, node: str, seen: Seen) -> Any:
+    """A clustered client of ``sim``'s bot named ``node`` that records into ``seen``."""
+    config = ClusterConfig(redis_url, namespace=ns, lease_ttl=TTL, node_id=node)
+    return sim_client(qq, sim, c2c_bot(qq, node, seen), identify_window=0.2, cluster=config)
 
 
 async def test_a_hand_over_marks_done_what_finished_before_storing_the_session(
@@ -94,12 +86,8 @@ async def test_a_hand_over_marks_done_what_finished_before_storing_the_session(
     seen = Seen()
     with Simulator.in_thread(shards=2) as sim:
         keys = ClusterKeys(ns, sim.app_id)
-        a = sim_client(
-            qq, sim, c2c_bot(qq, "a", seen), identify_window=0.2, cluster=config(redis_url, ns, "a")
-        )
-        b = sim_client(
-            qq, sim, c2c_bot(qq, "b", seen), identify_window=0.2, cluster=config(redis_url, ns, "b")
-        )
+        a = client(qq, sim, redis_url, ns, "a", seen)
+        b = client(qq, sim, redis_url, ns, "b", seen)
         async with anyio.create_task_group() as tg:
             tg.start_soon(a.start)
             await until(lambda: owned(a) == [0, 1] and live(a, 0) and live(a, 1), timeout=10)
@@ -130,9 +118,7 @@ async def test_a_lost_lease_marks_done_what_finished_so_the_next_owner_skips_it(
     seen = Seen()
     with Simulator.in_thread(shards=1) as sim:
         keys = ClusterKeys(ns, sim.app_id)
-        a = sim_client(
-            qq, sim, c2c_bot(qq, "a", seen), identify_window=0.2, cluster=config(redis_url, ns, "a")
-        )
+        a = client(qq, sim, redis_url, ns, "a", seen)
         async with anyio.create_task_group() as tg:
             tg.start_soon(a.start)
             await until(lambda: owned(a) == [0] and live(a, 0), timeout=10)

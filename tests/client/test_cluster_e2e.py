@@ -8,7 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
-from _e2e import sim_client, until, wait
+from _e2e import live, owned, sim_client, until, wait
 
 from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
 from qqproto.cluster import ClusterConfig
@@ -26,19 +26,6 @@ def member_bot(qq: ModuleType, node: str, seen: Seen) -> Any:
             seen.append((node, ctx.shard[0], int(ev.nick), ctx.redelivered))
 
     return Bot()
-
-
-def owned(client: Any) -> list[int]:
-    coordinator = client._coordinator
-    return [] if coordinator is None else sorted(coordinator.links)
-
-
-def has_session(client: Any, shard: int) -> bool:
-    """Whether ``client``'s connection of ``shard`` has a session. The coordinator lists a
-    shard in its links as soon as it claimed it; the shard's task creates the connection when
-    it first runs, a scheduling step later (trio may run this poll in between)."""
-    connection = client.connections.get(shard)
-    return connection is not None and connection.session_id is not None
 
 
 async def test_two_clients_share_two_shards_and_hand_over_on_shutdown(
@@ -69,7 +56,7 @@ async def test_two_clients_share_two_shards_and_hand_over_on_shutdown(
             await until(lambda: len(owned(a)) == 1 and len(owned(b)) == 1, timeout=10)
             b_shard = owned(b)[0]
             a_shard = owned(a)[0]
-            await until(lambda: has_session(b, b_shard), timeout=10)
+            await until(lambda: live(b, b_shard), timeout=10)
             status = await b.cluster_status()
             assert status.node_id == "b" and status.members == 2
             assert [s.shard for s in status.shards] == [b_shard]

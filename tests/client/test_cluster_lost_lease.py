@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 import coredis
 import pytest
-from _e2e import sim_client, until
+from _e2e import Texts, c2c_text_bot, links, live, sim_client, until
 
 from qqbot_asyncio.simulator import ThreadedSimulator as Simulator
 from qqproto.cluster import ClusterConfig, ClusterKeys
@@ -32,28 +32,6 @@ TTL = 1.5
 async def redis(redis_url: str, anyio_backend: str) -> AsyncIterator[Any]:
     async with coredis.Redis.from_url(redis_url) as client:
         yield client
-
-
-class Seen(list[str]):
-    """The text of every C2C message handled."""
-
-
-def c2c_bot(qq: ModuleType, seen: Seen) -> Any:
-    class Bot(qq.EventHandler):  # type: ignore[misc, name-defined]
-        async def on_c2c_message_create(self, ctx: Any, ev: Any) -> None:
-            seen.append((ev.content or "").strip())
-
-    return Bot()
-
-
-def links(client: Any) -> dict[int, Any]:
-    coordinator = client._coordinator
-    return {} if coordinator is None else dict(coordinator.links)
-
-
-def live(client: Any, shard: int) -> bool:
-    connection = client.connections.get(shard)
-    return connection is not None and connection.session_id is not None
 
 
 def decoded(mapping: dict[Any, Any]) -> dict[str, str]:
@@ -75,11 +53,11 @@ async def test_a_lost_lease_stops_the_shard_promptly_and_fences_out_its_writes(
 ) -> None:
     caplog.set_level(logging.INFO, logger="qqbot.cluster")
     ns = f"t{uuid.uuid4().hex}"
-    seen = Seen()
+    seen = Texts()
     config = ClusterConfig(redis_url, namespace=ns, lease_ttl=TTL, node_id="a")
     with Simulator.in_thread(shards=1) as sim:
         keys = ClusterKeys(ns, sim.app_id)
-        client = sim_client(qq, sim, c2c_bot(qq, seen), identify_window=0.2, cluster=config)
+        client = sim_client(qq, sim, c2c_text_bot(qq, seen), identify_window=0.2, cluster=config)
         async with anyio.create_task_group() as tg:
             tg.start_soon(client.start)
             await until(lambda: 0 in links(client) and live(client, 0), timeout=10)

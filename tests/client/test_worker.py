@@ -67,6 +67,17 @@ def make_worker(qq: ModuleType, sim: ThreadedSimulator, handler: Any, ns: str, *
     )
 
 
+def one_worker(
+    qq: ModuleType, sim: ThreadedSimulator, redis_url: str, *, delay: float = 0.0
+) -> tuple[str, str, Seen, Any]:
+    """A fresh namespace, its stream key, and a worker whose handler (sleeping ``delay``
+    seconds) records into a fresh ``Seen``."""
+    ns = f"t{uuid.uuid4().hex}"
+    seen = Seen()
+    worker = make_worker(qq, sim, make_handler(qq, seen, delay=delay), ns, redis_url=redis_url)
+    return ns, stream_key(key_prefix(ns, sim.app_id)), seen, worker
+
+
 @asynccontextmanager
 async def running(*workers: Any) -> AsyncIterator[None]:
     async with anyio.create_task_group() as tg:
@@ -98,10 +109,7 @@ async def xadd(redis: Any, stream: str, app: str, name: str, eid: str | None, d:
 async def test_entries_are_handled_with_typed_events_and_replies(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
-    ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
-    seen = Seen()
-    worker = make_worker(qq, sim, make_handler(qq, seen), ns, redis_url=redis_url)
+    ns, stream, seen, worker = one_worker(qq, sim, redis_url)
     async with redis_client(redis_url) as redis, running(worker):
         eid, d, msg_id = c2c(sim, f"echo {ns}")
         await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", eid, d)
@@ -129,10 +137,7 @@ async def test_entries_are_handled_with_typed_events_and_replies(
 async def test_bad_entries_and_handler_errors_reach_on_error_and_are_acked(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
-    ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
-    seen = Seen()
-    worker = make_worker(qq, sim, make_handler(qq, seen), ns, redis_url=redis_url)
+    ns, stream, seen, worker = one_worker(qq, sim, redis_url)
     async with redis_client(redis_url) as redis, running(worker):
         await redis.xadd(stream, {b"v": b"1", b"name": b"C2C_MESSAGE_CREATE"})  # fields missing
         await redis.xadd(stream, {**encode_entry(sim.app_id, 0, 2, "X", "e", b"{}"), b"v": b"9"})
@@ -165,10 +170,7 @@ async def test_bad_entries_and_handler_errors_reach_on_error_and_are_acked(
 async def test_done_events_are_skipped_and_acked(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
-    ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
-    seen = Seen()
-    worker = make_worker(qq, sim, make_handler(qq, seen), ns, redis_url=redis_url)
+    ns, stream, seen, worker = one_worker(qq, sim, redis_url)
     async with redis_client(redis_url) as redis, running(worker):
         eid, d, _ = c2c(sim, "already done")
         await redis.set(f"{ns}:{sim.app_id}:done:{eid}", "someone", ex=60)
@@ -193,10 +195,7 @@ async def test_a_copy_read_before_the_first_completion_is_written_is_not_handled
 ) -> None:
     """The same event twice in the stream, the copy read after the handler finished but while
     its done mark still waits in the completion batch: acknowledged with it, not handled."""
-    ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
-    seen = Seen()
-    worker = make_worker(qq, sim, make_handler(qq, seen), ns, redis_url=redis_url)
+    ns, stream, seen, worker = one_worker(qq, sim, redis_url)
     release = anyio.Event()
     script = worker._script
 
@@ -256,10 +255,7 @@ async def test_two_workers_share_the_load_each_entry_once(
 async def test_graceful_stop_lets_running_handlers_finish(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
-    ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
-    seen = Seen()
-    worker = make_worker(qq, sim, make_handler(qq, seen, delay=0.3), ns, redis_url=redis_url)
+    ns, stream, seen, worker = one_worker(qq, sim, redis_url, delay=0.3)
     async with redis_client(redis_url) as redis:
         d = dumps(sim.inject_c2c_message("slow").data)
         for i in range(3):
