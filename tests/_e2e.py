@@ -6,13 +6,16 @@ from __future__ import annotations
 import functools
 import inspect
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+from anyio.streams.tls import TLSStream
 
+from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
 from qqproto.webhook._receiver import WebhookKey
 
 if TYPE_CHECKING:
@@ -211,3 +214,43 @@ async def asgi_server(kind: str, app: Any) -> AsyncIterator[str]:
             )
             yield binds[0] + "/qqbot"
             stop.set()
+
+
+# -------------------------------------------------------------- raw HTTP to a webhook server
+
+
+async def exchange(
+    port: int, *requests: HttpRequest, tls: ssl.SSLContext | None = None
+) -> list[Any]:
+    """Send ``requests`` on one keep-alive connection; the responses (None after a close)."""
+    stream: Any = await anyio.connect_tcp("127.0.0.1", port)
+    if tls is not None:
+        stream = await TLSStream.wrap(
+            stream, hostname="127.0.0.1", ssl_context=tls, standard_compatible=False
+        )
+    out: list[Any] = []
+    conn = HttpConnection()
+    async with stream:
+        for request in requests:
+            if not conn.reusable:
+                out.append(None)
+                continue
+            await stream.send(conn.send(request))
+            while True:
+                try:
+                    chunk = await stream.receive()
+                except (anyio.EndOfStream, anyio.BrokenResourceError):
+                    chunk = b""
+                response = conn.receive_data(chunk)
+                if response is not None:
+                    out.append(response)
+                    break
+    return out
+
+
+def request(
+    port: int, body: bytes, headers: dict[str, str], method: str = "POST", path: str = "/qqbot"
+) -> HttpRequest:
+    url = HttpUrl.parse(f"http://127.0.0.1:{port}")
+    pairs = [("Host", url.host_header), ("Content-Length", str(len(body))), *headers.items()]
+    return HttpRequest(method, url, path, tuple(pairs), body)

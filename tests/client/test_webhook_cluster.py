@@ -21,13 +21,12 @@ from typing import Any
 import anyio
 import coredis
 import pytest
-from _e2e import Recording, asgi_server, sign, sim_client, until, wait
+from _e2e import Recording, asgi_server, exchange, request, sign, sim_client, until, wait
 
 from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto.cluster._config import ClusterConfig
 from qqproto.cluster._keys import ClusterKeys
 from qqproto.cluster._webhook import WebhookVerdict, webhook_dedup_key, webhook_verdict
-from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
 
 pytestmark = pytest.mark.anyio
 
@@ -105,41 +104,6 @@ def closed_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
     return port
-
-
-# the raw-HTTP and ASGI-server helpers of test_webhook_e2e.py (test modules do not import
-# each other)
-
-
-async def exchange(port: int, *requests: HttpRequest) -> list[Any]:
-    """Send ``requests`` on one keep-alive connection; the responses (None after a close)."""
-    stream: Any = await anyio.connect_tcp("127.0.0.1", port)
-    out: list[Any] = []
-    conn = HttpConnection()
-    async with stream:
-        for request in requests:
-            if not conn.reusable:
-                out.append(None)
-                continue
-            await stream.send(conn.send(request))
-            while True:
-                try:
-                    chunk = await stream.receive()
-                except (anyio.EndOfStream, anyio.BrokenResourceError):
-                    chunk = b""
-                response = conn.receive_data(chunk)
-                if response is not None:
-                    out.append(response)
-                    break
-    return out
-
-
-def request(
-    port: int, body: bytes, headers: dict[str, str], method: str = "POST", path: str = "/qqbot"
-) -> HttpRequest:
-    url = HttpUrl.parse(f"http://127.0.0.1:{port}")
-    pairs = [("Host", url.host_header), ("Content-Length", str(len(body))), *headers.items()]
-    return HttpRequest(method, url, path, tuple(pairs), body)
 
 
 def test_key_and_verdict() -> None:

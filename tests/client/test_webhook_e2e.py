@@ -15,11 +15,19 @@ from typing import Any, TypeVar
 
 import anyio
 import pytest
-from _e2e import Recording, asgi_server, hi_in_four_scenes, sign, sim_client, until, wait
-from anyio.streams.tls import TLSStream
+from _e2e import (
+    Recording,
+    asgi_server,
+    exchange,
+    hi_in_four_scenes,
+    request,
+    sign,
+    sim_client,
+    until,
+    wait,
+)
 
 from qqbot_asyncio.simulator import ThreadedSimulator
-from qqproto.rest._http import HttpConnection, HttpRequest, HttpUrl
 
 T = TypeVar("T")
 pytestmark = pytest.mark.anyio
@@ -132,46 +140,6 @@ async def test_a_slow_handler_does_not_delay_the_ack(qq: ModuleType) -> None:
     acked = [a for a in attempts if a.op == 0 and a.acked]
     assert slow.event_id in {a.event_id for a in acked}, attempts
     assert len(acked) == 2, attempts
-
-
-# ----------------------------------------------------------------------- raw HTTP to the server
-
-
-async def exchange(
-    port: int, *requests: HttpRequest, tls: ssl.SSLContext | None = None
-) -> list[Any]:
-    """Send ``requests`` on one keep-alive connection; the responses (None after a close)."""
-    stream: Any = await anyio.connect_tcp("127.0.0.1", port)
-    if tls is not None:
-        stream = await TLSStream.wrap(
-            stream, hostname="127.0.0.1", ssl_context=tls, standard_compatible=False
-        )
-    out: list[Any] = []
-    conn = HttpConnection()
-    async with stream:
-        for request in requests:
-            if not conn.reusable:
-                out.append(None)
-                continue
-            await stream.send(conn.send(request))
-            while True:
-                try:
-                    chunk = await stream.receive()
-                except (anyio.EndOfStream, anyio.BrokenResourceError):
-                    chunk = b""
-                response = conn.receive_data(chunk)
-                if response is not None:
-                    out.append(response)
-                    break
-    return out
-
-
-def request(
-    port: int, body: bytes, headers: dict[str, str], method: str = "POST", path: str = "/qqbot"
-) -> HttpRequest:
-    url = HttpUrl.parse(f"http://127.0.0.1:{port}")
-    pairs = [("Host", url.host_header), ("Content-Length", str(len(body))), *headers.items()]
-    return HttpRequest(method, url, path, tuple(pairs), body)
 
 
 async def test_forged_stale_oversized_and_malformed_requests_dispatch_nothing(
