@@ -302,7 +302,7 @@ class ClientBase:
     ) -> Callable[[ShardLink], Awaitable[None]]:
         """What the coordinator calls to run a shard it owns: the shard's handlers and its
         connection in task groups of their own, which the coordinator cancels to stop it (the
-        connection alone to hand it over after the handlers finish)."""
+        connection first to hand it over, the handlers once the running ones finished)."""
         io = self._io
 
         async def connect(link: ShardLink) -> None:
