@@ -416,6 +416,27 @@ class AsyncioIo:
     def fail_at(self, deadline: float) -> AbstractAsyncContextManager[None]:
         return _timeout_at(deadline)
 
+    async def run_shielded(self, fn: Callable[[], Awaitable[None]], deadline: float) -> None:
+        async def bounded() -> None:
+            try:
+                async with _timeout_at(deadline):
+                    await fn()
+            except TimeoutError:
+                pass
+
+        # asyncio cancels tasks, not scopes: fn runs in a task of its own, which a cancellation
+        # of this one does not reach; this one keeps waiting for it, then raises the cancellation
+        task = asyncio.ensure_future(bounded())
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.wait((task,))
+            except asyncio.CancelledError:
+                cancelled = True
+        task.result()
+        if cancelled:
+            raise asyncio.CancelledError
+
     def create_event(self) -> asyncio.Event:
         return asyncio.Event()
 

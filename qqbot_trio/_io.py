@@ -234,6 +234,11 @@ class TrioIo:
     def fail_at(self, deadline: float) -> AbstractAsyncContextManager[None]:
         return _fail_at(deadline)
 
+    async def run_shielded(self, fn: Callable[[], Awaitable[None]], deadline: float) -> None:
+        with trio.CancelScope(shield=True, deadline=deadline):
+            await fn()
+        await trio.lowlevel.checkpoint_if_cancelled()  # the caller's cancellation, now
+
     def create_event(self) -> trio.Event:
         return trio.Event()
 

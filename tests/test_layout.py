@@ -52,11 +52,6 @@ IO_MODULES |= {"concurrent"}
 RUNNERS = {"qqproto/sim/_server.py", "qqproto/sim/_pytest_plugin.py", "qqproto/sim/__main__.py"}
 LENDERS = {"qqbot_asyncio", "qqbot_trio", "sniffio"}
 
-#: cluster mode talks to Redis through coredis, which runs on anyio whatever the loop; its
-#: coordinator may use anyio (inside a function) for the one thing the Io has no word for: a
-#: shielded scope, so that a cancelled client still stores its sessions and releases its leases
-ANYIO_USERS = {"qqproto/client/_cluster.py"}
-
 
 def _modules() -> list[Path]:
     return sorted(p for p in CORE.rglob("*.py") if "__pycache__" not in p.parts)
@@ -119,8 +114,6 @@ def test_the_core_and_the_client_do_no_io_of_their_own() -> None:
                 continue
             if rel in RUNNERS and root in LENDERS and not top:
                 continue  # an entry point names the adapter that lends it a loop
-            if rel in ANYIO_USERS and root == "anyio" and not top:
-                continue  # coredis's own loop library, for a shielded hand-over
             wrong.append(f"{rel}:{line}: imports {module}")
     assert wrong == []
 

@@ -502,35 +502,35 @@ class Coordinator:
         """After every shard stopped (the client's task group ended): mark done what finished,
         store the sessions, release the leases and leave the members, at once (shielded from
         the cancellation that ended the client, bounded by ``SHUTDOWN_GRACE``)."""
-        import anyio
+        await self.io.run_shielded(self._release_all, self.io.now() + SHUTDOWN_GRACE)
+        self.links.clear()
+
+    async def _release_all(self) -> None:
         import coredis
 
-        links = list(self.links.values())
-        with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_GRACE):
-            # a fresh client, opened and closed here: the cancellation that stopped the shards
-            # may have cut the pool's connections in the middle of a command
-            async with coredis.Redis.from_url(self.config.redis_url) as fresh:
-                self._redis = fresh
-                self._scripts.clear()
-                for link in links:
-                    try:
-                        await link.complete_unacked()
-                        released = await link.release()
-                    except Exception as exc:
-                        log.warning("cluster: releasing shard %d failed: %s", link.shard, exc)
-                        continue
-                    if released:
-                        log.info(
-                            "cluster: node %s released shard %d on shutdown (seq %s)",
-                            self.node_id,
-                            link.shard,
-                            link.seq,
-                        )
+        # a fresh client, opened and closed here: the cancellation that stopped the shards may
+        # have cut the pool's connections in the middle of a command
+        async with coredis.Redis.from_url(self.config.redis_url) as fresh:
+            self._redis = fresh
+            self._scripts.clear()
+            for link in list(self.links.values()):
                 try:
-                    await fresh.zrem(self.keys.members, [self.node_id])
+                    await link.complete_unacked()
+                    released = await link.release()
                 except Exception as exc:
-                    log.debug("cluster: leaving the members failed: %s", exc)
-        self.links.clear()
+                    log.warning("cluster: releasing shard %d failed: %s", link.shard, exc)
+                    continue
+                if released:
+                    log.info(
+                        "cluster: node %s released shard %d on shutdown (seq %s)",
+                        self.node_id,
+                        link.shard,
+                        link.seq,
+                    )
+            try:
+                await fresh.zrem(self.keys.members, [self.node_id])
+            except Exception as exc:
+                log.debug("cluster: leaving the members failed: %s", exc)
 
     # ---------------------------------------------------------- status
 

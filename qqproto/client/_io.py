@@ -214,6 +214,13 @@ class Io(Protocol):
         network). Deadlines of nested blocks each raise at their own block."""
         ...
 
+    async def run_shielded(self, fn: Callable[[], Awaitable[None]], deadline: float) -> None:
+        """Run ``fn()`` to its end, shielded from the caller's cancellation, or until
+        ``deadline`` (then ``fn`` is cancelled and this returns quietly): the clean-up that must
+        outlive a shutdown (releasing Redis leases). A cancellation of the caller meanwhile
+        waits for ``fn`` and is raised after it; an error of ``fn`` is raised."""
+        ...
+
     def create_event(self) -> Waitable:
         """A new unset :class:`Waitable`."""
         ...

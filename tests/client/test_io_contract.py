@@ -405,6 +405,54 @@ async def test_sleep_until_and_the_clocks(io: Io) -> None:
     assert io.wall_time() > 1_600_000_000
 
 
+async def test_run_shielded_outlives_the_callers_cancellation(io: Io) -> None:
+    """The caller cancelled while ``fn`` runs: ``fn`` still runs to its end (awaiting more than
+    once), then the cancellation reaches the caller."""
+    started = io.create_event()
+    steps: list[str] = []
+
+    async def clean_up() -> None:
+        started.set()
+        await io.sleep_until(io.now() + 0.05)
+        steps.append("first")
+        await io.sleep_until(io.now() + 0.05)
+        steps.append("second")
+
+    async def caller() -> None:
+        await io.run_shielded(clean_up, io.now() + PATIENCE)
+        steps.append("caller went on")  # never: the cancellation is raised after fn
+
+    with anyio.fail_after(PATIENCE):
+        with anyio.CancelScope() as scope:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(caller)
+                await started.wait()
+                scope.cancel()
+        assert scope.cancelled_caught
+    assert steps == ["first", "second"]
+
+
+async def test_run_shielded_ends_fn_at_its_deadline_and_raises_its_errors(io: Io) -> None:
+    ended: list[str] = []
+
+    async def slow() -> None:
+        try:
+            await io.sleep_until(io.now() + 1000.0)
+        finally:
+            ended.append("slow")
+
+    start = io.now()
+    with anyio.fail_after(PATIENCE):
+        await io.run_shielded(slow, start + 0.05)  # quietly, at the deadline
+    assert ended == ["slow"] and io.now() >= start + 0.05
+
+    async def broken() -> None:
+        raise LookupError("clean-up failed")
+
+    with anyio.fail_after(PATIENCE), pytest.raises(LookupError):
+        await io.run_shielded(broken, io.now() + PATIENCE)
+
+
 # -- task groups -----------------------------------------------------------------------------
 
 
