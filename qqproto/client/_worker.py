@@ -397,6 +397,13 @@ class WorkerBase:
     async def _retry_later(self, what: str, exc: BaseException) -> None:
         log.warning("worker %s: %s failed: %s; retrying", self.consumer, what, clip(repr(exc)))
         await self._io.sleep_until(self._io.now() + RETRY_DELAY)
+        coredis = _import_coredis()
+        if isinstance(exc, coredis.exceptions.StreamConsumerGroupError):  # NOGROUP: the stream
+            # and its group are gone (Redis restarted empty; a gateway's XADD makes a new stream)
+            try:
+                await self._ensure_group(self._redis)
+            except Exception as again:
+                log.warning("worker %s: recreating the group failed: %s", self.consumer, again)
 
     async def _reader(self) -> None:
         """Read new entries (after this consumer's own pending ones from an earlier life)."""
@@ -436,7 +443,7 @@ class WorkerBase:
         min_idle = max(1, int(self.claim_idle * 1000))
         while True:
             await io.sleep_until(io.now() + self.claim_every)
-            running = [job.entry_id for job in self._jobs.values()]
+            running = [e for job in self._jobs.values() for e in (job.entry_id, *job.extra)]
             try:
                 if running:  # reset their idle time: a live worker's slow handler is not taken
                     await redis.xclaim(
@@ -516,7 +523,7 @@ class WorkerBase:
                 continue
             job = self._jobs.get(key)
             if job is not None:  # the same event is being handled here: ack both together
-                if entry.entry_id != job.entry_id:
+                if entry.entry_id != job.entry_id and entry.entry_id not in job.extra:
                     job.extra.append(entry.entry_id)
                 continue
             self._jobs[key] = _Job(entry.entry_id, key)

@@ -252,6 +252,28 @@ async def test_two_workers_share_the_load_each_entry_once(
         assert await redis.exists([f"{ns}:{sim.app_id}:done:load-{i}" for i in range(n)]) == n
 
 
+async def test_a_stream_lost_with_its_group_is_recreated_and_read_again(
+    qq: ModuleType, sim: ThreadedSimulator, redis_url: str
+) -> None:
+    """Redis lost the stream and its consumer group (restarted empty; here: the key deleted):
+    the next gateway XADD recreates the stream but not the group. The worker's reads fail with
+    NOGROUP; it creates the group again and handles what is published from then on."""
+    _, stream, seen, worker = one_worker(qq, sim, redis_url)
+    async with redis_client(redis_url) as redis, running(worker):
+        eid, d, _ = c2c(sim, "before")
+        await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", eid, d)
+        await until(lambda: worker._counters.handled == 1)
+        await until(lambda: worker._completions == [])
+        assert await redis.delete([stream]) == 1
+        eid2, d2, _ = c2c(sim, "after")
+        await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", eid2, d2)
+        await until(lambda: worker._counters.handled == 2, timeout=10)
+        await until(lambda: worker._completions == [])
+        status = await worker.status()
+        assert (status.pending, status.group_pending, status.lag) == (0, 0, 0)
+    assert [m.content for _, m, _ in seen.events] == ["before", "after"]
+
+
 async def test_graceful_stop_lets_running_handlers_finish(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
