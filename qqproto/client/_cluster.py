@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from qqproto.client._dispatcher import report_error
+from qqproto.client._dispatcher import clip, report_error
 from qqproto.cluster._config import ClusterConfig
 from qqproto.cluster._keys import ClusterKeys, lease_value
 from qqproto.cluster._leases import Claim, Decision, LeasePlanner, Release, Stop
@@ -48,6 +48,8 @@ REDIS_EXTRA_HINT = "cluster mode needs the redis extra: pip install 'qqbot[redis
 DRAIN_POLL = 0.02
 """Seconds between looks at a draining shard's handlers."""
 SHUTDOWN_GRACE = 3.0
+PUBLISH_RETRY = 0.5
+"""Seconds between attempts to publish a dispatch while Redis fails (the shard still ours)."""
 """Seconds a cancelled client spends storing sessions and releasing leases."""
 
 IDENTIFY_SLACK = 0.1
@@ -205,9 +207,17 @@ class ShardLink:
         ids = [keys.done(event_id or ""), keys.inflight(event_id or "")]
         status = 1
         if event_id:
-            status = await coordinator.run(
-                CLAIM_EVENT, ids, [coordinator.node_id, coordinator.config.event_window_ms]
-            )
+            try:
+                status = await coordinator.run(
+                    CLAIM_EVENT, ids, [coordinator.node_id, coordinator.config.event_window_ms]
+                )
+            except Exception as exc:  # Redis failed: handled unchecked (at least once)
+                log.warning(
+                    "shard %d: claiming %s failed (%s); handling it unchecked",
+                    self.shard,
+                    clip(event_id, 80),
+                    clip(repr(exc)),
+                )
         if status:
             run_ctx = dataclasses.replace(ctx, redelivered=True) if status == 2 else ctx
             try:
@@ -227,7 +237,12 @@ class ShardLink:
             session_id or "",
             "" if mark is None else mark,
         ]
-        await coordinator.run(COMPLETE, [*ids, *self._lease_keys], args)
+        try:
+            await coordinator.run(COMPLETE, [*ids, *self._lease_keys], args)
+        except Exception as exc:  # the next completion stores the watermark; the shard's
+            # stop marks done what is left in unacked
+            log.warning("shard %d: completing a dispatch failed: %s", self.shard, clip(repr(exc)))
+            return
         self.unacked.discard(event_id or "")
 
     async def publish_event(self, ctx: Context, ev: Dispatch) -> None:
@@ -256,9 +271,23 @@ class ShardLink:
             ev.name,
             bytes(ev.raw),
         ]
-        result = await coordinator.run(
-            PUBLISH, [*self._lease_keys, keys.done(event_id), keys.events], args
-        )
+        io = coordinator.io
+        while True:  # one dispatch at a time: order is kept, reading waits meanwhile
+            try:
+                result = await coordinator.run(
+                    PUBLISH, [*self._lease_keys, keys.done(event_id), keys.events], args
+                )
+                break
+            except Exception as exc:
+                if self.lost or self.handing_over:  # the next owner publishes it
+                    return
+                log.warning(
+                    "shard %d: publishing failed (%s); retrying in %g s",
+                    self.shard,
+                    clip(repr(exc)),
+                    PUBLISH_RETRY,
+                )
+                await io.sleep_until(io.now() + PUBLISH_RETRY)
         if ev.seq is not None and self.watermark.started(ev.seq):
             self.watermark.finished(ev.seq)
         if result == -1 and not self.lost:
