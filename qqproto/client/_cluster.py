@@ -324,7 +324,6 @@ class Coordinator:
         self.identify_gate: Any = None
         self._redis: Any = None
         self._scripts: dict[str, Any] = {}
-        self._wake = io.create_event()
         self._held: dict[int, tuple[str, int | None]] = {}
         """The session (and seq watermark) of each shard this process stopped, to resume it if
         it claims the shard again and Redis has none stored (e.g. Redis restarted empty)."""
@@ -379,15 +378,13 @@ class Coordinator:
         planner = self.planner
         while True:
             now = io.now()
-            decisions: list[Decision] = planner.handle_timer(now)
-            if planner.tick_due(now):
-                decisions += await self._tick(now)
-            for decision in decisions:
+            for decision in planner.handle_timer(now):  # stopped before the tick is sent
                 await self._apply(decision)
-            deadline = planner.next_deadline()
-            if self._wake.is_set():
-                self._wake = io.create_event()
-            await io.wait_by(self._wake, deadline)
+            if planner.tick_due(now):
+                for decision in await self._tick(now):
+                    await self._apply(decision)
+            deadline = planner.next_deadline()  # a tick is always due again after one
+            await io.sleep_until(now + planner.renew_every if deadline is None else deadline)
 
     def _bound(self, now: float) -> float:
         """How long a Redis call may take: a renewal interval, and never past a lease deadline
@@ -451,7 +448,6 @@ class Coordinator:
             await self._start(link)
         finally:
             link.stopped = True
-            self._wake.set()
         if link.lost and link.unacked:
             await self._mark_done(link)
 
@@ -525,7 +521,6 @@ class Coordinator:
             link.seq,
             "" if released else "; the lease was not ours any more",
         )
-        self._wake.set()
 
     async def shutdown(self) -> None:
         """After every shard stopped (the client's task group ended): mark done what finished,

@@ -17,7 +17,7 @@ are never compared between machines).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qqproto.cluster._scripts import TickStatus
@@ -114,12 +114,13 @@ class LeasePlanner:
     # ------------------------------------------------------------- inputs
 
     def handle_timer(self, now: float) -> list[Decision]:
-        """Stop every shard whose deadline has passed (not renewed in time)."""
-        return [
-            Stop(shard, "lease not renewed in time")
-            for shard, lease in self.owned.items()
-            if now >= lease.deadline
-        ]
+        """Stop every shard whose deadline has passed (not renewed in time). Such a shard is
+        no longer owned from here on: the next ``TICK`` must not renew its lease, and it bounds
+        no Redis call any more."""
+        expired = [shard for shard, lease in self.owned.items() if now >= lease.deadline]
+        for shard in expired:
+            del self.owned[shard]
+        return [Stop(shard, "lease not renewed in time") for shard in expired]
 
     def tick_sent(self, now: float) -> None:
         """The ``TICK`` script is on its way (sent at ``now``)."""
@@ -170,6 +171,3 @@ class LeasePlanner:
     def released(self, shard: int) -> None:
         """``shard`` is stopped (or released) and no longer ours."""
         self.owned.pop(shard, None)
-
-    def owned_shards(self) -> Iterable[int]:
-        return sorted(self.owned)

@@ -59,6 +59,9 @@ def test_a_lost_or_unrenewed_lease_stops_the_shard_before_it_can_expire() -> Non
     assert deadline < p.owned[1].expires == 1.0 + 3.0
     assert p.next_deadline() is not None and p.next_deadline() <= deadline  # type: ignore[operator]
     assert p.handle_timer(deadline) == [Stop(1, "lease not renewed in time")]
+    # stopped means not ours from here on: the next tick does not renew it, no second Stop
+    assert 1 not in p.owned and p.tick_fences() == ["", "", "", ""]
+    assert p.handle_timer(deadline + 1.0) == []
 
 
 def test_planner_and_config_reject_bad_values() -> None:
