@@ -386,6 +386,13 @@ class WorkerBase:
             self._room = self._io.create_event()
         return self._room
 
+    async def _wait_for_slot(self) -> None:
+        """Until one more handler may start: the reader and the takeover scan each read as
+        many entries as there were free slots, so both together may hold more; the surplus
+        waits here (its entries already registered) instead of exceeding the limit."""
+        while self._running >= self.max_concurrent_handlers:
+            await self._room_event().wait()
+
     async def _wait_for_room(self) -> int:
         """The number of handlers that may start now (waiting until it is at least one)."""
         while True:
@@ -494,9 +501,10 @@ class WorkerBase:
                     )
             except StreamEntryError as exc:
                 self._counters.bad_entries += 1
-                self._running += 1
                 bad_key = f"{self.prefix}:done:@{entry_id}"
                 self._jobs[bad_key] = _Job(entry_id, bad_key)
+                await self._wait_for_slot()
+                self._running += 1
                 group.start_soon(self._report_bad, exc, bad_key)
                 continue
             good.append((entry, entry_done_key(self.prefix, entry)))
@@ -526,7 +534,8 @@ class WorkerBase:
                 if entry.entry_id != job.entry_id and entry.entry_id not in job.extra:
                     job.extra.append(entry.entry_id)
                 continue
-            self._jobs[key] = _Job(entry.entry_id, key)
+            self._jobs[key] = _Job(entry.entry_id, key)  # touched and deduplicated meanwhile
+            await self._wait_for_slot()
             self._running += 1
             group.start_soon(self._handle, entry, key, redelivered)
 

@@ -274,6 +274,53 @@ async def test_a_stream_lost_with_its_group_is_recreated_and_read_again(
     assert [m.content for _, m, _ in seen.events] == ["before", "after"]
 
 
+async def test_the_reader_and_the_takeover_scan_never_exceed_the_handler_limit(
+    qq: ModuleType, sim: ThreadedSimulator, redis_url: str
+) -> None:
+    """A dead consumer's 2 entries are taken over (the limit is 2) while the reader waits for
+    new ones with room for 2 more as it saw it: when 2 new entries arrive they wait for a
+    slot, and never more than 2 handlers run at once."""
+    ns = f"t{uuid.uuid4().hex}"
+    stream = stream_key(key_prefix(ns, sim.app_id))
+    active, peak, handled = [0], [0], []
+
+    class Handler(qq.EventHandler):  # type: ignore[misc, name-defined]
+        async def on_c2c_message_create(self, ctx: Any, msg: Any) -> None:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            try:
+                await anyio.sleep(0.3)
+            finally:
+                active[0] -= 1
+            handled.append(msg.event_id)
+
+    worker = make_worker(
+        qq,
+        sim,
+        Handler(),
+        ns,
+        redis_url=redis_url,
+        max_concurrent_handlers=2,
+        batch=2,
+        claim_idle=0.2,
+        claim_every=0.1,
+    )
+    async with redis_client(redis_url) as redis:
+        d = dumps(sim.inject_c2c_message("x").data)
+        await redis.xgroup_create(stream, "workers", "0", mkstream=True)
+        for i in range(2):
+            await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", f"dead-{i}", d)
+        await redis.xreadgroup("workers", "dead", {stream: ">"}, count=2)  # left pending
+        async with running(worker):
+            await until(lambda: worker._running == 2)  # the dead one's entries, taken over
+            for i in range(2):
+                await xadd(redis, stream, sim.app_id, "C2C_MESSAGE_CREATE", f"new-{i}", d)
+            await until(lambda: len(handled) == 4, timeout=10)
+            await until(lambda: worker._completions == [])
+    assert sorted(handled) == ["dead-0", "dead-1", "new-0", "new-1"]
+    assert peak[0] == 2
+
+
 async def test_graceful_stop_lets_running_handlers_finish(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
