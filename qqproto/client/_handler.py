@@ -12,9 +12,11 @@ their own: they reach the method of the name they stand for (``on_audio_on_mic``
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from qqproto.models import (
+    EVENT_MODELS,
     AudioEvent,
     AudioLiveMemberEvent,
     C2CManageEvent,
@@ -41,6 +43,7 @@ from qqproto.models import (
     SubscribeMessageStatusEvent,
     Thread,
     UnknownEvent,
+    handler_name,
 )
 
 if TYPE_CHECKING:
@@ -242,3 +245,27 @@ class EventHandler:
 
     async def on_public_message_delete(self, ctx: Context, event: MessageDelete) -> None:
         """PUBLIC_MESSAGE_DELETE (intent PUBLIC_GUILD_MESSAGES)."""
+
+
+METHOD_CACHE_LIMIT = 1024
+"""The most dispatch names whose method :func:`handler_method` remembers (names come from the
+network: the cache is bounded)."""
+
+
+def handler_method(
+    handler: EventHandler, cache: dict[str, Callable[..., Awaitable[Any]] | None], name: str
+) -> Callable[..., Awaitable[Any]] | None:
+    """``handler``'s coroutine for dispatch ``name`` (``on_unknown_event`` for a name without a
+    model), or None when it keeps the base class's no-op (then the event need not even be
+    parsed); remembered in ``cache``."""
+    try:
+        return cache[name]
+    except KeyError:
+        pass
+    attr = handler_name(name) if name in EVENT_MODELS else "on_unknown_event"
+    method: Callable[..., Awaitable[Any]] | None = None
+    if getattr(type(handler), attr) is not getattr(EventHandler, attr):
+        method = getattr(handler, attr)
+    if len(cache) < METHOD_CACHE_LIMIT:
+        cache[name] = method
+    return method

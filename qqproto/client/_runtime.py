@@ -22,7 +22,7 @@ from qqproto._errors import LocalProtocolError, QQError, RemoteProtocolError, Tr
 from qqproto.client._audit import AUDIT_DISPATCHES, AuditStore, attach_audits
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import DEFAULT_BACKLOG_BYTES, Dispatcher, clip
-from qqproto.client._handler import EventHandler
+from qqproto.client._handler import EventHandler, handler_method
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, Stream, TaskGroup
 from qqproto.gateway._connection import GatewayConfig, GatewayConnection
@@ -48,11 +48,9 @@ from qqproto.gateway._identify import (
 from qqproto.gateway._state import State
 from qqproto.gateway._wire import WireConnection, _parse_url
 from qqproto.models import (
-    EVENT_MODELS,
     MessageAudit,
     UnknownEvent,
     User,
-    handler_name,
     parse_event,
 )
 from qqproto.models import ReadyEvent as ReadyModel
@@ -552,15 +550,6 @@ class ClientBase:
             if wire.should_close_transport:
                 return ended
 
-    def _method_for(self, name: str) -> Callable[..., Awaitable[Any]] | None:
-        """The handler's coroutine for dispatch ``name``, or None when it keeps the base class's
-        no-op (then the event is not even parsed)."""
-        attr = handler_name(name) if name in EVENT_MODELS else "on_unknown_event"
-        if getattr(type(self.handler), attr) is getattr(EventHandler, attr):
-            return None
-        method: Callable[..., Awaitable[Any]] = getattr(self.handler, attr)
-        return method
-
     def _handle_events(
         self,
         events: list[GatewayEvent],
@@ -605,7 +594,7 @@ class ClientBase:
         try:
             method = methods[name]
         except KeyError:
-            method = methods[name] = self._method_for(name)
+            method = handler_method(self.handler, methods, name)
         if method is None:
             if name in AUDIT_DISPATCHES:  # recorded for wait_audit even without a handler
                 self._record_audit(ev, shard_id)

@@ -33,7 +33,7 @@ from qqproto._errors import QQError, RemoteProtocolError
 from qqproto.client._audit import AuditStore, attach_audits
 from qqproto.client._context import Context
 from qqproto.client._dispatcher import clip, report_error
-from qqproto.client._handler import EventHandler
+from qqproto.client._handler import EventHandler, handler_method
 from qqproto.client._http_pool import BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, TaskGroup, Waitable
 from qqproto.cluster._stream import (
@@ -48,7 +48,7 @@ from qqproto.cluster._stream import (
     key_prefix,
     stream_key,
 )
-from qqproto.models import EVENT_MODELS, MessageAudit, User, handler_name, parse_event
+from qqproto.models import MessageAudit, User, parse_event
 from qqproto.outgoing._replies import ReplySequencer
 from qqproto.rest._auth import Token, TokenMachine
 from qqproto.rest._http import TOKEN_URL, Endpoints
@@ -549,24 +549,12 @@ class WorkerBase:
             self._contexts[(shard, redelivered)] = ctx
         return ctx
 
-    def _method_for(self, name: str) -> Callable[..., Awaitable[Any]] | None:
-        methods = self._methods
-        if name in methods:
-            return methods[name]
-        attr = handler_name(name) if name in EVENT_MODELS else "on_unknown_event"
-        method: Callable[..., Awaitable[Any]] | None = None
-        if getattr(type(self.handler), attr) is not getattr(EventHandler, attr):
-            method = getattr(self.handler, attr)
-        if len(methods) < 1024:  # names come from the stream: bounded
-            methods[name] = method
-        return method
-
     async def _handle(self, entry: StreamEntry, key: str, redelivered: bool) -> None:
         ctx = self._context(entry.shard, redelivered)
         counters = self._counters
         try:
             try:
-                method = self._method_for(entry.name)
+                method = handler_method(self.handler, self._methods, entry.name)
                 if method is not None or entry.name.startswith("MESSAGE_AUDIT_"):
                     event = parse_event(entry.name, entry.d, event_id=entry.event_id)
                     if type(event) is MessageAudit:
