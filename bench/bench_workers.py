@@ -85,13 +85,14 @@ def main() -> None:
 
     from qqbot_asyncio.simulator import ThreadedSimulator
     from qqproto._json import dumps
-    from qqproto.cluster._stream import encode_entry, key_prefix, stream_key
+    from qqproto.cluster._keys import ClusterKeys
+    from qqproto.cluster._stream import encode_entry
 
     async def measure(
         url: str, sim: Any, d: bytes, events: int, workers: int, delay: float
     ) -> dict[str, float]:
         ns = f"b{uuid.uuid4().hex[:8]}"
-        stream = stream_key(key_prefix(ns, sim.app_id))
+        stream = ClusterKeys(ns, sim.app_id).events
         redis: Any = coredis.Redis.from_url(url)
         async with redis:
             fields = [

@@ -36,6 +36,7 @@ from qqproto.client._dispatcher import clip, report_error
 from qqproto.client._handler import EventHandler, handler_method
 from qqproto.client._http_pool import BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, TaskGroup, Waitable
+from qqproto.cluster._keys import ClusterKeys
 from qqproto.cluster._stream import (
     COMPLETE,
     DEFAULT_GROUP,
@@ -45,8 +46,6 @@ from qqproto.cluster._stream import (
     StreamEntryError,
     decode_entry,
     entry_done_key,
-    key_prefix,
-    stream_key,
 )
 from qqproto.models import MessageAudit, User, parse_event
 from qqproto.outgoing._replies import ReplySequencer
@@ -200,8 +199,8 @@ class WorkerBase:
         self.redis_url = redis_url
         self.namespace = namespace
         self.event_window = event_window
-        self.prefix = key_prefix(namespace, token.app_id)
-        self.stream = stream_key(self.prefix)
+        self.keys = ClusterKeys(namespace, token.app_id)
+        self.stream = self.keys.events
         self.group = group
         self.consumer = consumer or (
             f"{platform.node() or 'worker'}-{os.getpid()}-{self._rng.getrandbits(32):08x}"
@@ -501,13 +500,13 @@ class WorkerBase:
                     )
             except StreamEntryError as exc:
                 self._counters.bad_entries += 1
-                bad_key = f"{self.prefix}:done:@{entry_id}"
+                bad_key = entry_done_key(self.keys, None, entry_id)
                 self._jobs[bad_key] = _Job(entry_id, bad_key)
                 await self._wait_for_slot()
                 self._running += 1
                 group.start_soon(self._report_bad, exc, bad_key)
                 continue
-            good.append((entry, entry_done_key(self.prefix, entry)))
+            good.append((entry, entry_done_key(self.keys, entry.event_id, entry.entry_id)))
         if not good:
             return
         flags: Iterable[int] = ()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qqproto._errors import StreamEntryError
+from qqproto.cluster._keys import ClusterKeys
 
 __all__ = [
     "COMPLETE",
@@ -30,11 +31,8 @@ __all__ = [
     "StreamEntry",
     "StreamEntryError",
     "decode_entry",
-    "done_key",
     "encode_entry",
     "entry_done_key",
-    "key_prefix",
-    "stream_key",
 ]
 
 STREAM_VERSION = b"1"
@@ -66,33 +64,15 @@ class StreamEntry:
         )
 
 
-def key_prefix(namespace: str, app_id: str) -> str:
-    """``P``: every key of one bot starts with ``f"{namespace}:{app_id}"``."""
-    if not namespace or not app_id:
-        raise ValueError("namespace and app_id must be non-empty strings")
-    return f"{namespace}:{app_id}"
-
-
-def stream_key(prefix: str) -> str:
-    """``P:events``, the dispatch stream."""
-    return f"{prefix}:events"
-
-
-def done_key(prefix: str, event_id: str) -> str:
-    """``P:done:{event_id}``: the event was handled (completed) by someone."""
-    if not event_id:
-        raise ValueError("an event id is needed for its done key")
-    return f"{prefix}:done:{event_id}"
-
-
-def entry_done_key(prefix: str, entry: StreamEntry) -> str:
-    """The done key deduplicating ``entry``: by its event id, else by its stream entry id
-    (``P:done:@{entry_id}``, which no platform event id can look like)."""
-    if entry.event_id:
-        return done_key(prefix, entry.event_id)
-    if not entry.entry_id:
+def entry_done_key(keys: ClusterKeys, event_id: str | None, entry_id: str) -> str:
+    """The done key deduplicating a stream entry: ``P:done:{event_id}``, or for an entry
+    without an event id ``P:done:@{entry_id}`` (its stream entry id, which no platform event
+    id can look like)."""
+    if event_id:
+        return keys.done(event_id)
+    if not entry_id:
         raise ValueError("an entry without an event id needs its stream entry id")
-    return f"{prefix}:done:@{entry.entry_id}"
+    return keys.done(f"@{entry_id}")
 
 
 def encode_entry(

@@ -18,7 +18,8 @@ from _e2e import until, wait
 
 from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto._json import dumps
-from qqproto.cluster._stream import COMPLETE, encode_entry, key_prefix, stream_key
+from qqproto.cluster._keys import ClusterKeys
+from qqproto.cluster._stream import COMPLETE, encode_entry
 
 pytestmark = pytest.mark.anyio
 
@@ -75,7 +76,7 @@ def one_worker(
     ns = f"t{uuid.uuid4().hex}"
     seen = Seen()
     worker = make_worker(qq, sim, make_handler(qq, seen, delay=delay), ns, redis_url=redis_url)
-    return ns, stream_key(key_prefix(ns, sim.app_id)), seen, worker
+    return ns, ClusterKeys(ns, sim.app_id).events, seen, worker
 
 
 @asynccontextmanager
@@ -230,7 +231,7 @@ async def test_two_workers_share_the_load_each_entry_once(
     qq: ModuleType, sim: ThreadedSimulator, redis_url: str
 ) -> None:
     ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
+    stream = ClusterKeys(ns, sim.app_id).events
     seen = [Seen(), Seen()]
     workers = [
         make_worker(qq, sim, make_handler(qq, s, delay=0.01), ns, redis_url=redis_url, batch=4)
@@ -281,7 +282,7 @@ async def test_the_reader_and_the_takeover_scan_never_exceed_the_handler_limit(
     new ones with room for 2 more as it saw it: when 2 new entries arrive they wait for a
     slot, and never more than 2 handlers run at once."""
     ns = f"t{uuid.uuid4().hex}"
-    stream = stream_key(key_prefix(ns, sim.app_id))
+    stream = ClusterKeys(ns, sim.app_id).events
     active, peak, handled = [0], [0], []
 
     class Handler(qq.EventHandler):  # type: ignore[misc, name-defined]

@@ -17,7 +17,8 @@ import pytest
 
 from qqbot_asyncio.simulator import ThreadedSimulator
 from qqproto._json import dumps
-from qqproto.cluster._stream import encode_entry, key_prefix, stream_key
+from qqproto.cluster._keys import ClusterKeys
+from qqproto.cluster._stream import encode_entry
 
 pytestmark = pytest.mark.anyio
 
@@ -75,8 +76,8 @@ async def test_killed_worker_entries_are_reclaimed_and_completed_once(
     qq: Any, sim: ThreadedSimulator, redis_url: str
 ) -> None:
     ns = f"t{uuid.uuid4().hex}"
-    prefix = key_prefix(ns, sim.app_id)
-    stream = stream_key(prefix)
+    keys = ClusterKeys(ns, sim.app_id)
+    stream = keys.events
     redis: Any = coredis.Redis.from_url(redis_url)
     procs: list[Any] = []
     try:
@@ -109,7 +110,7 @@ async def test_killed_worker_entries_are_reclaimed_and_completed_once(
             procs[0].kill()  # kill -9 mid-batch: RUNNING entries pending, never completed
             procs[0].wait(5)
             rows = await poll(lambda rows: len(rows) == N + RUNNING, 15)
-            done_keys = [f"{prefix}:done:e{i}" for i in range(N)]
+            done_keys = [keys.done(f"e{i}") for i in range(N)]
 
             async def all_done() -> bool:
                 return bool(await redis.exists(done_keys) == N)

@@ -19,11 +19,8 @@ from qqproto.cluster._stream import (
     StreamEntry,
     StreamEntryError,
     decode_entry,
-    done_key,
     encode_entry,
     entry_done_key,
-    key_prefix,
-    stream_key,
 )
 
 
@@ -80,22 +77,20 @@ def test_encode_checks_its_arguments() -> None:
 
 
 def test_key_names_follow_the_contract() -> None:
-    prefix = key_prefix("ns", "42")
     keys = ClusterKeys("ns", "42")
-    assert stream_key(prefix) == keys.events == "ns:42:events"
-    assert done_key(prefix, "e1") == keys.done("e1") == "ns:42:done:e1"
-    no_id = StreamEntry("42", 0, None, "X", None, b"{}", "7-0")
-    assert entry_done_key(prefix, no_id) == "ns:42:done:@7-0"
+    assert keys.events == "ns:42:events"
+    assert keys.done("e1") == entry_done_key(keys, "e1", "7-0") == "ns:42:done:e1"
+    assert entry_done_key(keys, None, "7-0") == "ns:42:done:@7-0"
     with pytest.raises(ValueError):
-        key_prefix("", "42")
+        ClusterKeys("", "42")
     with pytest.raises(ValueError):
-        entry_done_key(prefix, StreamEntry("42", 0, None, "X", None, b"{}"))
+        entry_done_key(keys, None, "")
 
 
 @pytest.mark.anyio
 async def test_scripts_against_redis(redis_url: str, anyio_backend: str) -> None:
-    prefix = key_prefix(f"t{uuid.uuid4().hex}", "1")
-    stream = stream_key(prefix)
+    names = ClusterKeys(f"t{uuid.uuid4().hex}", "1")
+    stream = names.events
     client: Any = coredis.Redis.from_url(redis_url)
     async with client:
         await client.xgroup_create(stream, "workers", "0", mkstream=True)
@@ -104,8 +99,8 @@ async def test_scripts_against_redis(redis_url: str, anyio_backend: str) -> None
             for i in range(3)
         ]
         await client.xreadgroup("workers", "c", {stream: ">"}, count=10)
-        await client.set(done_key(prefix, "e1"), "x")
-        keys = [done_key(prefix, f"e{i}") for i in range(3)]
+        await client.set(names.done("e1"), "x")
+        keys = [names.done(f"e{i}") for i in range(3)]
         skip = client.register_script(SKIP_DONE)
         assert list(await skip(keys=[stream, *keys], args=["workers", *ids])) == [0, 1, 0]
         assert (await client.xpending(stream, "workers")).pending == 2
