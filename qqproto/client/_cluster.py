@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from qqproto.client._dispatcher import clip, report_error
+from qqproto.client._redis import as_text, import_coredis, open_redis
 from qqproto.cluster._config import ClusterConfig
 from qqproto.cluster._keys import ClusterKeys, lease_value
 from qqproto.cluster._leases import Claim, Decision, LeasePlanner, Release, Stop
@@ -32,6 +33,7 @@ from qqproto.cluster._scripts import (
     SAVE_SESSION,
     TICK,
 )
+from qqproto.cluster._stream import DEFAULT_GROUP
 from qqproto.cluster._watermark import SeqWatermark
 
 if TYPE_CHECKING:
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qqbot.cluster")
 
-REDIS_EXTRA_HINT = "cluster mode needs the redis extra: pip install 'qqbot[redis]'"
 DRAIN_POLL = 0.02
 """Seconds between looks at a draining shard's handlers."""
 SHUTDOWN_GRACE = 3.0
@@ -89,12 +90,6 @@ def _int(value: Any) -> int | None:
     if value is None or value in (b"", ""):
         return None
     return int(value)
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode()
-    return "" if value is None else str(value)
 
 
 class ShardLink:
@@ -333,11 +328,7 @@ class Coordinator:
 
     async def open(self, stack: AsyncExitStack, identify_window: float) -> None:
         """Open the Redis client (until ``stack`` closes) and the identify gate."""
-        try:
-            import coredis
-        except ImportError as exc:  # pragma: no cover - the extra is installed in tests
-            raise ImportError(REDIS_EXTRA_HINT) from exc
-        self._redis = await stack.enter_async_context(coredis.Redis.from_url(self.config.redis_url))
+        self._redis = await open_redis(stack, self.config.redis_url)
         from qqproto.client._cluster_identify import IdentifyGate
 
         # the slot is taken before the token, the connect and the Hello, whose time varies: the
@@ -427,7 +418,7 @@ class Coordinator:
             return
         if not reply:
             return
-        fence, session_id, seq = int(reply[0]), _str(reply[1]), _int(reply[2])
+        fence, session_id, seq = int(reply[0]), as_text(reply[1]), _int(reply[2])
         held = self._held.pop(shard, None)
         if not session_id and held is not None:  # Redis lost it; this process still holds it
             session_id, seq = held
@@ -530,8 +521,7 @@ class Coordinator:
         self.links.clear()
 
     async def _release_all(self) -> None:
-        import coredis
-
+        coredis = import_coredis()
         # a fresh client, opened and closed here: the cancellation that stopped the shards may
         # have cut the pool's connections in the middle of a command
         async with coredis.Redis.from_url(self.config.redis_url) as fresh:
@@ -594,7 +584,7 @@ class Coordinator:
         except Exception:  # no stream yet
             return None, None
         for group in groups:
-            info = {_str(k): v for k, v in dict(group).items()}
-            if _str(info.get("name")) == "workers":
+            info = {as_text(k): v for k, v in dict(group).items()}
+            if as_text(info.get("name")) == DEFAULT_GROUP:
                 return length, _int(info.get("lag"))
         return length, None

@@ -45,6 +45,7 @@ from qqproto.client._context import Context
 from qqproto.client._dispatcher import Dispatcher
 from qqproto.client._http_pool import READ_SIZE, BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, Listener, SSLContextLike, Stream, TaskGroup
+from qqproto.client._redis import open_redis
 from qqproto.cluster._webhook import (
     WEBHOOK_DEDUP_TIMEOUT,
     WebhookVerdict,
@@ -79,8 +80,6 @@ __all__ = [
     "serve_http",
     "webhook_session",
 ]
-
-REDIS_EXTRA_HINT = "cluster mode needs the redis extra: pip install 'qqbot[redis]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,15 +290,6 @@ class WebhookEndpoint:
         return result
 
 
-async def _open_redis(stack: AsyncExitStack, url: str) -> Any:
-    """A coredis client on ``url``, open until ``stack`` closes (it connects on first use)."""
-    try:
-        import coredis
-    except ImportError as exc:
-        raise ImportError(REDIS_EXTRA_HINT) from exc
-    return await stack.enter_async_context(coredis.Redis.from_url(url))
-
-
 async def _start_bot(
     client: ClientBase, group: TaskGroup, pool: HttpPool, dedup: SharedDedup | None = None
 ) -> WebhookBot:
@@ -357,7 +347,7 @@ async def _shared_dedup(client: ClientBase, stack: AsyncExitStack) -> SharedDedu
     cluster = getattr(client, "cluster", None)
     if cluster is None:
         return None
-    redis = await _open_redis(stack, cluster.redis_url)
+    redis = await open_redis(stack, cluster.redis_url)
     app_id = client.token.app_id
     dedup = SharedDedup(client._io, redis, cluster.namespace, app_id, cluster.webhook_dedup_window)
     log.info("webhook: pushes to bot %s deduplicated in Redis across instances", app_id)

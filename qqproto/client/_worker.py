@@ -36,6 +36,7 @@ from qqproto.client._dispatcher import clip, report_error
 from qqproto.client._handler import EventHandler, handler_method
 from qqproto.client._http_pool import BotApi, HttpPool, TokenSource
 from qqproto.client._io import Io, TaskGroup, Waitable
+from qqproto.client._redis import as_text, import_coredis
 from qqproto.cluster._keys import ClusterKeys
 from qqproto.cluster._stream import (
     COMPLETE,
@@ -113,20 +114,6 @@ class _Job:
     entry_id: str
     done_key: str
     extra: list[str] = field(default_factory=list)
-
-
-def _import_coredis() -> Any:
-    try:
-        import coredis
-    except ImportError as exc:  # pragma: no cover - the test extra brings it
-        raise ImportError(
-            "the worker needs the Redis client: pip install 'qqbot[redis]' (coredis)"
-        ) from exc
-    return coredis
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class WorkerBase:
@@ -260,17 +247,17 @@ class WorkerBase:
         groups = await redis.xinfo_groups(self.stream)
         info: dict[Any, Any] = {}
         for g in groups:
-            if _text(g.get(b"name", g.get("name", b""))) == self.group:
-                info = {_text(k): v for k, v in g.items()}
+            if as_text(g.get(b"name", g.get("name", b""))) == self.group:
+                info = {as_text(k): v for k, v in g.items()}
         consumers = await redis.xinfo_consumers(self.stream, self.group)
         mine = 0
         for c in consumers:
-            row = {_text(k): v for k, v in c.items()}
-            if _text(row.get("name", b"")) == self.consumer:
+            row = {as_text(k): v for k, v in c.items()}
+            if as_text(row.get("name", b"")) == self.consumer:
                 mine = int(row.get("pending") or 0)
         lag = info.get("lag")
         if lag is None and info:
-            last = _text(info.get("last-delivered-id") or b"0-0")
+            last = as_text(info.get("last-delivered-id") or b"0-0")
             lag = await self._script(LAG)(keys=[self.stream], args=[last, LAG_CAP])
         counters = self._counters
         return WorkerStatus(
@@ -301,7 +288,7 @@ class WorkerBase:
     # ------------------------------------------------------------------ the loops
 
     async def _start(self) -> None:
-        coredis = _import_coredis()
+        coredis = import_coredis()
         io = self._io
         self._stop = io.create_event()
         if self._stopping:
@@ -367,7 +354,7 @@ class WorkerBase:
         log.info("worker %s: stopped", self.consumer)
 
     async def _ensure_group(self, redis: Any) -> None:
-        coredis = _import_coredis()
+        coredis = import_coredis()
         try:
             await redis.xgroup_create(self.stream, self.group, "0", mkstream=True)
             log.info("worker %s: created group %s on %s", self.consumer, self.group, self.stream)
@@ -403,7 +390,7 @@ class WorkerBase:
     async def _retry_later(self, what: str, exc: BaseException) -> None:
         log.warning("worker %s: %s failed: %s; retrying", self.consumer, what, clip(repr(exc)))
         await self._io.sleep_until(self._io.now() + RETRY_DELAY)
-        coredis = _import_coredis()
+        coredis = import_coredis()
         if isinstance(exc, coredis.exceptions.StreamConsumerGroupError):  # NOGROUP: the stream
             # and its group are gone (Redis restarted empty; a gateway's XADD makes a new stream)
             try:
@@ -427,7 +414,7 @@ class WorkerBase:
             entries = [e for rows in (got or {}).values() for e in rows]
             if not entries:
                 break
-            after = _text(entries[-1].identifier)
+            after = as_text(entries[-1].identifier)
             await self._take(entries, redelivered=True)
         block_ms = max(1, int(self.block * 1000))
         while True:
@@ -463,7 +450,7 @@ class WorkerBase:
                     reply = await redis.xautoclaim(
                         self.stream, self.group, self.consumer, min_idle, cursor, count=count
                     )
-                    cursor = _text(reply[0])
+                    cursor = as_text(reply[0])
                     entries = list(reply[1])
                     gone = [e.identifier for e in entries if e.field_values is None]
                     if gone:  # deleted from the stream while pending (Redis 6.2): drop them
@@ -489,7 +476,7 @@ class WorkerBase:
         assert group is not None
         good: list[tuple[StreamEntry, str]] = []
         for raw in entries:
-            entry_id = _text(raw.identifier)
+            entry_id = as_text(raw.identifier)
             try:
                 entry = decode_entry(raw.field_values or {}, entry_id)
                 if entry.app_id != self.token.app_id:
