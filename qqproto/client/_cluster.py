@@ -157,13 +157,27 @@ class ShardLink:
 
     async def complete_unacked(self) -> None:
         """Mark done the events whose handler finished but whose completion was cut short."""
-        keys = self.coordinator.keys
-        window = self.coordinator.config.event_window_ms
         for event_id in sorted(self.unacked):
-            ids = [keys.done(event_id), keys.inflight(event_id)]
-            args = ["1", window, self.value, self.fence, "", ""]
-            await self.coordinator.run(COMPLETE, [*ids, *self._lease_keys], args)
+            await self._complete(event_id, None, None)
             self.unacked.discard(event_id)
+
+    async def _complete(
+        self, event_id: str | None, session_id: str | None, mark: int | None
+    ) -> None:
+        """``COMPLETE``: ``event_id`` done (if any), the watermark moved to ``mark`` (if any,
+        fenced, for ``session_id``)."""
+        coordinator = self.coordinator
+        keys = coordinator.keys
+        ids = [keys.done(event_id or ""), keys.inflight(event_id or "")]
+        args = [
+            "1" if event_id else "",
+            coordinator.config.event_window_ms,
+            self.value,
+            self.fence,
+            session_id or "",
+            "" if mark is None else mark,
+        ]
+        await coordinator.run(COMPLETE, [*ids, *self._lease_keys], args)
 
     async def release(self) -> bool:
         """Store the session (seq forward only) and delete the lease (graceful hand-over)."""
@@ -224,16 +238,8 @@ class ShardLink:
             return
         if event_id:
             self.unacked.add(event_id)
-        args = [
-            "1" if event_id else "",
-            coordinator.config.event_window_ms,
-            self.value,
-            self.fence,
-            session_id or "",
-            "" if mark is None else mark,
-        ]
         try:
-            await coordinator.run(COMPLETE, [*ids, *self._lease_keys], args)
+            await self._complete(event_id, session_id, mark)
         except Exception as exc:  # the next completion stores the watermark; the shard's
             # stop marks done what is left in unacked
             log.warning("shard %d: completing a dispatch failed: %s", self.shard, clip(repr(exc)))
