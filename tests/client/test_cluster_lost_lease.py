@@ -128,7 +128,13 @@ async def test_a_lost_lease_stops_the_shard_promptly_and_fences_out_its_writes(
                 assert len(sim.identifies(0)) == 1
                 sim.inject_many(5, start=10)
                 await until(lambda: len(seen) == 15, timeout=10)
-                session = decoded(await redis.hgetall(keys.session(0)))
+                # seen counts handlers that ran; their completions store the watermark (and
+                # the fence) a round trip later
+                with anyio.fail_after(5):
+                    while (session := decoded(await redis.hgetall(keys.session(0)))).get(
+                        "seq"
+                    ) != "16":
+                        await anyio.sleep(0.01)
                 assert session["session_id"] == session_before["session_id"]
                 assert session["fence"] == "2"
             tg.cancel_scope.cancel()
