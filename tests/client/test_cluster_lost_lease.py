@@ -73,7 +73,9 @@ async def test_a_lost_lease_stops_the_shard_promptly_and_fences_out_its_writes(
                     "seq"
                 ) != "11":
                     await anyio.sleep(0.01)
-            assert old.seq == 11 and not old.unacked
+            # the client hears each COMPLETE's answer a moment after Redis stored it
+            await until(lambda: not old.unacked, timeout=5)
+            assert old.seq == 11
             assert session_before["session_id"] == sim.session_id(0)
             assert session_before["fence"] == "1"
             intervals = len(sim.shard_sessions(0))

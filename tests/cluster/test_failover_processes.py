@@ -17,6 +17,7 @@ seq order and at most one event per process is in flight at a kill. Processes of
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections import defaultdict
@@ -143,13 +144,21 @@ def check_exactly_once_in_order(
 
 
 def check_done_marks(redis_url: str, ns: str, app_id: str, injected: Sequence[Injected]) -> None:
-    """``P:done:{event id}`` for every event, and for nothing else."""
+    """``P:done:{event id}`` for every event, and for nothing else. The bots log an event as
+    handled inside its handler; its done mark is written by the completion a round trip
+    later, so the marks are polled for (up to 10 s) before the check."""
     keys = ClusterKeys(ns, app_id)
     prefix = keys.done("")
+    expected = {e.event_id for e in injected}
     with RedisProbe(redis_url) as r:
-        done = {k[len(prefix) :] for k in r.keys(f"{prefix}*")}
-        inflight = r.keys(keys.inflight("*"))
-    assert done == {e.event_id for e in injected}
+
+        def marks() -> tuple[set[str], list[str]]:
+            return {k[len(prefix) :] for k in r.keys(f"{prefix}*")}, r.keys(keys.inflight("*"))
+
+        with contextlib.suppress(TimeoutError):  # the assertions below say what is missing
+            wait_until(lambda: (m := marks())[0] >= expected and not m[1], 10, what="done marks")
+        done, inflight = marks()
+    assert done == expected
     assert inflight == []
 
 
