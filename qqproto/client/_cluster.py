@@ -49,9 +49,9 @@ log = logging.getLogger("qqbot.cluster")
 DRAIN_POLL = 0.02
 """Seconds between looks at a draining shard's handlers."""
 SHUTDOWN_GRACE = 3.0
+"""Seconds a cancelled client spends storing sessions and releasing leases."""
 PUBLISH_RETRY = 0.5
 """Seconds between attempts to publish a dispatch while Redis fails (the shard still ours)."""
-"""Seconds a cancelled client spends storing sessions and releasing leases."""
 
 IDENTIFY_SLACK = 0.1
 """Cluster identifies of one bucket are granted ``window * (1 + IDENTIFY_SLACK)`` apart."""
