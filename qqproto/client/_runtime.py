@@ -590,11 +590,7 @@ class ClientBase:
         if link is not None and link.publish:  # to the stream, for the workers
             dispatcher.submit(link.publish_event, ev, size)
             return
-        methods = self._methods
-        try:
-            method = methods[name]
-        except KeyError:
-            method = handler_method(self.handler, methods, name)
+        method = handler_method(self.handler, self._methods, name)
         if method is None:
             if name in AUDIT_DISPATCHES:  # recorded for wait_audit even without a handler
                 self._record_audit(ev, shard_id)
